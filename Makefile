@@ -1,0 +1,33 @@
+# neocloud: the two commands of the README.
+#   make reports   renders every scenario x notebook to outputs/ (opens at outputs/index.html)
+#   make test      runs every test (doctests, unit and property tests, nbval, browser tests)
+# Both first install the locked stack (constraints.txt) into a local virtual environment, .venv/.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: reports test bench lab clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "neocloud needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip==26.3"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,lab]"
+	@touch $(STAMP)
+
+reports: $(STAMP)
+	$(BIN)/neocloud render
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m neocloud.bench
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) outputs/*/ outputs/index.html outputs/.cache

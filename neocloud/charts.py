@@ -1,0 +1,407 @@
+"""Altair charts for the reports: one theme, findings as titles, units on axes, sources below.
+
+Charts take the frames the maths returns and a ``title`` that states the finding (the notebook
+writes it from computed figures); every chart carries its sources in a caption line. Nothing here
+computes a deal figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Sequence
+
+import altair as alt
+import pandas as pd
+
+PALETTE = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f7f7f"]
+WIDTH = 620
+
+
+@alt.theme.register("neocloud", enable=False)
+def _theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "view": {"continuousWidth": WIDTH, "continuousHeight": 260, "stroke": None},
+            "font": "Helvetica, Arial, sans-serif",
+            "title": {"anchor": "start", "fontSize": 15, "subtitleFontSize": 11,
+                      "subtitleColor": "#555", "offset": 10},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridColor": "#eee"},
+            "legend": {"orient": "bottom", "labelFontSize": 11, "titleFontSize": 11},
+            "range": {"category": PALETTE},
+            "bar": {"color": PALETTE[0]},
+            "line": {"color": PALETTE[0], "strokeWidth": 2},
+        }
+    }
+
+
+def enable() -> None:
+    """Use the package theme and emit charts as Vega-Lite JSON (rendered by JupyterLab and by
+    the offline HTML template; no JavaScript inside the notebook)."""
+    alt.theme.enable("neocloud")
+    alt.renderers.enable("mimetype")
+    alt.data_transformers.disable_max_rows()
+
+
+def _title(title: str, sources: Sequence[str] = (), note: str | None = None) -> alt.TitleParams:
+    subtitle = []
+    if note:
+        subtitle.append(note)
+    if sources:
+        subtitle.append("Sources: " + "; ".join(sources))
+    return alt.TitleParams(text=title, subtitle=subtitle or None)
+
+
+MAX_POINTS = 400
+"""Longer series are thinned to about this many points (the ends kept): a chart needs no more,
+and the report stays small."""
+
+
+def _json_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values as nulls (NaN is not JSON)."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _thin(frame: pd.DataFrame) -> pd.DataFrame:
+    if len(frame) <= MAX_POINTS:
+        return frame
+    step = -(-len(frame) // MAX_POINTS)
+    keep = list(range(0, len(frame), step))
+    if keep[-1] != len(frame) - 1:
+        keep.append(len(frame) - 1)
+    return frame.iloc[keep]
+
+
+def usd_billions(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """A copy with ``<column>`` in USD also given as ``<column>_bn`` (billions) for axes."""
+    out = frame.copy()
+    for c in columns:
+        out[c.removesuffix("_usd") + "_usd_bn"] = out[c] / 1e9
+    return out
+
+
+def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    out = frame.copy()
+    for c in columns:
+        out[c] = pd.to_datetime(out[c])
+    return out
+
+
+def key_date_rules(events: dict[str, dt.date]) -> alt.Chart:
+    """Vertical rules with labels for the key dates of a timeline."""
+    frame = pd.DataFrame({"event": list(events), "date": pd.to_datetime(list(events.values()))})
+    base = alt.Chart(frame)
+    rules = base.mark_rule(strokeDash=[4, 3], color="#555").encode(
+        x="date:T", tooltip=[alt.Tooltip("event:N", title="Event"), alt.Tooltip("date:T", title="Date")]
+    )
+    labels = base.mark_text(align="left", angle=270, dx=4, dy=-4, baseline="bottom", fontSize=10, color="#333").encode(
+        x="date:T", y=alt.value(255), text="event:N"
+    )
+    return rules + labels
+
+
+def payment_schedule_chart(schedule: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
+    """Monthly fee bars, ramp months marked."""
+    f = usd_billions(_dates(schedule, "month"), "fee_usd")
+    f["period"] = f["discounted"].map({True: "Ramp month (discounted)", False: "Full fee"})
+    return (
+        alt.Chart(f, title=_title(title, sources))
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):T", title="Month of service"),
+            y=alt.Y("fee_usd_bn:Q", title="Fee (USD billions per month)"),
+            color=alt.Color("period:N", title=None, scale=alt.Scale(range=[PALETTE[0], PALETTE[4]])),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("fee_usd_bn:Q", title="Fee (USD bn)", format=",.3f"),
+                alt.Tooltip("service_days:Q", title="Service days"),
+                alt.Tooltip("period:N", title="Period"),
+            ],
+        )
+        .properties(width=WIDTH)
+    )
+
+
+def cumulative_chart(schedule: pd.DataFrame, events: dict[str, dt.date], title: str, sources: Sequence[str]) -> alt.LayerChart:
+    """Cumulative revenue over the term with the key dates."""
+    f = usd_billions(_dates(schedule, "month"), "cumulative_usd")
+    line = (
+        alt.Chart(f)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:T", title="Month of service"),
+            y=alt.Y("cumulative_usd_bn:Q", title="Cumulative revenue (USD billions)"),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("cumulative_usd_bn:Q", title="Cumulative (USD bn)", format=",.2f"),
+            ],
+        )
+    )
+    return alt.layer(line, key_date_rules(events), title=_title(title, sources)).properties(width=WIDTH)
+
+
+def consistency_heatmap(grid: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.LayerChart:
+    """Total contract value over start month and ramp discount, consistent cells outlined."""
+    f = usd_billions(_dates(grid, "start"), "total_usd")
+    f["fits"] = f["consistent"].map({True: "fits every total headline", False: "contradicts one"})
+    base = alt.Chart(f).encode(
+        x=alt.X("ramp_discount:O", title="Ramp discount (fraction of the fee)", axis=alt.Axis(format=".0%")),
+        y=alt.Y("yearmonth(start):O", title="Start of service (month)"),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("total_usd_bn:Q", title="Total (USD bn)", scale=alt.Scale(scheme="blues")),
+        tooltip=[
+            alt.Tooltip("yearmonth(start):T", title="Start"),
+            alt.Tooltip("ramp_discount:Q", title="Ramp discount", format=".0%"),
+            alt.Tooltip("total_usd_bn:Q", title="Total (USD bn)", format=",.2f"),
+            alt.Tooltip("fits:N", title="Headlines"),
+        ],
+    )
+    marks = base.mark_text(fontSize=12).encode(
+        text=alt.condition("datum.consistent", alt.value("✓"), alt.value("")),
+        color=alt.value("#c0504d"),
+    )
+    return alt.layer(cells, marks, title=_title(title, sources, "✓ = consistent with every reported total")).properties(width=WIDTH)
+
+
+def gpu_hour_chart(gpu_hours: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.LayerChart:
+    """Implied USD per GPU-hour on each basis, with market prices as rules."""
+    implied = gpu_hours.drop_duplicates("basis")
+    market = gpu_hours.drop_duplicates("market").assign(observed=lambda x: pd.to_datetime(x.market_observed))
+    bars = (
+        alt.Chart(implied)
+        .mark_bar()
+        .encode(
+            y=alt.Y("basis_label:N", title="GPU basis", sort=None),
+            x=alt.X("implied_usd_per_gpu_hour:Q", title="USD per GPU-hour"),
+            tooltip=[
+                alt.Tooltip("basis_label:N", title="Basis"),
+                alt.Tooltip("gpu_count:Q", title="GPUs", format=","),
+                alt.Tooltip("implied_usd_per_gpu_hour:Q", title="Implied USD/GPU-h", format="$.2f"),
+            ],
+        )
+    )
+    rules = (
+        alt.Chart(market)
+        .mark_rule(strokeDash=[5, 3], strokeWidth=2)
+        .encode(
+            x="market_usd_per_gpu_hour:Q",
+            color=alt.Color("market_label:N", title="Market price"),
+            tooltip=[
+                alt.Tooltip("market_label:N", title="Market price"),
+                alt.Tooltip("market_usd_per_gpu_hour:Q", title="USD/GPU-h", format="$.2f"),
+                alt.Tooltip("observed:T", title="Observed"),
+            ],
+        )
+    )
+    return alt.layer(bars, rules, title=_title(title, sources)).properties(width=WIDTH, height=140)
+
+
+def comparables_chart(deals: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
+    """USD per MW-month of the deals whose power is known, this deal highlighted."""
+    f = deals.dropna(subset=["usd_per_mw_month"]).copy()
+    f["usd_per_mw_month_m"] = f["usd_per_mw_month"] / 1e6
+    f["usd_per_year_bn"] = f["usd_per_year"] / 1e9
+    f["which"] = f["this_deal"].map({True: "This deal", False: "Comparable"})
+    f = _json_safe(f[["deal", "usd_per_mw_month_m", "usd_per_year_bn", "term_years", "capacity_mw", "notice_terms", "which"]])
+    return (
+        alt.Chart(f, title=_title(title, sources, "Deal value / (term x 12 x MW); capacities are often 'up to'"))
+        .mark_bar()
+        .encode(
+            y=alt.Y("deal:N", title=None, sort="-x"),
+            x=alt.X("usd_per_mw_month_m:Q", title="USD millions per MW-month"),
+            color=alt.Color("which:N", title=None, scale=alt.Scale(range=[PALETTE[4], PALETTE[0]])),
+            tooltip=[
+                alt.Tooltip("deal:N", title="Deal"),
+                alt.Tooltip("usd_per_mw_month_m:Q", title="USD m per MW-month", format=",.2f"),
+                alt.Tooltip("usd_per_year_bn:Q", title="USD bn per year", format=",.2f"),
+                alt.Tooltip("term_years:Q", title="Term (years)", format=".1f"),
+                alt.Tooltip("capacity_mw:Q", title="MW", format=","),
+                alt.Tooltip("notice_terms:N", title="Notice terms"),
+            ],
+        )
+        .properties(width=WIDTH)
+    )
+
+
+def margin_chart(margins: pd.DataFrame, marker_cost: float, title: str, sources: Sequence[str]) -> alt.LayerChart:
+    """Implied margin over owner costs per MW-year, the sourced cost marked."""
+    f = margins.assign(cost_m=lambda x: x.owner_cost_usd_per_mw_year / 1e6)
+    line = (
+        alt.Chart(f)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("cost_m:Q", title="Owner cost (USD millions per MW-year)"),
+            y=alt.Y("implied_margin:Q", title="Implied margin (share of revenue)", axis=alt.Axis(format=".0%")),
+            tooltip=[
+                alt.Tooltip("cost_m:Q", title="Cost (USD m/MW-yr)", format=",.1f"),
+                alt.Tooltip("implied_margin:Q", title="Margin", format=".1%"),
+            ],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"cost_m": [marker_cost / 1e6], "label": ["Sourced owner cost"]})).mark_rule(
+        color=PALETTE[1], strokeDash=[4, 3]
+    ).encode(x="cost_m:Q", tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("cost_m:Q", title="USD m/MW-yr")])
+    return alt.layer(line, rule, title=_title(title, sources)).properties(width=WIDTH)
+
+
+def quarterly_revenue_chart(view: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
+    """Seller revenue by quarter, stacked: the business without the deal and the deal."""
+    long = view.melt(id_vars=["quarter", "deal_share"], value_vars=["baseline_usd", "deal_usd"], var_name="part", value_name="usd")
+    long["part"] = long["part"].map({"baseline_usd": "Seller without the deal", "deal_usd": "The deal"})
+    long["usd_bn"] = long["usd"] / 1e9
+    return (
+        alt.Chart(long, title=_title(title, sources))
+        .mark_bar()
+        .encode(
+            x=alt.X("quarter:O", title="Quarter", sort=None),
+            y=alt.Y("usd_bn:Q", title="Revenue (USD billions per quarter)", stack="zero"),
+            color=alt.Color("part:N", title=None, sort=["Seller without the deal", "The deal"]),
+            order=alt.Order("part:N", sort="ascending"),
+            tooltip=[
+                alt.Tooltip("quarter:O", title="Quarter"),
+                alt.Tooltip("part:N", title="Part"),
+                alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f"),
+                alt.Tooltip("deal_share:Q", title="Deal share of revenue", format=".1%"),
+            ],
+        )
+        .properties(width=WIDTH)
+    )
+
+
+def concentration_chart(view: pd.DataFrame, precedent: float, precedent_label: str, title: str, sources: Sequence[str]) -> alt.LayerChart:
+    """The deal's share of the seller's revenue by quarter against a prospectus precedent."""
+    line = (
+        alt.Chart(view)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("quarter:O", title="Quarter", sort=None),
+            y=alt.Y("deal_share:Q", title="Deal share of seller revenue", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
+            tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("deal_share:Q", title="Share", format=".1%")],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"share": [precedent], "label": [precedent_label]})).mark_rule(
+        color=PALETTE[1], strokeDash=[4, 3]
+    ).encode(y="share:Q", tooltip=[alt.Tooltip("label:N", title="Precedent"), alt.Tooltip("share:Q", title="Share", format=".0%")])
+    return alt.layer(line, rule, title=_title(title, sources)).properties(width=WIDTH)
+
+
+def backlog_chart(backlog: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
+    """Headline backlog against enforceable RPO at each reporting date (grouped bars)."""
+    f = backlog.melt(id_vars=["as_of"], value_vars=["headline_usd", "enforceable_usd"], var_name="measure", value_name="usd")
+    f["measure"] = f["measure"].map({"headline_usd": "Headline backlog", "enforceable_usd": "Enforceable RPO (ASC 606)"})
+    f["usd_bn"] = f["usd"] / 1e9
+    f["as_of"] = pd.to_datetime(f["as_of"]).dt.strftime("%Y-%m-%d")
+    return (
+        alt.Chart(f, title=_title(title, sources))
+        .mark_bar()
+        .encode(
+            x=alt.X("as_of:O", title="Reporting date (end of day)"),
+            xOffset=alt.XOffset("measure:N"),
+            y=alt.Y("usd_bn:Q", title="Remaining contract value (USD billions)"),
+            color=alt.Color("measure:N", title=None),
+            tooltip=[
+                alt.Tooltip("as_of:O", title="As of"),
+                alt.Tooltip("measure:N", title="Measure"),
+                alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f"),
+            ],
+        )
+        .properties(width=WIDTH)
+    )
+
+
+def paths_chart(frame: pd.DataFrame, series: dict[str, str], x: str, x_title: str, y_title: str, title: str,
+                sources: Sequence[str], events: dict[str, dt.date] | None = None, x_type: str = "T") -> alt.Chart:
+    """Several USD series over one x axis as lines (USD shown in billions)."""
+    long = _thin(frame).melt(id_vars=[x], value_vars=list(series), var_name="series", value_name="usd")
+    long["series"] = long["series"].map(series)
+    long["usd_bn"] = long.pop("usd") / 1e9
+    fmt = {"T": alt.Tooltip(f"{x}:T", title=x_title), "O": alt.Tooltip(f"{x}:O", title=x_title),
+           "Q": alt.Tooltip(f"{x}:Q", title=x_title, format=".1%")}[x_type]
+    lines = (
+        alt.Chart(long)
+        .mark_line(point=x_type != "T")
+        .encode(
+            x=alt.X(f"{x}:{x_type}", title=x_title, sort=None),
+            y=alt.Y("usd_bn:Q", title=y_title),
+            color=alt.Color("series:N", title=None, sort=list(series.values())),
+            tooltip=[fmt, alt.Tooltip("series:N", title="Series"), alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f")],
+        )
+    )
+    layers: list[Any] = [lines]
+    if events:
+        layers.append(key_date_rules(events))
+    return alt.layer(*layers, title=_title(title, sources)).properties(width=WIDTH)
+
+
+def simulation_chart(histogram: pd.DataFrame, percentiles: dict[str, float], title: str, sources: Sequence[str]) -> alt.LayerChart:
+    """Histogram of simulated revenue (from :func:`neocloud.hazard.simulation_histogram`) with
+    percentiles marked (``percentiles`` maps a label to USD)."""
+    f = histogram.assign(bin_start=histogram.bin_start_usd / 1e9, bin_end=histogram.bin_end_usd / 1e9)
+    bars = (
+        alt.Chart(f)
+        .mark_bar()
+        .encode(
+            x=alt.X("bin_start:Q", bin="binned", title="Revenue realised (USD billions)"),
+            x2="bin_end:Q",
+            y=alt.Y("share:Q", title="Share of simulated paths", axis=alt.Axis(format=".0%")),
+            tooltip=[
+                alt.Tooltip("bin_start:Q", title="From (USD bn)", format=",.1f"),
+                alt.Tooltip("bin_end:Q", title="To (USD bn)", format=",.1f"),
+                alt.Tooltip("share:Q", title="Share of paths", format=".1%"),
+            ],
+        )
+    )
+    marks = pd.DataFrame({"label": list(percentiles), "usd_bn": [v / 1e9 for v in percentiles.values()]})
+    rules = alt.Chart(marks).mark_rule(color=PALETTE[1], strokeDash=[4, 3]).encode(
+        x="usd_bn:Q", tooltip=[alt.Tooltip("label:N", title="Percentile"), alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f")]
+    )
+    text = alt.Chart(marks).mark_text(align="left", dx=3, dy=-5, color=PALETTE[1]).encode(x="usd_bn:Q", y=alt.value(10), text="label:N")
+    return alt.layer(bars, rules, text, title=_title(title, sources)).properties(width=WIDTH)
+
+
+def heatmap_chart(grid: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
+    """Revenue realised over notice date (month) and notice period."""
+    f = usd_billions(grid, "realised_usd")
+    return (
+        alt.Chart(f, title=_title(title, sources))
+        .mark_rect()
+        .encode(
+            x=alt.X("yearmonth(notice_date):O", title="Notice served (month)"),
+            y=alt.Y("notice_days:O", title="Notice period (days)", sort="descending"),
+            color=alt.Color("realised_usd_bn:Q", title="Realised (USD bn)", scale=alt.Scale(scheme="viridis")),
+            tooltip=[
+                alt.Tooltip("notice_date:T", title="Notice served"),
+                alt.Tooltip("notice_days:O", title="Notice (days)"),
+                alt.Tooltip("realised_usd_bn:Q", title="Realised (USD bn)", format=",.2f"),
+                alt.Tooltip("share_of_total:Q", title="Share of full term", format=".0%"),
+            ],
+        )
+        .properties(width=WIDTH)
+    )
+
+
+def tornado_chart(tor: pd.DataFrame, labels: dict[str, str], title: str, sources: Sequence[str]) -> alt.LayerChart:
+    """Low and high expected revenue for each input swung alone, widest first."""
+    f = tor.copy()
+    f["label"] = f["input"].map(labels).fillna(f["input"])
+    for c in ("low_usd", "high_usd", "base_usd"):
+        f[c.replace("_usd", "_bn")] = f[c] / 1e9
+    order = f["label"].tolist()
+    bars = (
+        alt.Chart(f)
+        .mark_bar(height=16)
+        .encode(
+            y=alt.Y("label:N", title=None, sort=order),
+            x=alt.X("low_bn:Q", title="Expected revenue (USD billions)"),
+            x2="high_bn:Q",
+            tooltip=[
+                alt.Tooltip("label:N", title="Input"),
+                alt.Tooltip("low_bn:Q", title="At low setting (USD bn)", format=",.2f"),
+                alt.Tooltip("high_bn:Q", title="At high setting (USD bn)", format=",.2f"),
+            ],
+        )
+    )
+    base = alt.Chart(f.head(1)).mark_rule(color=PALETTE[1]).encode(
+        x="base_bn:Q", tooltip=[alt.Tooltip("base_bn:Q", title="Scenario (USD bn)", format=",.2f")]
+    )
+    return alt.layer(bars, base, title=_title(title, sources)).properties(width=WIDTH)

@@ -1,0 +1,170 @@
+"""The ``neocloud`` command: check, summary, render, schema, notebooks, bench.
+
+Exit codes: 0 success; 1 a report failed; 2 bad input (a scenario, a path, an option);
+3 outputs locked by another render (with ``--no-wait``); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from neocloud.scenario import ScenarioError, load_scenario, scenario_json_schema
+
+SCHEMA_PATH = Path("params/scenario.schema.json")
+
+
+def _err(message: str) -> None:
+    print(f"neocloud: {message}", file=sys.stderr)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    bad = 0
+    for path in args.paths:
+        try:
+            load_scenario(path)
+            print(f"{path}: ok")
+        except ScenarioError as e:
+            bad += 1
+            print(str(e), file=sys.stderr)
+    if bad:
+        _err(f"{bad} of {len(args.paths)} file(s) invalid")
+    return 2 if bad else 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from neocloud.narrative import pct, usd
+    from neocloud.summary import headline_figures
+
+    try:
+        figures = headline_figures(load_scenario(args.path))
+    except ScenarioError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(figures, indent=2, sort_keys=False))
+        return 0
+    t = figures["terms"]
+    print(f"{args.path}: {figures['title']}")
+    print(f"  term {t['start']} to {t['end']} ({figures['months']} months), fee {usd(t['monthly_fee_usd'])}/month")
+    print(f"  total contract value     {usd(figures['total_contract_value_usd'])}")
+    print(f"  committed floor          {usd(figures['committed_floor_usd'])} (notice on {figures['earliest_notice_date']})")
+    print(f"  expected revenue         {usd(figures['expected_revenue_usd'])} at {pct(figures['monthly_notice_probability'])} a month")
+    print(f"  at {figures['as_of']}: headline backlog {usd(figures['headline_backlog_usd'])}, "
+          f"enforceable RPO {usd(figures['enforceable_rpo_usd'])}")
+    per_gpu = ", ".join(f"{k} {usd(v)}" for k, v in figures["usd_per_gpu_hour"].items())
+    print(f"  {usd(figures['usd_per_mw_month'])} per MW-month; per GPU-hour: {per_gpu}")
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from neocloud.render import RenderLocked, render, summary_lines
+
+    if args.jobs is not None and args.jobs < 1:
+        _err(f"--jobs must be at least 1, got {args.jobs}")
+        return 2
+    missing = [p for p in (args.notebooks, *(args.paths or []) ) if not Path(p).exists()]
+    if missing:
+        _err("not found: " + ", ".join(str(p) for p in missing))
+        return 2
+    try:
+        result = render(
+            [Path(p) for p in args.paths] or None,
+            params=Path(args.params),
+            notebooks=Path(args.notebooks),
+            outputs=Path(args.outputs),
+            jobs=args.jobs,
+            force=args.force,
+            wait=not args.no_wait,
+        )
+    except RenderLocked as e:
+        _err(str(e))
+        return 3
+    except FileNotFoundError as e:
+        _err(str(e))
+        return 2
+    for line in summary_lines(result):
+        print(line)
+    if result.invalid:
+        return 2
+    return 0 if result.ok else 1
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    text = json.dumps(scenario_json_schema(), indent=2) + "\n"
+    if args.write:
+        Path(args.write).write_text(text, encoding="utf-8")
+        print(f"wrote {args.write}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    from neocloud.notebooks import refresh_notebooks
+
+    for path in refresh_notebooks(Path(args.notebooks), Path(args.base)):
+        print(f"refreshed {path}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from neocloud.bench import main as bench_main
+
+    return bench_main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="neocloud", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="validate scenario files (exit 0 if all valid, 2 otherwise)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("summary", help="headline figures of a scenario")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("render", help="render every scenario x notebook to outputs/ (HTML + executed notebooks)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="scenario files (default: every params/*.yaml)")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="reports in parallel (default: the core count)")
+    p.add_argument("--force", action="store_true", help="re-render even what is up to date")
+    p.add_argument("--no-wait", action="store_true", help="refuse instead of waiting when another render runs")
+    p.add_argument("--params", default="params")
+    p.add_argument("--notebooks", default="notebooks")
+    p.add_argument("--outputs", default="outputs")
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("schema", help="print (or --write) the JSON Schema of the scenario format")
+    p.add_argument("--write", metavar="PATH", nargs="?", const=str(SCHEMA_PATH))
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("notebooks", help="re-execute the committed notebooks with params/base.yaml (maintainers)")
+    p.add_argument("--notebooks", default="notebooks")
+    p.add_argument("--base", default="params/base.yaml")
+    p.set_defaults(func=cmd_notebooks)
+
+    p = sub.add_parser("bench", help="run the benchmarks and print one JSON object")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        _err("interrupted; outputs that were complete are kept, nothing partial was moved into outputs/")
+        return 130
+    except ScenarioError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

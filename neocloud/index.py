@@ -1,0 +1,44 @@
+"""The rows of the side-by-side index: the metrics layer's figures, formatted once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from neocloud.narrative import day, pct, usd
+from neocloud.summary import headline_figures
+
+if TYPE_CHECKING:
+    from neocloud.scenario import Scenario
+
+
+def index_rows(scenarios: "list[Scenario]") -> list[dict[str, Any]]:
+    """One row per headline figure with a formatted cell per scenario.
+
+    >>> from neocloud import load_scenario
+    >>> rows = index_rows([load_scenario("params/base.yaml")])
+    >>> rows[0]["label"], rows[0]["cells"]
+    ('Total contract value (full term)', ['$45.0B'])
+    """
+    figures = [headline_figures(s) for s in scenarios]
+    bases = sorted({b for f in figures for b in f["usd_per_gpu_hour"]})
+    spec: list[tuple[str, Any]] = [
+        ("Total contract value (full term)", lambda f: usd(f["total_contract_value_usd"])),
+        ("Months of service", lambda f: str(f["months"])),
+        ("Monthly fee", lambda f: usd(f["terms"]["monthly_fee_usd"])),
+        ("Ramp: months x discount", lambda f: f"{f['terms']['ramp_months']} x {pct(f['terms']['ramp_discount'], 0)}"),
+        ("Notice / lock-up", lambda f: f"{f['terms']['notice_days']} days / {f['terms']['lockup_months']} months"),
+        ("Earliest notice date", lambda f: day(f["earliest_notice_date"])),
+        ("Committed floor (notice at the earliest date)", lambda f: usd(f["committed_floor_usd"])),
+        ("Expected revenue (hazard model)", lambda f: f"{usd(f['expected_revenue_usd'])} at {pct(f['monthly_notice_probability'])}/month"),
+        ("Monte Carlo P5 / P50 / P95", lambda f: " / ".join(usd(f["simulated_revenue_usd"][k]) for k in ("p5_usd", "p50_usd", "p95_usd"))),
+        ("Reporting date", lambda f: day(f["as_of"])),
+        ("Headline backlog at the reporting date", lambda f: usd(f["headline_backlog_usd"])),
+        ("Enforceable RPO at the reporting date (ASC 606)", lambda f: usd(f["enforceable_rpo_usd"])),
+        ("USD per MW-month", lambda f: usd(f["usd_per_mw_month"])),
+        ("USD per MWh", lambda f: usd(f["usd_per_mwh"])),
+    ]
+    for b in bases:
+        spec.append((f"USD per GPU-hour: {b}", lambda f, b=b: usd(f["usd_per_gpu_hour"][b]) if b in f["usd_per_gpu_hour"] else "n/a"))
+    spec.append(("Implied margin over owner cost", lambda f: pct(f["implied_margin"])))
+    spec.append(("Inputs as of", lambda f: day(f["inputs_date"])))
+    return [{"label": label, "cells": [fn(f) for f in figures]} for label, fn in spec]

@@ -1,0 +1,207 @@
+"""Words around the numbers: formatting, safe Markdown and tables for the notebooks.
+
+Scenario text (titles, notes, sources) is untrusted: :func:`esc` makes it inert in Markdown
+and HTML, and every helper here that puts scenario text into Markdown uses it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from typing import Any, Iterable, Sequence
+from urllib.parse import quote, urlsplit
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()+!|~$])")
+
+
+def usd(x: float, digits: int | None = None) -> str:
+    """Money in words a reader scans: billions, millions, whole dollars, or dollars and cents.
+
+    >>> usd(45e9), usd(6169354838.7), usd(4166666.67), usd(5703.86), usd(7.7779), usd(-2.5e9)
+    ('$45.0B', '$6.17B', '$4.17M', '$5,704', '$7.78', '-$2.50B')
+    """
+    sign = "-" if x < 0 else ""
+    a = abs(x)
+    if 1e3 <= a < 1e6 and digits is None:
+        return f"{sign}${a:,.0f}"
+    for scale, suffix in ((1e9, "B"), (1e6, "M")):
+        if a >= scale:
+            v = a / scale
+            d = digits if digits is not None else (1 if v >= 10 and v == round(v, 1) else 2)
+            return f"{sign}${v:,.{d}f}{suffix}"
+    return f"{sign}${a:,.{2 if digits is None else digits}f}"
+
+
+def pct(x: float, digits: int = 1) -> str:
+    """A fraction as a percentage.
+
+    >>> pct(0.4456), pct(0.05, 0)
+    ('44.6%', '5%')
+    """
+    return f"{x * 100:.{digits}f}%"
+
+
+def day(d: dt.date | str) -> str:
+    """A date written out unambiguously.
+
+    >>> day(dt.date(2026, 10, 30))
+    '30 Oct 2026'
+    """
+    d = dt.date.fromisoformat(d) if isinstance(d, str) else d
+    return f"{d.day} {d:%b %Y}"
+
+
+def esc(text: Any) -> str:
+    """Make scenario text inert in Markdown and HTML: ``<``, ``>`` and ``&`` become entities,
+    Markdown's special characters are backslash-escaped, and line breaks become spaces (so the
+    text cannot start a heading or a list).
+
+    >>> print(esc("<script>alert(1)</script> *x* CoreWeave's"))
+    &lt;script&gt;alert\\(1\\)&lt;/script&gt; \\*x\\* CoreWeave's
+    """
+    s = html.escape(str(text), quote=False)
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return " ".join(s.split())
+
+
+def link(url: str, text: str | None = None) -> str:
+    """A Markdown link whose URL cannot break out of the link syntax.
+
+    >>> link("https://example.com/a b(c)")
+    '[example.com](https://example.com/a%20b%28c%29)'
+    """
+    safe = quote(url, safe=":/?#@!$&'*+,;=%~-._")
+    safe = safe.replace("'", "%27")
+    label = text if text is not None else urlsplit(url).netloc
+    return f"[{esc(label)}]({html.escape(safe, quote=True)})"
+
+
+def table(rows: Iterable[Sequence[str]], header: Sequence[str]) -> str:
+    """A Markdown table from cells that are already Markdown (escape scenario text first).
+
+    >>> print(table([["a", "1"]], ["name", "value"]))
+    | name | value |
+    |---|---|
+    | a | 1 |
+    """
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(c.replace("\n", " ") for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def source_ref(source: Any) -> str:
+    """A source as a short Markdown reference: linked site, date, and whether it was dated.
+
+    >>> from neocloud.scenario import Source
+    >>> source_ref(Source(url="https://aimultiple.com/gpu-index", date=dt.date(2026, 6, 30), dated="gathered"))
+    '[aimultiple.com](https://aimultiple.com/gpu-index), undated (gathered by 30 Jun 2026)'
+    """
+    when = day(source.date) if source.dated == "published" else f"undated (gathered by {day(source.date)})"
+    return f"{link(source.url)}, {when}"
+
+
+def cite(*items: Any) -> list[str]:
+    """Plain-text source lines for a chart caption, from inputs, sources or ready strings.
+
+    >>> from neocloud import load_scenario
+    >>> s = load_scenario("params/base.yaml")
+    >>> cite(s.terms.monthly_fee_usd, s.terms.ramp_discount, "neocloud model")
+    ['prismix.dev (20 May 2026)', 'assumption: see the sources table', 'neocloud model']
+    """
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            text = item
+        else:
+            source = getattr(item, "source", item)
+            if source is None:
+                text = "assumption: see the sources table"
+            else:
+                host = urlsplit(source.url).netloc
+                text = f"{host} ({day(source.date)})" if source.dated == "published" else f"{host} (undated)"
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def sources_table(scenario: Any, prefix: str = "") -> str:
+    """Every input of a scenario (or those whose key starts with ``prefix``) with its value and
+    its source or assumption, as Markdown.
+
+    >>> from neocloud import load_scenario
+    >>> print(sources_table(load_scenario("params/base.yaml")).splitlines()[3][:60])
+    | terms.monthly\\_fee\\_usd | 1250000000.0 | [prismix.dev](htt
+    """
+    rows = []
+    for key, value, item in scenario.inputs():
+        if not key.startswith(prefix):
+            continue
+        if item.source is not None:
+            basis = source_ref(item.source)
+        else:
+            basis = "**assumption**: " + esc(item.note or "")
+        if item.source is not None and item.note:
+            basis += " " + esc(item.note)
+        for other in item.other_readings:
+            basis += f"<br>other reading: {esc(other.value)} ({source_ref(other.source)})"
+            if other.note:
+                basis += " " + esc(other.note)
+        rows.append([esc(key), esc(value), basis])
+    return table(rows, ["input", "value", "source or assumption"])
+
+
+def prospectus_questions(figures: dict[str, Any], concentration: float, precedent: float) -> list[str]:
+    """Questions a prospectus reader should ask, each carrying the figure that prompts it.
+
+    ``figures`` is :func:`neocloud.summary.headline_figures`; ``concentration`` the deal's
+    highest quarterly share of seller revenue; ``precedent`` a comparable share (e.g. 62%).
+
+    >>> from neocloud import headline_figures, load_scenario
+    >>> qs = prospectus_questions(headline_figures(load_scenario("params/base.yaml")), 0.45, 0.62)
+    >>> len(qs) >= 4, qs[0][:40]
+    (True, 'Of the $45.0B headline, only $4.92B is e')
+    """
+    f = figures
+    t = f["terms"]
+    qs = [
+        f"Of the {usd(f['total_contract_value_usd'])} headline, only {usd(f['enforceable_rpo_usd'])} is enforceable "
+        f"at {day(f['as_of'])} under a {t['notice_days']}-day termination right. Which figure does the filing call "
+        f"backlog or remaining performance obligations, and does it disclose the other?",
+        f"The buyer can leave with notice from {day(f['earliest_notice_date'])}, which ends service on "
+        f"{day(f['earliest_termination_date'])} and caps revenue at {usd(f['committed_floor_usd'])}. "
+        f"Is there any termination fee or minimum commitment not in the reported terms?",
+        f"The deal could be {pct(concentration)} of the seller's quarterly revenue "
+        f"(the comparable prospectus precedent: {pct(precedent, 0)}). How does the filing describe this customer concentration risk?",
+        f"The price is {usd(f['usd_per_mw_month'])} per MW-month, or "
+        + ", ".join(f"{usd(v)}" for v in f["usd_per_gpu_hour"].values())
+        + " per GPU-hour depending on the GPU count. What do the GPU count and the capacity actually cover?",
+    ]
+    if t["ramp_months"]:
+        qs.append(
+            f"The first {t['ramp_months']} months are discounted by an undisclosed amount "
+            f"(assumed {pct(t['ramp_discount'], 0)} here). What is the actual discount, and how is it recognised?"
+        )
+    gap = f["total_contract_value_usd"] - f["expected_revenue_usd"]
+    qs.append(
+        f"At {pct(f['monthly_notice_probability'])} a month chance of notice, expected revenue is "
+        f"{usd(f['expected_revenue_usd'])}, {usd(gap)} below the headline. What does management assume about renewal?"
+    )
+    return qs
+
+
+def dollars(text: str) -> str:
+    r"""Escape every unescaped ``$`` so Markdown renderers do not read money as LaTeX maths.
+
+    >>> print(dollars(r"from $1.25B to **\$45B**"))
+    from \$1.25B to **\$45B**
+    """
+    return re.sub(r"(?<!\\)\$", r"\\$", text)
+
+
+def md(text: str) -> Any:
+    """Display Markdown in a notebook (an object Jupyter renders as ``text/markdown``); dollar
+    signs are money, never maths."""
+    from IPython.display import Markdown
+
+    return Markdown(dollars(text))

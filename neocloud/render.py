@@ -1,0 +1,563 @@
+"""The rendering pipeline: scenarios x notebooks -> executed notebooks and offline HTML.
+
+``neocloud render`` runs every report of every scenario with papermill in a pool of worker
+processes (each starts once and keeps one nbconvert exporter), then writes ``outputs/index.html``.
+
+Guarantees:
+
+* **Atomic.** A report is written under ``outputs/.tmp/`` and moved into place (``os.replace``)
+  only when both its ``.ipynb`` and ``.html`` are complete. A failure of any kind leaves the
+  previous good report byte for byte; the partial notebook goes to ``outputs/_failed/``.
+* **Reproducible.** Executed notebooks are scrubbed of timings, machine paths and random ids,
+  and the HTML holds nothing that changes between runs.
+* **Incremental.** A report is re-rendered only when its cache key changes: the notebook, the
+  scenario file, the package's source files and the locked stack (``constraints.txt``).
+* **One writer.** A lock on ``outputs/.render.lock`` keeps two renders from writing at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import multiprocessing
+import os
+import re
+import shutil
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from neocloud.scenario import ScenarioError, load_scenario, scenario_parameters, scenario_stem
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VEGALITE_MIME = "application/vnd.vegalite.v5+json"
+KEY_SUFFIX = ".key"
+
+
+class RenderLocked(RuntimeError):
+    """Another render holds the outputs lock (raised with ``wait=False``)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report to render: a scenario file through one notebook."""
+
+    scenario_path: Path
+    notebook_path: Path
+    outputs: Path
+
+    @property
+    def scenario(self) -> str:
+        return scenario_stem(self.scenario_path)
+
+    @property
+    def name(self) -> str:
+        return self.notebook_path.stem
+
+    @property
+    def html(self) -> Path:
+        return self.outputs / self.scenario / f"{self.name}.html"
+
+    @property
+    def ipynb(self) -> Path:
+        return self.outputs / self.scenario / f"{self.name}.ipynb"
+
+    @property
+    def key_file(self) -> Path:
+        return self.outputs / self.scenario / f".{self.name}{KEY_SUFFIX}"
+
+    @property
+    def failed(self) -> Path:
+        return self.outputs / "_failed" / self.scenario / f"{self.name}.ipynb"
+
+    @property
+    def label(self) -> str:
+        return f"{self.scenario}/{self.name}"
+
+
+@dataclass
+class Outcome:
+    """What happened to one report."""
+
+    report: Report
+    status: str  # "rendered", "cached" or "failed"
+    seconds: float = 0.0
+    error: str = ""
+    partial: Path | None = None
+
+
+@dataclass
+class RenderResult:
+    """Everything a render did, for the summary and the exit code."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    invalid: list[ScenarioError] = field(default_factory=list)
+    index: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.invalid
+
+
+# --------------------------------------------------------------------------------------------
+# Cache keys
+
+
+def _hash_files(paths: list[Path], root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def locked_stack_file() -> Path | None:
+    """``constraints.txt`` beside the package (the pinned stack), when running from a checkout."""
+    p = PACKAGE_DIR.parent / "constraints.txt"
+    return p if p.is_file() else None
+
+
+def environment_key() -> str:
+    """Hash of what every report depends on besides its notebook and scenario: the package's
+    source (every file, not only the version number), the locked stack and the Python version."""
+    files = [p for p in PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    h = hashlib.sha256(_hash_files(files, PACKAGE_DIR).encode())
+    lock = locked_stack_file()
+    h.update(lock.read_bytes() if lock else b"no lock file")
+    h.update(sys.version.encode())
+    return h.hexdigest()
+
+
+def report_key(report: Report, env_key: str) -> str:
+    """The cache key of one report."""
+    h = hashlib.sha256(env_key.encode())
+    for p in (report.notebook_path, report.scenario_path):
+        h.update(p.read_bytes())
+    h.update(display_path(report.scenario_path).encode())
+    return h.hexdigest()
+
+
+def is_current(report: Report, key: str) -> bool:
+    """True when the report's outputs exist and were made from exactly this key."""
+    try:
+        return report.html.is_file() and report.ipynb.is_file() and report.key_file.read_text() == key
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+
+
+def display_path(path: Path) -> str:
+    """A path as shown in reports: relative to the working directory when inside it (no
+    machine-specific absolute paths in outputs)."""
+    p = Path(path).resolve()
+    try:
+        return p.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.name
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+@contextlib.contextmanager
+def outputs_lock(outputs: Path, wait: bool = True, announce: Callable[[str], None] = print) -> Iterator[None]:
+    """Hold the render lock of ``outputs`` (an ``flock``, released by the OS if we die)."""
+    outputs.mkdir(parents=True, exist_ok=True)
+    path = outputs / ".render.lock"
+    with open(path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "unknown"
+            message = f"another `neocloud render` (pid {holder}) is writing {outputs}/"
+            if not wait:
+                raise RenderLocked(message + "; try again when it has finished") from None
+            announce(message + "; waiting for it to finish (Ctrl-C to stop waiting)")
+            fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        try:
+            yield
+        finally:
+            f.seek(0)
+            f.truncate()
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+# --------------------------------------------------------------------------------------------
+# Notebooks
+
+
+def clean_notebook(nb: Any) -> Any:
+    """Remove what differs between runs of the same inputs: timings, paths, random cell ids."""
+    pm = nb.metadata.get("papermill", {})
+    nb.metadata["papermill"] = {k: pm[k] for k in ("parameters", "version") if k in pm}
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
+    return nb
+
+
+_VEGA_JS: str | None = None
+
+
+def vega_javascript(cache_dir: Path | None = None) -> str:
+    """The Vega, Vega-Lite and vega-embed JavaScript from ``vl-convert`` (no network), ready to
+    inline in a ``<script>`` element. Cached on disk by version: building it takes a second."""
+    global _VEGA_JS
+    if _VEGA_JS is not None:
+        return _VEGA_JS
+    import altair as alt
+    import vl_convert as vlc
+
+    vl_version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    cached = (cache_dir / f"vega-{vlc.__version__}-{vl_version}.js") if cache_dir else None
+    if cached is not None and cached.is_file():
+        _VEGA_JS = cached.read_text(encoding="utf-8")
+        return _VEGA_JS
+    # inside <script>, only "</script" (any case) and "<!--" can end or derail the element
+    js = re.sub(r"</(script)", r"<\\/\1", vlc.javascript_bundle(vl_version=vl_version), flags=re.IGNORECASE)
+    js = js.replace("<!--", "<\\!--")
+    if cached is not None:
+        write_atomic(cached, js.encode("utf-8"))
+    _VEGA_JS = js
+    return js
+
+
+_EXPORTER: Any = None
+
+
+def html_exporter() -> Any:
+    """One nbconvert HTML exporter per process: the package's offline template, code hidden."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+        from traitlets.config import Config
+
+        priority = HTMLExporter().default_config.NbConvertBase.display_data_priority
+        config = Config({"NbConvertBase": {"display_data_priority": [VEGALITE_MIME, *priority]}})
+        exporter = HTMLExporter(
+            config=config,
+            template_name="report",
+            extra_template_basedirs=[str(PACKAGE_DIR / "templates")],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
+        _EXPORTER = exporter
+    return _EXPORTER
+
+
+def notebook_to_html(nb: Any, meta: dict[str, str], vega_js: str) -> str:
+    """Export an executed notebook to the offline HTML report."""
+    css = resources.files("neocloud").joinpath("templates/report/report.css").read_text(encoding="utf-8")
+    has_chart = any(
+        VEGALITE_MIME in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", [])
+    )
+    res = {"neocloud": {**meta, "css": css, "vega_js": vega_js if has_chart else ""}}
+    body, _ = html_exporter().from_notebook_node(nb, resources=res)
+    return body
+
+
+def report_meta(scenario: Any, scenario_path: Path, notebook: str) -> dict[str, str]:
+    """What the header of a report shows (never the wall-clock date)."""
+    from neocloud import __version__
+
+    return {
+        "scenario_title": scenario.title,
+        "scenario_file": display_path(scenario_path),
+        "inputs_date": scenario.inputs_date().isoformat(),
+        "as_of": scenario.as_of.value.isoformat(),
+        "version": __version__,
+        "notebook": notebook,
+    }
+
+
+@contextlib.contextmanager
+def _stderr_to(path: Path) -> Iterator[None]:
+    """Send this process's stderr (and so the kernel's, which inherits it) to ``path``."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def execute_report(report: Report, key: str, vega_js: str, timeout_s: int = 600) -> Outcome:
+    """Execute and export one report, moving it into place only when complete."""
+    import nbformat
+    import papermill as pm
+
+    t0 = time.perf_counter()
+    tmp = report.outputs / ".tmp" / f"{report.scenario}.{report.name}.{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    executed = tmp / f"{report.name}.ipynb"
+    try:
+        scenario = load_scenario(report.scenario_path)
+        parameters = {"scenario": scenario_parameters(scenario), "scenario_file": display_path(report.scenario_path)}
+        try:
+            with _stderr_to(tmp / "kernel.log"):
+                pm.execute_notebook(
+                    str(report.notebook_path),
+                    str(executed),
+                    parameters=parameters,
+                    cwd=str(report.notebook_path.parent),
+                    progress_bar=False,
+                    log_output=False,
+                    execution_timeout=timeout_s,
+                    start_timeout=120,
+                    report_mode=False,
+                )
+        except BaseException as e:
+            partial = _keep_partial(report, executed)
+            if isinstance(e, Exception):
+                return Outcome(report, "failed", time.perf_counter() - t0, _describe(e), partial)
+            raise
+        nb = clean_notebook(nbformat.read(executed, as_version=4))
+        nb.metadata["title"] = f"{scenario.title}: {report.name.replace('_', ' ')}"
+        ipynb_text = nbformat.writes(nb) + "\n"
+        html = notebook_to_html(nb, report_meta(scenario, report.scenario_path, report.name), vega_js)
+        (tmp / "out.ipynb").write_text(ipynb_text, encoding="utf-8")
+        (tmp / "out.html").write_text(html, encoding="utf-8")
+        report.html.parent.mkdir(parents=True, exist_ok=True)
+        report.key_file.unlink(missing_ok=True)  # the pair is not current until both are moved
+        os.replace(tmp / "out.html", report.html)
+        os.replace(tmp / "out.ipynb", report.ipynb)
+        write_atomic(report.key_file, key.encode())
+        report.failed.unlink(missing_ok=True)
+        return Outcome(report, "rendered", time.perf_counter() - t0)
+    except ScenarioError as e:
+        return Outcome(report, "failed", time.perf_counter() - t0, str(e))
+    except OSError as e:
+        reason = "disk full" if e.errno == errno.ENOSPC else e.strerror or str(e)
+        return Outcome(report, "failed", time.perf_counter() - t0, f"could not write outputs: {reason}",
+                       _keep_partial(report, executed))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _keep_partial(report: Report, executed: Path) -> Path | None:
+    """Keep the partial notebook (and the kernel's log) under ``outputs/_failed/``."""
+    if not executed.is_file():
+        return None
+    try:
+        report.failed.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(executed, report.failed)
+        log = executed.parent / "kernel.log"
+        if log.is_file():
+            shutil.copyfile(log, report.failed.with_suffix(".log"))
+        return report.failed
+    except OSError:
+        return executed if executed.exists() else None
+
+
+def _describe(e: BaseException) -> str:
+    name = type(e).__name__
+    if name == "PapermillExecutionError":
+        return f"cell {getattr(e, 'exec_count', '?')} raised {getattr(e, 'ename', '')}: {getattr(e, 'evalue', '')}"
+    if name == "DeadKernelError":
+        return "the kernel died while running the notebook"
+    text = str(e).strip().splitlines()
+    return f"{name}: {text[0] if text else ''}"
+
+
+# --------------------------------------------------------------------------------------------
+# Worker processes
+
+
+def _worker_init() -> None:
+    # SIGTERM from the parent (interrupt, shutdown) becomes KeyboardInterrupt, so papermill's
+    # clean-up shuts the kernel down before the worker exits.
+    def _raise(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _raise)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
+
+
+def _worker_run(args: tuple[Report, str, str]) -> Outcome:
+    report, key, vega_js = args
+    return execute_report(report, key, vega_js)
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+
+
+def discover(params: Path, notebooks: Path, paths: list[Path] | None) -> tuple[list[Path], list[Path]]:
+    """Scenario files (the given paths, or every ``*.yaml`` in ``params``) and notebooks."""
+    scenario_files = [Path(p) for p in paths] if paths else sorted(params.glob("*.yaml"))
+    notebook_files = sorted(p for p in notebooks.glob("*.ipynb") if not p.name.startswith("."))
+    return scenario_files, notebook_files
+
+
+def render(
+    paths: list[Path] | None = None,
+    *,
+    params: Path = Path("params"),
+    notebooks: Path = Path("notebooks"),
+    outputs: Path = Path("outputs"),
+    jobs: int | None = None,
+    force: bool = False,
+    wait: bool = True,
+    say: Callable[[str], None] = print,
+) -> RenderResult:
+    """Render every scenario x notebook that is not current, then the index."""
+    t0 = time.perf_counter()
+    result = RenderResult()
+    scenario_files, notebook_files = discover(params, notebooks, paths)
+    if not notebook_files:
+        raise FileNotFoundError(f"no notebooks (*.ipynb) in {notebooks}/")
+    valid: list[Path] = []
+    for path in scenario_files:
+        try:
+            load_scenario(path)
+            valid.append(path)
+        except ScenarioError as e:
+            result.invalid.append(e)
+    with outputs_lock(outputs, wait=wait, announce=say):
+        shutil.rmtree(outputs / ".tmp", ignore_errors=True)  # left by a run that was killed
+        env_key = environment_key()
+        todo: list[tuple[Report, str]] = []
+        for path in valid:
+            for nb in notebook_files:
+                report = Report(path, nb, outputs)
+                key = report_key(report, env_key)
+                if force or not is_current(report, key):
+                    todo.append((report, key))
+                else:
+                    result.outcomes.append(Outcome(report, "cached"))
+        if todo:
+            result.outcomes += _run_all(todo, outputs, jobs, say)
+        every = sorted({*params.glob("*.yaml"), *scenario_files}, key=lambda p: (scenario_stem(p), str(p)))
+        result.index = write_index(outputs, every, notebook_files, result)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _run_all(todo: list[tuple[Report, str]], outputs: Path, jobs: int | None, say: Callable[[str], None]) -> list[Outcome]:
+    import nbconvert  # noqa: F401  imported before the fork so workers start warm
+    import papermill  # noqa: F401
+
+    vega_js = vega_javascript(outputs / ".cache")
+    html_exporter()
+    n = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    say(f"rendering {len(todo)} report(s) with {n} worker(s)")
+    outcomes: list[Outcome] = []
+    ctx = multiprocessing.get_context("fork")
+    previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
+    pool = ctx.Pool(n, initializer=_worker_init)
+    try:
+        # longest first: notebooks with the Monte Carlo and sweeps take the most time
+        ordered = sorted(todo, key=lambda rk: rk[0].name != "termination")
+        for i, outcome in enumerate(pool.imap_unordered(_worker_run, [(r, k, vega_js) for r, k in ordered]), 1):
+            outcomes.append(outcome)
+            mark = "ok" if outcome.status == "rendered" else "FAILED"
+            say(f"[{i}/{len(todo)}] {outcome.report.label}: {mark} ({outcome.seconds:.1f}s)")
+        pool.close()
+    except KeyboardInterrupt:
+        say("interrupted: stopping the workers; every finished report is kept, nothing partial is")
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+        signal.signal(signal.SIGTERM, previous_term)
+        shutil.rmtree(outputs / ".tmp", ignore_errors=True)
+    return outcomes
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+# --------------------------------------------------------------------------------------------
+# Index
+
+
+def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[Path], result: RenderResult) -> Path:
+    """``outputs/index.html``: every report linked, headline figures side by side. Written only
+    when its content changes."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from neocloud import __version__
+    from neocloud.index import index_rows
+
+    failed = {o.report.label for o in result.failed}
+    columns = []
+    for path in scenario_files:
+        stem = scenario_stem(path)
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as e:
+            columns.append({"stem": stem, "file": display_path(path), "error": str(e), "reports": [], "figures": None})
+            continue
+        reports = []
+        for nb in notebook_files:
+            html = outputs / stem / f"{nb.stem}.html"
+            reports.append({"name": nb.stem, "href": f"{stem}/{nb.stem}.html", "exists": html.is_file(),
+                            "failed": f"{stem}/{nb.stem}" in failed})
+        columns.append({"stem": stem, "file": display_path(path), "error": None, "reports": reports,
+                        "title": scenario.title, "question": scenario.question, "figures": scenario})
+    env = Environment(loader=FileSystemLoader(str(PACKAGE_DIR / "templates")), autoescape=select_autoescape(["html", "j2"]))
+    rows = index_rows([c["figures"] for c in columns if c["figures"] is not None])
+    text = env.get_template("index.html.j2").render(columns=columns, rows=rows, version=__version__,
+                                                     css=(PACKAGE_DIR / "templates/report/report.css").read_text())
+    index = outputs / "index.html"
+    data = text.encode("utf-8")
+    if not index.is_file() or index.read_bytes() != data:
+        write_atomic(index, data)
+    return index
+
+
+def summary_lines(result: RenderResult) -> list[str]:
+    """The closing summary of a render, naming each failure and where its partial notebook is."""
+    counts = {s: sum(o.status == s for o in result.outcomes) for s in ("rendered", "cached", "failed")}
+    lines = [
+        f"{counts['rendered']} rendered, {counts['cached']} up to date, {counts['failed']} failed, "
+        f"{len(result.invalid)} invalid scenario file(s) in {result.seconds:.1f}s"
+    ]
+    for e in result.invalid:
+        lines.append(f"invalid scenario (its reports were left as they were):\n  " + str(e).replace("\n", "\n  "))
+    for o in result.failed:
+        where = f"; partial notebook: {o.partial}" if o.partial else ""
+        lines.append(f"FAILED {o.report.label}: {o.error}{where} (the previous report, if any, is untouched)")
+    if result.index:
+        lines.append(f"index: {result.index.resolve()}")
+    return lines
+

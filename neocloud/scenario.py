@@ -1,0 +1,456 @@
+"""Scenarios: the validated, sourced inputs of every report.
+
+A scenario is one YAML file in ``params/``. Every input is an :class:`Input`: a ``value`` plus
+either a ``source`` (URL and date) or ``assumption: true`` with a ``note`` saying why. Deal terms
+use the names of the conventions (``monthly_fee_usd``, ``start``, ``end``, ``ramp_months``,
+``ramp_discount``, ``notice_days``, ``lockup_months``, ``capacity_mw``).
+
+:func:`load_scenario` reads a file defensively (size, encoding, YAML aliases and depth are
+checked before anything is built) and turns every problem into one :class:`ScenarioError`
+whose message names the file, the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+MAX_FILE_BYTES = 256 * 1024
+"""A scenario is a few kilobytes; anything larger than this is refused unread."""
+MAX_YAML_DEPTH = 12
+"""Deepest nesting a scenario needs is 5; deeper documents are refused while parsing."""
+
+T = TypeVar("T")
+
+PositiveFloat = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
+Probability = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
+NonNegativeInt = Annotated[int, Strict(), Field(ge=0)]
+PositiveInt = Annotated[int, Strict(), Field(gt=0)]
+Growth = Annotated[float, Strict(), Field(gt=-1, lt=10, allow_inf_nan=False)]
+Text = Annotated[str, Strict(), Field(min_length=1, max_length=2000)]
+Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,40}$")]
+
+
+class ScenarioError(ValueError):
+    """A scenario file could not be used. ``str(error)`` is the message for the user.
+
+    ``problems`` lists one line per problem (file, key, value, what is allowed).
+    """
+
+    def __init__(self, path: str | Path, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    """Where a figure was read: a URL and the date of the publication (or of reading it)."""
+
+    url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=500)]
+    date: dt.date
+    dated: Literal["published", "gathered"] = "published"
+    """``published``: the article's or filing's date. ``gathered``: the source is undated, and
+    ``date`` is the day by which the figure had been gathered (``shared/facts.md``)."""
+    title: Text | None = None
+    quote: Text | None = None
+
+
+class Reading(_Model):
+    """Another source's value for the same input, kept where sources disagree."""
+
+    value: Any
+    source: Source
+    note: Text | None = None
+
+
+class Input(_Model, Generic[T]):
+    """One input: a value with its source, or an explicit assumption with a note."""
+
+    value: T
+    source: Source | None = None
+    assumption: bool = False
+    note: Text | None = None
+    other_readings: list[Reading] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _sourced(self) -> "Input[T]":
+        if self.source is None and not self.assumption:
+            raise ValueError("needs a 'source' (url and date) or 'assumption: true' with a 'note'")
+        if self.source is not None and self.assumption:
+            raise ValueError("give either a 'source' or 'assumption: true', not both")
+        if self.assumption and not self.note:
+            raise ValueError("an assumption needs a 'note' that says why this value")
+        return self
+
+
+class Terms(_Model):
+    """The deal terms, named as in the conventions."""
+
+    monthly_fee_usd: Input[PositiveFloat]
+    start: Input[dt.date]
+    end: Input[dt.date]
+    ramp_months: Input[NonNegativeInt]
+    ramp_discount: Input[Fraction]
+    notice_days: Input[NonNegativeInt]
+    lockup_months: Input[NonNegativeInt]
+    capacity_mw: Input[PositiveFloat]
+
+
+class KeyDates(_Model):
+    """Dates drawn on the reports' timelines (never the wall-clock date)."""
+
+    signed: Input[dt.date]
+    announced: Input[dt.date]
+    ipo: Input[dt.date]
+
+
+class GpuBasis(Input[PositiveInt]):
+    """A GPU count on which to price the deal per GPU-hour."""
+
+    label: Text
+
+
+class MarketPrice(Input[PositiveFloat]):
+    """A market rental price in USD per GPU-hour, with the date it was observed."""
+
+    label: Text
+    observed: dt.date
+
+
+class Headline(_Model):
+    """A figure reported in the press, to reconcile against the model."""
+
+    label: Text
+    value_usd: PositiveFloat
+    kind: Literal["total", "annual"]
+    comparison: Literal["over", "about"]
+    tolerance: Fraction = 0.0
+    source: Source
+    note: Text | None = None
+
+
+class BetaPrior(_Model):
+    """Uncertainty about the monthly notice probability: Beta(alpha, beta), an assumption."""
+
+    alpha: PositiveFloat
+    beta: PositiveFloat
+    note: Text
+
+
+class Termination(_Model):
+    """Inputs of the hazard model of notice."""
+
+    monthly_notice_probability: Input[Probability]
+    probability_prior: BetaPrior
+    monte_carlo_paths: Annotated[int, Strict(), Field(ge=1000, le=5_000_000)]
+    seed: NonNegativeInt
+
+
+class Seller(_Model):
+    """The seller's side: its revenue without the deal, its costs and its reporting calendar."""
+
+    baseline_revenue_usd_per_year: Input[PositiveFloat]
+    baseline_year: Annotated[int, Strict(), Field(ge=2000, le=2100)]
+    baseline_growth_per_year: Input[Growth]
+    fiscal_year_end_month: Annotated[int, Strict(), Field(ge=1, le=12)] = 12
+    owner_cost_usd_per_mw_year: Input[PositiveFloat]
+    all_in_capex_usd_per_mw: Input[PositiveFloat]
+    precedent_concentration: Input[Fraction]
+
+
+class Scenario(_Model):
+    """One validated scenario. Build it with :func:`load_scenario` or ``Scenario.model_validate``.
+
+    >>> s = load_scenario("params/base.yaml")
+    >>> s.terms.monthly_fee_usd.value, s.terms.start.value.isoformat()
+    (1250000000.0, '2026-05-01')
+    """
+
+    title: Text
+    question: Text
+    deal_name: Text
+    seller_name: Text
+    buyer_name: Text
+    as_of: Input[dt.date]
+    terms: Terms
+    key_dates: KeyDates
+    gpu_bases: dict[Key, GpuBasis] = Field(min_length=1)
+    market_prices: dict[Key, MarketPrice] = Field(min_length=1)
+    headlines: list[Headline] = Field(default_factory=list)
+    termination: Termination
+    seller: Seller
+
+    @field_validator("title")
+    @classmethod
+    def _one_line(cls, v: str) -> str:
+        if "\n" in v:
+            raise ValueError("a title is one line")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Scenario":
+        t = self.deal
+        if t.end < t.start:
+            raise _CrossFieldError(
+                "terms.end.value", t.end, f"must be on or after terms.start ({t.start})"
+            )
+        if t.ramp_months > t.months:
+            raise _CrossFieldError(
+                "terms.ramp_months.value", t.ramp_months,
+                f"must be at most the {t.months} calendar months of the term",
+            )
+        if t.notice_days > t.term_days:
+            raise _CrossFieldError(
+                "terms.notice_days.value", t.notice_days,
+                f"must be at most the {t.term_days} days of the term ({t.start} to {t.end})",
+            )
+        if t.earliest_notice_date > t.end:
+            raise _CrossFieldError(
+                "terms.lockup_months.value", t.lockup_months,
+                f"lets the first notice fall on {t.earliest_notice_date}, after the end ({t.end});"
+                f" at most {t.months - 1} months are allowed",
+            )
+        return self
+
+    @property
+    def deal(self) -> "DealTerms":
+        """The deal terms as plain values, the form the maths takes."""
+        from neocloud.deal import DealTerms
+
+        return DealTerms(**{k: getattr(self.terms, k).value for k in Terms.model_fields})
+
+    def inputs(self) -> list[tuple[str, Any, Input[Any]]]:
+        """Every sourced input as ``(dotted key, value, Input)``, in file order."""
+        out: list[tuple[str, Any, Input[Any]]] = []
+
+        def walk(prefix: str, obj: Any) -> None:
+            if isinstance(obj, Input):
+                out.append((prefix, obj.value, obj))
+            elif isinstance(obj, BaseModel):
+                for name in type(obj).model_fields:
+                    walk(f"{prefix}.{name}" if prefix else name, getattr(obj, name))
+            elif isinstance(obj, dict):
+                for k, v in obj.items():
+                    walk(f"{prefix}.{k}", v)
+
+        walk("", self)
+        return out
+
+    def inputs_date(self) -> dt.date:
+        """The date of the newest source behind this scenario ("inputs as of")."""
+        dates = [i.source.date for _, _, i in self.inputs() if i.source is not None]
+        dates += [h.source.date for h in self.headlines]
+        return max(dates)
+
+
+class _CrossFieldError(ValueError):
+    def __init__(self, key: str, value: Any, allowed: str):
+        self.key, self.value, self.allowed = key, value, allowed
+        super().__init__(f"{key} = {value!r}: {allowed}")
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the scenario format, for editors (``params/scenario.schema.json``).
+
+    >>> schema = scenario_json_schema()
+    >>> sorted(schema["properties"])[:3]
+    ['as_of', 'buyer_name', 'deal_name']
+    """
+    schema = Scenario.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "neocloud scenario"
+    return schema
+
+
+# --------------------------------------------------------------------------------------------
+# Reading files
+
+
+class _GuardedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing aliases (no billion laughs) and deep nesting."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                None, None,
+                "YAML aliases (*name) are not allowed in a scenario; write the value out",
+                event.start_mark,
+            )
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    None, None,
+                    f"nesting deeper than {MAX_YAML_DEPTH} levels; a scenario needs at most 6",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.exists():
+        raise ScenarioError(path, ["file not found"])
+    if not path.is_file():
+        raise ScenarioError(path, ["not a file (give the path of a .yaml scenario)"])
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError(
+            path, [f"file is {size:,} bytes; a scenario may be at most {MAX_FILE_BYTES:,} bytes"]
+        )
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise ScenarioError(path, ["file is binary (has NUL bytes); a scenario is YAML text"])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ScenarioError(path, [f"file is not UTF-8 text (byte {e.start}); save it as UTF-8"])
+    if not text.strip():
+        raise ScenarioError(path, ["file is empty; a scenario is a YAML mapping (see params/base.yaml)"])
+    try:
+        data = yaml.load(text, Loader=_GuardedLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ScenarioError(path, [f"malformed YAML at {where}{e.problem or e.context}"]) from None
+    except (yaml.YAMLError, RecursionError) as e:
+        raise ScenarioError(path, [f"malformed YAML: {e}"]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            path, [f"top level is a {type(data).__name__}; a scenario is a mapping of keys"]
+        )
+    return data
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys a mapping at ``loc`` may have, walking the model classes (for 'unknown key')."""
+    model: Any = Scenario
+    for part in loc[:-1]:
+        fields = getattr(model, "model_fields", None)
+        if fields is None:
+            return []
+        if isinstance(part, str) and part in fields:
+            ann = fields[part].annotation
+        else:
+            continue  # a dict key or list index: the annotation's value type follows
+        for _ in range(3):  # unwrap Optional / dict / list
+            args = [a for a in getattr(ann, "__args__", ()) if a is not type(None)]
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                break
+            ann = args[-1] if args else ann
+        model = ann
+    fields = getattr(model, "model_fields", None)
+    return sorted(fields) if fields else []
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _problems(error: ValidationError) -> list[str]:
+    problems = []
+    for err in error.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        ctx = err.get("ctx") or {}
+        cross = ctx.get("error")
+        if isinstance(cross, _CrossFieldError):
+            problems.append(f"key '{cross.key}': value {_short(cross.value)}: {cross.allowed}")
+            continue
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(loc)
+            hint = f" (allowed here: {', '.join(allowed)})" if allowed else ""
+            problems.append(f"unknown key '{key}'{hint}")
+            continue
+        if err["type"] == "missing":
+            problems.append(f"key '{key}' is missing (required)")
+            continue
+        msg = err["msg"].removeprefix("Value error, ")
+        problems.append(f"key '{key}': value {_short(err.get('input'))}: {msg}")
+    return problems
+
+
+def validate_scenario(data: Any, path: str | Path = "<scenario>") -> Scenario:
+    """Validate already-parsed scenario data; problems raise :class:`ScenarioError`.
+
+    >>> validate_scenario({"title": "x"}, "demo.yaml")
+    Traceback (most recent call last):
+    ...
+    neocloud.scenario.ScenarioError: demo.yaml: key 'question' is missing (required)
+    demo.yaml: key 'deal_name' is missing (required)
+    demo.yaml: key 'seller_name' is missing (required)
+    demo.yaml: key 'buyer_name' is missing (required)
+    demo.yaml: key 'as_of' is missing (required)
+    demo.yaml: key 'terms' is missing (required)
+    demo.yaml: key 'key_dates' is missing (required)
+    demo.yaml: key 'gpu_bases' is missing (required)
+    demo.yaml: key 'market_prices' is missing (required)
+    demo.yaml: key 'termination' is missing (required)
+    demo.yaml: key 'seller' is missing (required)
+    """
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as e:
+        raise ScenarioError(path, _problems(e)) from None
+    except RecursionError:
+        raise ScenarioError(path, ["data nested too deeply"]) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate one scenario YAML file.
+
+    Every user mistake (missing file, malformed YAML, unknown key, wrong type, value out of range,
+    inconsistent dates) raises :class:`ScenarioError` naming the file, key, value and what is
+    allowed; nothing else is raised for bad input.
+
+    >>> s = load_scenario("params/base.yaml")
+    >>> s.deal.notice_days, s.deal.lockup_months
+    (90, 3)
+    >>> load_scenario("params/nope.yaml")
+    Traceback (most recent call last):
+    ...
+    neocloud.scenario.ScenarioError: params/nope.yaml: file not found
+    """
+    p = Path(path)
+    return validate_scenario(_read_yaml(p), path)
+
+
+def scenario_stem(path: str | Path) -> str:
+    """The name a scenario's reports go under: its file name without ``.yaml``.
+
+    >>> scenario_stem("params/base.yaml")
+    'base'
+    """
+    return Path(path).stem
+
+
+def scenario_parameters(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain JSON-compatible data: what papermill injects into a notebook.
+
+    >>> params = scenario_parameters(load_scenario("params/base.yaml"))
+    >>> params["terms"]["start"]["value"]
+    '2026-05-01'
+    """
+    return json.loads(scenario.model_dump_json(exclude_defaults=True))
+

@@ -1,0 +1,96 @@
+"""The metrics layer: the headline figures of a scenario, computed once.
+
+``neocloud summary PATH --json``, the index page and the reports all read these figures, so a
+number stated anywhere comes from one computation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from neocloud.deal import (
+    committed_floor,
+    remaining_performance_obligation,
+    total_contract_value,
+)
+from neocloud.economics import first_exit_after_ipo, seller_economics, unit_economics
+from neocloud.hazard import expected_revenue, simulate_termination, simulation_summary
+
+if TYPE_CHECKING:
+    from neocloud.scenario import Scenario
+
+
+def headline_figures(scenario: "Scenario") -> dict[str, Any]:
+    """The headline figures of a scenario as plain JSON-ready data.
+
+    ``terms`` are the resolved deal terms named as in the conventions; ``as_of`` is the
+    scenario's reporting date, at which the backlog figures are taken.
+
+    >>> from neocloud import load_scenario
+    >>> f = headline_figures(load_scenario("params/base.yaml"))
+    >>> f["total_contract_value_usd"], f["months"], round(f["committed_floor_usd"] / 1e9, 3)
+    (45000000000.0, 37, 6.169)
+    >>> round(f["enforceable_rpo_usd"] / 1e9, 3), f["headline_backlog_usd"]
+    (4.919, 43750000000.0)
+    """
+    t = scenario.deal
+    as_of = scenario.as_of.value
+    backlog = remaining_performance_obligation(t, as_of)
+    unit = unit_economics(scenario)
+    term = scenario.termination
+    p = term.monthly_notice_probability.value
+    paths = simulate_termination(scenario, term.monte_carlo_paths, term.seed)
+    seller = seller_economics(scenario)
+    return {
+        "title": scenario.title,
+        "terms": {
+            "monthly_fee_usd": t.monthly_fee_usd,
+            "start": t.start.isoformat(),
+            "end": t.end.isoformat(),
+            "ramp_months": t.ramp_months,
+            "ramp_discount": t.ramp_discount,
+            "notice_days": t.notice_days,
+            "lockup_months": t.lockup_months,
+            "capacity_mw": t.capacity_mw,
+        },
+        "as_of": as_of.isoformat(),
+        "inputs_date": scenario.inputs_date().isoformat(),
+        "months": t.months,
+        "total_contract_value_usd": total_contract_value(t),
+        "annual_run_rate_usd": 12 * t.monthly_fee_usd,
+        "earliest_notice_date": t.earliest_notice_date.isoformat(),
+        "earliest_termination_date": t.earliest_termination_date.isoformat(),
+        "first_exit_after_ipo": first_exit_after_ipo(scenario).isoformat(),
+        "committed_floor_usd": committed_floor(t),
+        "usd_per_mw_month": unit.usd_per_mw_month,
+        "usd_per_mwh": unit.usd_per_mwh,
+        "usd_per_gpu_hour": unit.usd_per_gpu_hour,
+        "enforceable_rpo_usd": backlog.enforceable_usd,
+        "headline_backlog_usd": backlog.headline_usd,
+        "monthly_notice_probability": p,
+        "expected_revenue_usd": expected_revenue(t, p),
+        "expected_share_of_total": expected_revenue(t, p) / total_contract_value(t),
+        "simulated_revenue_usd": simulation_summary(paths),
+        "simulation": {"paths": term.monte_carlo_paths, "seed": term.seed},
+        "implied_margin": seller["implied_margin"],
+    }
+
+
+def key_dates(scenario: "Scenario") -> dict[str, "dt.date"]:
+    """The dates drawn on the reports' timelines: signing, IPO, the reporting date, the earliest
+    notice and termination, and the natural end (never the wall-clock date).
+
+    >>> from neocloud import load_scenario
+    >>> [f"{k}: {v}" for k, v in key_dates(load_scenario("params/base.yaml")).items()][-2:]
+    ['earliest termination: 2026-10-30', 'natural end: 2029-05-31']
+    """
+    t = scenario.deal
+    return {
+        "signed": scenario.key_dates.signed.value,
+        "IPO": scenario.key_dates.ipo.value,
+        "reporting date": scenario.as_of.value,
+        "earliest notice": t.earliest_notice_date,
+        "earliest termination": t.earliest_termination_date,
+        "natural end": t.end,
+    }
