@@ -64,6 +64,8 @@ class DealTerms:
             raise ValueError(f"end {self.end} is before start {self.start}")
         if not 0.0 <= self.ramp_discount <= 1.0:
             raise ValueError(f"ramp_discount {self.ramp_discount} is outside [0, 1]")
+        if self.notice_days < 1:
+            raise ValueError(f"notice_days {self.notice_days} must be at least 1")
 
     @property
     def months(self) -> int:

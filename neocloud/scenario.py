@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -34,6 +36,23 @@ MAX_YAML_DEPTH = 12
 """Deepest nesting a scenario needs is 5; deeper documents are refused while parsing."""
 
 T = TypeVar("T")
+
+
+def _iso_date(value: Any) -> dt.date:
+    """Dates are written ``YYYY-MM-DD``; numbers (timestamps) and times of day are refused."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("a date without a time of day is expected, written YYYY-MM-DD")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError("not a calendar date (check the month and day)") from None
+    raise ValueError("a date written YYYY-MM-DD is expected, e.g. 2026-05-01")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 PositiveFloat = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
@@ -65,7 +84,7 @@ class Source(_Model):
     """Where a figure was read: a URL and the date of the publication (or of reading it)."""
 
     url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=500)]
-    date: dt.date
+    date: IsoDate
     dated: Literal["published", "gathered"] = "published"
     """``published``: the article's or filing's date. ``gathered``: the source is undated, and
     ``date`` is the day by which the figure had been gathered (``shared/facts.md``)."""
@@ -105,11 +124,11 @@ class Terms(_Model):
     """The deal terms, named as in the conventions."""
 
     monthly_fee_usd: Input[PositiveFloat]
-    start: Input[dt.date]
-    end: Input[dt.date]
+    start: Input[IsoDate]
+    end: Input[IsoDate]
     ramp_months: Input[NonNegativeInt]
     ramp_discount: Input[Fraction]
-    notice_days: Input[NonNegativeInt]
+    notice_days: Input[PositiveInt]  # at least one day: notice takes effect after the day it is served
     lockup_months: Input[NonNegativeInt]
     capacity_mw: Input[PositiveFloat]
 
@@ -117,9 +136,9 @@ class Terms(_Model):
 class KeyDates(_Model):
     """Dates drawn on the reports' timelines (never the wall-clock date)."""
 
-    signed: Input[dt.date]
-    announced: Input[dt.date]
-    ipo: Input[dt.date]
+    signed: Input[IsoDate]
+    announced: Input[IsoDate]
+    ipo: Input[IsoDate]
 
 
 class GpuBasis(Input[PositiveInt]):
@@ -132,7 +151,7 @@ class MarketPrice(Input[PositiveFloat]):
     """A market rental price in USD per GPU-hour, with the date it was observed."""
 
     label: Text
-    observed: dt.date
+    observed: IsoDate
 
 
 class Headline(_Model):
@@ -189,7 +208,7 @@ class Scenario(_Model):
     deal_name: Text
     seller_name: Text
     buyer_name: Text
-    as_of: Input[dt.date]
+    as_of: Input[IsoDate]
     terms: Terms
     key_dates: KeyDates
     gpu_bases: dict[Key, GpuBasis] = Field(min_length=1)
@@ -207,11 +226,10 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Scenario":
+        start, end = self.terms.start.value, self.terms.end.value
+        if end < start:
+            raise _CrossFieldError("terms.end.value", end, f"must be on or after terms.start ({start})")
         t = self.deal
-        if t.end < t.start:
-            raise _CrossFieldError(
-                "terms.end.value", t.end, f"must be on or after terms.start ({t.start})"
-            )
         if t.ramp_months > t.months:
             raise _CrossFieldError(
                 "terms.ramp_months.value", t.ramp_months,
@@ -335,6 +353,8 @@ def _read_yaml(path: Path) -> Any:
         raise ScenarioError(path, [f"malformed YAML at {where}{e.problem or e.context}"]) from None
     except (yaml.YAMLError, RecursionError) as e:
         raise ScenarioError(path, [f"malformed YAML: {e}"]) from None
+    if data is None:
+        raise ScenarioError(path, ["file is empty (only comments); a scenario is a YAML mapping (see params/base.yaml)"])
     if not isinstance(data, dict):
         raise ScenarioError(
             path, [f"top level is a {type(data).__name__}; a scenario is a mapping of keys"]
@@ -364,7 +384,8 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    """A value as the user wrote it in YAML, shortened."""
+    text = value.isoformat() if isinstance(value, dt.date) else repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
