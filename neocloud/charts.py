@@ -321,7 +321,7 @@ def paths_chart(frame: pd.DataFrame, series: dict[str, str], x: str, x_title: st
         alt.Chart(long)
         .mark_line(point=x_type != "T")
         .encode(
-            x=alt.X(f"{x}:{x_type}", title=x_title, sort=None),
+            x=alt.X(f"{x}:{x_type}", title=x_title, sort=None, axis=alt.Axis(format=".0%") if x_type == "Q" else alt.Axis()),
             y=alt.Y("usd_bn:Q", title=y_title),
             color=alt.Color("series:N", title=None, sort=list(series.values())),
             tooltip=[fmt, alt.Tooltip("series:N", title="Series"), alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f")],

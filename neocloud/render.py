@@ -401,19 +401,31 @@ def _describe(e: BaseException) -> str:
 # Worker processes
 
 
+_BUSY = False
+
+
 def _worker_init() -> None:
-    # SIGTERM from the parent (interrupt, shutdown) becomes KeyboardInterrupt, so papermill's
-    # clean-up shuts the kernel down before the worker exits.
-    def _raise(signum: int, frame: Any) -> None:
+    # SIGTERM from the parent (interrupt, shutdown): an idle worker just exits; a busy one raises
+    # KeyboardInterrupt so that papermill shuts its kernel down and the temporary files go.
+    def _stop(signum: int, frame: Any) -> None:
+        if not _BUSY:
+            os._exit(0)
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, _raise)
+    signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
 
 
 def _worker_run(args: tuple[Report, str, str]) -> Outcome:
+    global _BUSY
     report, key, vega_js = args
-    return execute_report(report, key, vega_js)
+    _BUSY = True
+    try:
+        return execute_report(report, key, vega_js)
+    except KeyboardInterrupt:
+        os._exit(130)  # clean-up has run; leave without multiprocessing's traceback
+    finally:
+        _BUSY = False
 
 
 # --------------------------------------------------------------------------------------------

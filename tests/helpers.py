@@ -1,0 +1,51 @@
+"""Small notebooks and scenarios for pipeline tests (fast: no deal maths inside)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from conftest import PARAMS
+
+KERNEL = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
+
+
+def make_notebook(path: Path, *cells: str) -> Path:
+    """A notebook with a parameters cell and the given code cells."""
+    params = new_code_cell("scenario_file = 'x'\nscenario = {}", metadata={"tags": ["parameters"]})
+    params["id"] = "params"
+    body = []
+    for i, code in enumerate(cells):
+        c = new_code_cell(code)
+        c["id"] = f"c{i}"
+        body.append(c)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(new_notebook(cells=[params, *body], metadata=KERNEL), path)
+    return path
+
+
+def copy_scenario(dest: Path, name: str = "base", **replace: str) -> Path:
+    """params/base.yaml copied to ``dest/<name>.yaml`` with text replacements."""
+    dest.mkdir(parents=True, exist_ok=True)
+    text = (PARAMS / "base.yaml").read_text(encoding="utf-8")
+    for old, new in replace.items():
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    out = dest / f"{name}.yaml"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative path -> bytes), hidden cache folders excepted."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".cache" not in p.parts and p.name != ".render.lock"}
+
+
+def reports_only(snap: dict[str, bytes]) -> dict[str, bytes]:
+    """The reports (html and ipynb) of a snapshot; the index, which flags failures, left out."""
+    return {k: v for k, v in snap.items()
+            if k.endswith((".html", ".ipynb")) and not k.startswith("_failed") and k != "index.html"}
+

@@ -1,0 +1,101 @@
+"""The committed notebooks and the reports rendered from them."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+
+import nbformat
+import pytest
+
+import neocloud as nc
+from neocloud.notebooks import parameter_defaults
+from neocloud.scenario import scenario_parameters
+
+from conftest import NOTEBOOKS, PARAMS, SCENARIOS
+
+NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
+NAMES = [p.stem for p in NOTEBOOK_FILES]
+
+
+def test_the_three_reports_exist():
+    assert NAMES == ["deal", "ipo_narrative", "termination"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=NAMES)
+def test_parameters_default_to_base_yaml(path):
+    nb = nbformat.read(path, as_version=4)
+    defaults = parameter_defaults(nb)
+    assert defaults["scenario_file"] == "params/base.yaml"
+    assert defaults["scenario"] == scenario_parameters(nc.load_scenario(PARAMS / "base.yaml")), \
+        "the parameters cell differs from params/base.yaml: run `neocloud notebooks`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=NAMES)
+def test_notebooks_are_lean_and_call_the_library(path):
+    raw = path.read_text(encoding="utf-8")
+    assert len(raw) < 1_000_000
+    assert "vegaEmbed" not in raw and "<script" not in raw  # no chart library inside
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(cell.source)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+                assert module.split(".")[0] == "neocloud", f"{path.name}: imports {module}; maths belongs in neocloud"
+            assert not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Lambda)), f"{path.name} defines code"
+    tagged = [c for c in nb.cells if "nbval-check-output" in c.get("metadata", {}).get("tags", [])]
+    assert tagged, "headline cells are tagged for nbval"
+    assert all(c.get("outputs") for c in tagged), "committed notebooks carry outputs for nbval"
+
+
+@pytest.mark.parametrize("scenario", [p.stem for p in SCENARIOS])
+@pytest.mark.parametrize("name", NAMES)
+def test_every_notebook_runs_for_every_scenario(rendered, scenario, name):
+    nb = nbformat.read(rendered / scenario / f"{name}.ipynb", as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    streams = [o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"]
+    assert not errors and not any("Warning" in s for s in streams), (errors, streams)
+    assert nb.metadata.papermill["parameters"]["scenario_file"] == f"params/{scenario}.yaml"
+    charts = [o for c in nb.cells for o in c.get("outputs", []) if "application/vnd.vegalite.v5+json" in o.get("data", {})]
+    assert len(charts) >= 5
+    for chart in charts:
+        spec = chart["data"]["application/vnd.vegalite.v5+json"]
+        text = json.dumps(spec)
+        assert spec["title"]["text"] and "Sources: " in text  # a finding as title, sources below
+        assert '"tooltip"' in text
+
+
+def test_reports_state_the_figures_the_code_computed(rendered):
+    for scenario in SCENARIOS:
+        f = nc.headline_figures(nc.load_scenario(scenario))
+        html = (rendered / scenario.stem / "deal.html").read_text(encoding="utf-8")
+        for value in (f["total_contract_value_usd"], f["committed_floor_usd"]):
+            assert nc.narrative.usd(value) in html.replace("\\$", "$")
+    base = (rendered / "base" / "deal.html").read_text(encoding="utf-8")
+    free = (rendered / "free_ramp" / "deal.html").read_text(encoding="utf-8")
+    assert "$45.0B" in base and "$43.75B" in free and "$43.75B</strong> if the contract" not in base
+
+
+@pytest.mark.parametrize("scenario", [p.stem for p in SCENARIOS])
+def test_html_is_offline_small_and_hides_code(rendered, scenario):
+    for name in NAMES:
+        html = (rendered / scenario / f"{name}.html").read_text(encoding="utf-8")
+        assert len(html.encode()) < 2_000_000
+        assert not re.search(r"""<(script|link|img|iframe)[^>]+(src|href)=["']?(https?:)?//""", html, re.I)
+        assert "@import" not in html and not re.search(r"""url\(\s*["']?(https?:)?//""", html)
+        assert html.count("window.vegaEmbed=") == 1  # the chart library, once
+        assert "import neocloud" not in html and "jp-InputArea-editor" not in html
+        assert f"params/{scenario}.yaml" in html and nc.__version__ in html and "Inputs as of" in html
+
+
+def test_index_links_every_report(rendered):
+    html = (rendered / "index.html").read_text(encoding="utf-8")
+    for scenario in SCENARIOS:
+        for name in NAMES:
+            href = f"{scenario.stem}/{name}.html"
+            assert f'href="{href}"' in html and (rendered / href).is_file()
+    assert "$45.0B" in html and "$43.75B" in html and "$46.25B" in html

@@ -1,0 +1,211 @@
+"""The pipeline: reproducible bytes, incremental renders, nothing good lost on any failure."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import NOTEBOOKS, PARAMS, ROOT, neocloud_cli
+from helpers import copy_scenario, make_notebook, reports_only, snapshot
+
+HELLO = "print(scenario['title'])"
+
+
+def render_cli(outputs: Path, *args: str, notebooks: Path | None = None, **kw) -> subprocess.CompletedProcess:
+    extra = ["--notebooks", str(notebooks)] if notebooks else []
+    return neocloud_cli("render", "--outputs", str(outputs), *extra, *args, **kw)
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {k: hashlib.sha256(v).hexdigest() for k, v in reports_only(snapshot(folder)).items()}
+
+
+def test_same_inputs_give_the_same_bytes(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):  # two fresh processes
+        res = render_cli(out, "params/base.yaml")
+        assert res.returncode == 0, res.stdout + res.stderr
+    da, db = digest(a), digest(b)
+    assert len(da) == 6 and da == db  # 3 notebooks x (html, ipynb); the index is compared below
+    text = (a / "base" / "deal.ipynb").read_text()
+    nb = nbformat.reads(text, as_version=4)
+    assert set(nb.metadata.papermill) <= {"parameters", "version"}  # no times, no paths
+    assert all("execution" not in c.metadata and "papermill" not in c.metadata for c in nb.cells)
+    assert str(tmp_path) not in text and str(ROOT) not in text
+    assert (a / "index.html").read_bytes() == (b / "index.html").read_bytes()
+
+
+def test_incremental_render(tmp_path):
+    nbs = tmp_path / "nbs"
+    make_notebook(nbs / "one.ipynb", HELLO)
+    make_notebook(nbs / "two.ipynb", HELLO)
+    params = tmp_path / "params"
+    s1 = copy_scenario(params, "s1")
+    copy_scenario(params, "s2")
+    out = tmp_path / "out"
+    first = render_cli(out, "--params", str(params), notebooks=nbs)
+    assert first.returncode == 0 and "4 rendered" in first.stdout, first.stdout + first.stderr
+
+    t0 = time.perf_counter()
+    again = render_cli(out, "--params", str(params), notebooks=nbs)
+    assert again.returncode == 0 and "0 rendered, 4 up to date" in again.stdout
+    assert time.perf_counter() - t0 < 2.0 + 1.0  # < 2 s for the render itself, plus interpreter start
+
+    s1.write_text(s1.read_text().replace('title: "Base case', 'title: "Changed case'))
+    changed = render_cli(out, "--params", str(params), notebooks=nbs)
+    assert "2 rendered, 2 up to date" in changed.stdout, changed.stdout
+    assert "Changed case" in (out / "s1" / "one.ipynb").read_text()
+
+    make_notebook(nbs / "two.ipynb", HELLO, "print('edited')")
+    assert "2 rendered, 2 up to date" in render_cli(out, "--params", str(params), notebooks=nbs).stdout
+    assert "6 rendered" not in (forced := render_cli(out, "--params", str(params), "--force", notebooks=nbs)).stdout
+    assert "4 rendered" in forced.stdout
+
+
+def test_cache_key_covers_package_source_and_lock(tmp_path, monkeypatch):
+    from neocloud import render as r
+
+    key = r.environment_key()
+    assert key == r.environment_key()
+    monkeypatch.setattr(r, "PACKAGE_DIR", ROOT / "tests")  # other source files -> other key
+    assert r.environment_key() != key
+
+
+def _good_render(tmp_path):
+    nbs = tmp_path / "nbs"
+    make_notebook(nbs / "report.ipynb", HELLO)
+    params = tmp_path / "params"
+    copy_scenario(params, "s")
+    out = tmp_path / "out"
+    res = render_cli(out, "--params", str(params), notebooks=nbs)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return nbs, params, out, snapshot(out)
+
+
+def _assert_untouched(out: Path, before: dict[str, bytes]):
+    assert reports_only(snapshot(out)) == reports_only(before)
+    assert not (out / ".tmp").exists() or not any((out / ".tmp").iterdir())
+
+
+def test_a_cell_that_raises_keeps_the_previous_report(tmp_path):
+    nbs, params, out, before = _good_render(tmp_path)
+    make_notebook(nbs / "report.ipynb", HELLO, "raise RuntimeError('boom in a cell')")
+    res = render_cli(out, "--params", str(params), notebooks=nbs)
+    assert res.returncode == 1
+    # execution count 4: papermill's injected parameters cell is number 2
+    assert "FAILED s/report: cell 4 raised RuntimeError: boom in a cell" in res.stdout
+    partial = out / "_failed" / "s" / "report.ipynb"
+    assert f"partial notebook: {partial}" in res.stdout
+    assert "boom in a cell" in partial.read_text()
+    _assert_untouched(out, before)
+    assert "Traceback" not in res.stderr
+
+
+def test_a_killed_kernel_keeps_the_previous_report(tmp_path):
+    nbs, params, out, before = _good_render(tmp_path)
+    make_notebook(nbs / "report.ipynb", HELLO, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    res = render_cli(out, "--params", str(params), notebooks=nbs)
+    assert res.returncode == 1
+    assert "the kernel died" in res.stdout and "partial notebook:" in res.stdout
+    _assert_untouched(out, before)
+
+
+def test_an_invalid_scenario_keeps_the_previous_report(tmp_path):
+    nbs, params, out, before = _good_render(tmp_path)
+    scenario = params / "s.yaml"
+    scenario.write_text(scenario.read_text().replace("    value: 0.5\n", "    value: 2.5\n", 1))
+    res = render_cli(out, "--params", str(params), notebooks=nbs)
+    assert res.returncode == 2
+    assert "terms.ramp_discount.value': value 2.5" in res.stdout and "left as they were" in res.stdout
+    _assert_untouched(out, before)
+
+
+def test_a_full_disk_keeps_the_previous_report(tmp_path, monkeypatch):
+    from neocloud import render as r
+
+    nbs, params, out, before = _good_render(tmp_path)
+    make_notebook(nbs / "report.ipynb", HELLO, "print('new version')")
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(r, "notebook_to_html", full)  # workers are forked: they inherit the patch
+    result = r.render(params=params, notebooks=nbs, outputs=out, jobs=1, say=lambda s: None)
+    assert [o.status for o in result.outcomes] == ["failed"]
+    assert "disk full" in result.outcomes[0].error
+    _assert_untouched(out, before)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_render_keeps_the_previous_report(tmp_path, sig):
+    nbs, params, out, before = _good_render(tmp_path)
+    make_notebook(nbs / "report.ipynb", HELLO, "import time\ntime.sleep(120)")
+    proc = subprocess.Popen([sys.executable, "-m", "neocloud.cli", "render", "--outputs", str(out), "--params", str(params),
+                             "--notebooks", str(nbs)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any((out / ".tmp").glob("*/report.ipynb")):
+        time.sleep(0.2)
+    assert any((out / ".tmp").glob("*/report.ipynb")), "the render never started the notebook"
+    time.sleep(1.0)
+    if sig == signal.SIGINT:
+        os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole foreground process group
+    else:
+        proc.send_signal(sig)  # `kill PID` reaches the parent only
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (stdout, stderr)
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    _assert_untouched(out, before)
+
+
+def test_two_renders_at_once_do_not_corrupt_each_other(tmp_path):
+    nbs = tmp_path / "nbs"
+    make_notebook(nbs / "report.ipynb", HELLO, "import time\ntime.sleep(3)")
+    params = tmp_path / "params"
+    copy_scenario(params, "s")
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "neocloud.cli", "render", "--outputs", str(out), "--params", str(params),
+            "--notebooks", str(nbs), "--force"]
+    first = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while time.time() < deadline and not (out / ".render.lock").exists():
+        time.sleep(0.05)
+    time.sleep(0.5)
+    refused = subprocess.run([*args, "--no-wait"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    second = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out1, _ = first.communicate(timeout=120)
+    out2, _ = second.communicate(timeout=120)
+    assert refused.returncode == 3 and "another `neocloud render` (pid" in refused.stderr
+    assert first.returncode == 0 and second.returncode == 0, (out1, out2)
+    assert "waiting for it to finish" in out2
+    nb = nbformat.read(out / "s" / "report.ipynb", as_version=4)
+    assert nb.cells[-1].outputs == [] or "error" not in json.dumps(nb.cells[-1].outputs)
+    assert (out / "s" / "report.html").read_text().rstrip().endswith("</html>")
+
+
+def test_string_parameters_reach_the_kernel_exactly(tmp_path):
+    marker = tmp_path / "pwned"
+    nasty = (f'He said "quit" \'now\'\nline two \\n """triple""" \u00e9\u2603 {{braces}} '
+             f'"); open({str(marker)!r}, "w").write("x"); ("')
+    nbs = tmp_path / "nbs"
+    make_notebook(nbs / "echo.ipynb", "import json\nprint(json.dumps(scenario['question']))")
+    params = tmp_path / "params"
+    copy_scenario(params, "s", **{"question: >-\n  What is the Colossus 1 deal worth to the seller on the terms reported from the amended S-1,\n  and how much of that can the buyer walk away from?\n":
+                                  "question: " + json.dumps(nasty) + "\n"})
+    out = tmp_path / "out"
+    res = render_cli(out, "--params", str(params), notebooks=nbs)
+    assert res.returncode == 0, res.stdout + res.stderr
+    nb = nbformat.read(out / "s" / "echo.ipynb", as_version=4)
+    printed = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"]
+    assert printed == [json.dumps(nasty) + "\n"]
+    assert not marker.exists()
