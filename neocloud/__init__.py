@@ -47,6 +47,7 @@ from neocloud.hazard import (
     expected_revenue,
     expected_revenue_curve,
     monte_carlo_check,
+    notice_month_probabilities,
     simulation_histogram,
     notice_dates,
     simulate_termination,

@@ -236,3 +236,25 @@ def test_headline_figures_keys(base):
     for key in ("total_contract_value_usd", "months", "committed_floor_usd", "usd_per_mw_month", "usd_per_gpu_hour",
                 "enforceable_rpo_usd", "headline_backlog_usd", "as_of"):
         assert key in f
+
+
+def test_exact_and_two_stage_monte_carlo_agree(base):
+    # the exact sampler integrates the Beta prior out (Beta-geometric law); drawing p per path
+    # then the month must give the same distribution of outcomes
+    exact = nc.simulate_termination(base, 400_000, seed=21)
+    two = nc.simulate_termination(base, 400_000, seed=22, method="two_stage")
+    assert abs(exact.mean() / two.mean() - 1) < 0.01
+    outcomes = np.union1d(exact, two)
+    freq_exact = np.array([(exact == o).mean() for o in outcomes])
+    freq_two = np.array([(two == o).mean() for o in outcomes])
+    assert np.abs(freq_exact - freq_two).max() < 0.005  # each outcome's share of paths
+    probs = nc.notice_month_probabilities(base)
+    assert probs.sum() == pytest.approx(1.0) and len(probs) == len(nc.notice_dates(base)) + 1
+
+
+def test_fixed_probability_month_law(terms):
+    probs = nc.notice_month_probabilities(terms, 0.05)
+    assert probs[0] == 0.05 and probs[1] == pytest.approx(0.95 * 0.05)
+    assert probs[-1] == pytest.approx(0.95 ** 34)
+    assert nc.simulate_termination(terms, 1000, seed=1, monthly_notice_probability=0.0).tolist() == [45e9] * 1000
+    assert set(nc.simulate_termination(terms, 1000, seed=1, monthly_notice_probability=1.0)) == {nc.committed_floor(terms)}

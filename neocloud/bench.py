@@ -1,0 +1,165 @@
+"""Benchmarks: ``python -m neocloud.bench`` (or ``neocloud bench``) prints one JSON object.
+
+Run it from the repository root. It measures, in one run on this machine:
+
+* ``render_plain_s``: the plain way a user would script the reports: one ``papermill`` CLI call
+  and one ``jupyter nbconvert --to html`` CLI call per report, in sequence;
+* ``render_full_s``: ``neocloud render --force`` of the same reports, and the ratio;
+* ``render_noop_s``: a second ``neocloud render`` with nothing changed (re-executes nothing);
+* ``render_one_changed_s``: after editing one scenario file (only its reports re-render);
+* ``simulate_1m_s`` and ``simulate_1m_peak_mb``: ``simulate_termination`` with 1,000,000 paths,
+  against a plain Python loop over paths (the reference, timed on fewer paths);
+* ``revenue_all_days_ms``: ``revenue_if_terminated_many`` over every day of the term.
+
+Not part of the test run: timings belong in a benchmark that prints figures, not in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from neocloud.deal import revenue_if_terminated_many, total_contract_value
+from neocloud.hazard import _outcomes, simulate_termination
+from neocloud.scenario import load_scenario, scenario_parameters
+
+
+def best_of(fn: Callable[[], Any], repeat: int) -> float:
+    """The fastest of ``repeat`` runs of ``fn``, in seconds."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def simulate_plain_python(scenario: Any, n_paths: int, seed: int) -> list[float]:
+    """The reference: the same hazard model as a plain Python loop over paths and months
+    (each path draws its probability from the prior, then flips a coin each notice month)."""
+    revenue, tcv = _outcomes(scenario)
+    prior = scenario.termination.probability_prior
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n_paths):
+        p = rng.betavariate(prior.alpha, prior.beta)
+        result = tcv
+        for r in revenue:
+            if rng.random() < p:
+                result = r
+                break
+        out.append(result)
+    return out
+
+
+def bench_simulation(scenario: Any) -> dict[str, float]:
+    n = 1_000_000
+    simulate_termination(scenario, 10_000, seed=1)  # warm up
+    seconds = best_of(lambda: simulate_termination(scenario, n, seed=1), 3)
+    tracemalloc.start()
+    simulate_termination(scenario, n, seed=1)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    n_ref = 50_000
+    ref = best_of(lambda: simulate_plain_python(scenario, n_ref, seed=1), 1)
+    fast_rate, ref_rate = n / seconds, n_ref / ref
+    days = None
+
+    def all_days() -> None:
+        nonlocal days
+        days = revenue_if_terminated_many(scenario)
+
+    ms = best_of(all_days, 20) * 1000
+    return {
+        "simulate_1m_s": seconds,
+        "simulate_1m_peak_mb": peak / 2**20,
+        "simulate_paths_per_s": fast_rate,
+        "plain_loop_paths_per_s": ref_rate,
+        "simulate_speedup_vs_plain_loop": fast_rate / ref_rate,
+        "revenue_all_days_ms": ms,
+        "revenue_all_days_count": len(days) if days is not None else 0,
+        "check_total_usd": total_contract_value(scenario),
+    }
+
+
+def _run(cmd: list[str], **kw: Any) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    return time.perf_counter() - t0
+
+
+def render_plain(scenarios: list[Path], notebooks: list[Path], work: Path) -> float:
+    """papermill CLI + nbconvert CLI per report, in sequence (the reference)."""
+    bin_dir = Path(sys.executable).parent
+    t0 = time.perf_counter()
+    for path in scenarios:
+        params = work / f"{path.stem}.params.json"
+        params.write_text(json.dumps({"scenario": scenario_parameters(load_scenario(path)), "scenario_file": str(path)}))
+        for nb in notebooks:
+            out = work / f"{path.stem}-{nb.stem}.ipynb"
+            subprocess.run([str(bin_dir / "papermill"), str(nb), str(out), "-f", str(params), "--cwd", str(nb.parent)],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", str(out)],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def bench_render(params: Path, notebooks: Path, plain: bool) -> dict[str, Any]:
+    scenarios = sorted(params.glob("*.yaml"))
+    nbs = sorted(notebooks.glob("*.ipynb"))
+    cli = [sys.executable, "-m", "neocloud.cli", "render"]
+    result: dict[str, Any] = {"reports": len(scenarios) * len(nbs), "jobs": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        local_params = work / "params"
+        shutil.copytree(params, local_params)
+        out = work / "out"
+        args = ["--params", str(local_params), "--notebooks", str(notebooks), "--outputs", str(out)]
+        result["render_full_s"] = _run([*cli, "--force", *args])
+        result["render_noop_s"] = _run([*cli, *args])
+        first = sorted(local_params.glob("*.yaml"))[0]
+        first.write_text(first.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), encoding="utf-8")
+        result["render_one_changed_s"] = _run([*cli, *args])
+        result["render_one_changed_reports"] = len(nbs)
+        if plain:
+            plain_dir = work / "plain"
+            plain_dir.mkdir()
+            result["render_plain_s"] = render_plain(scenarios, nbs, plain_dir)
+            result["render_speedup_vs_plain"] = result["render_plain_s"] / result["render_full_s"]
+            result["scenarios_per_minute"] = len(scenarios) * 60 / result["render_full_s"]
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="neocloud bench", description="Run the benchmarks; print one JSON object.")
+    parser.add_argument("--params", default="params")
+    parser.add_argument("--notebooks", default="notebooks")
+    parser.add_argument("--skip-plain", action="store_true", help="skip the slow plain papermill + nbconvert reference")
+    parser.add_argument("--skip-render", action="store_true", help="only the simulation benchmarks")
+    args = parser.parse_args(argv)
+    scenario = load_scenario(Path(args.params) / "base.yaml")
+    figures: dict[str, Any] = {
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__},
+    }
+    figures.update(bench_simulation(scenario))
+    if not args.skip_render:
+        figures.update(bench_render(Path(args.params), Path(args.notebooks), plain=not args.skip_plain))
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
