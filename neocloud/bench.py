@@ -131,7 +131,7 @@ def bench_render(params: Path, notebooks: Path, plain: bool) -> dict[str, Any]:
         result["render_full_s"] = _run([*cli, "--force", *args])
         result["render_noop_s"] = _run([*cli, *args])
         first = sorted(local_params.glob("*.yaml"))[0]
-        first.write_text(first.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), encoding="utf-8")
+        first.write_text(first.read_text(encoding="utf-8").replace('title: "', 'title: "Edited ', 1), encoding="utf-8")
         result["render_one_changed_s"] = _run([*cli, *args])
         result["render_one_changed_reports"] = len(nbs)
         if plain:

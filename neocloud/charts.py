@@ -8,10 +8,16 @@ computes a deal figure.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import Any, Sequence
 
-import altair as alt
-import pandas as pd
+# Keep kernels lean: jsonschema (imported by Altair) loads `rfc3987_syntax` when installed (it
+# comes with JupyterLab) to check IRI formats, and that import builds a grammar for ~1 s in every
+# report. Altair never checks IRIs; marking the module absent skips it. No-op if already imported.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+import altair as alt  # noqa: E402
+import pandas as pd  # noqa: E402
 
 PALETTE = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f7f7f"]
 WIDTH = 620

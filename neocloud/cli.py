@@ -65,7 +65,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         _err(f"--jobs must be at least 1, got {args.jobs}")
         return 2
-    missing = [p for p in (args.notebooks, *(args.paths or []) ) if not Path(p).exists()]
+    missing = [p for p in (args.notebooks, *args.paths) if not Path(p).exists()]
     if missing:
         _err("not found: " + ", ".join(str(p) for p in missing))
         return 2

@@ -456,6 +456,8 @@ def render(
     scenario_files, notebook_files = discover(params, notebooks, paths)
     if not notebook_files:
         raise FileNotFoundError(f"no notebooks (*.ipynb) in {notebooks}/")
+    if not scenario_files:
+        raise FileNotFoundError(f"no scenarios (*.yaml) in {params}/")
     valid: list[Path] = []
     for path in scenario_files:
         try:
