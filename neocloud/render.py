@@ -289,7 +289,7 @@ def notebook_to_html(nb: Any, meta: dict[str, str], vega_js: str) -> str:
     return body
 
 
-def report_meta(scenario: Any, scenario_path: Path, notebook: str) -> dict[str, str]:
+def report_meta(scenario: Any, scenario_path: Path) -> dict[str, str]:
     """What the header of a report shows (never the wall-clock date)."""
     from neocloud import __version__
 
@@ -299,7 +299,6 @@ def report_meta(scenario: Any, scenario_path: Path, notebook: str) -> dict[str, 
         "inputs_date": scenario.inputs_date().isoformat(),
         "as_of": scenario.as_of.value.isoformat(),
         "version": __version__,
-        "notebook": notebook,
     }
 
 
@@ -352,7 +351,7 @@ def execute_report(report: Report, key: str, vega_js: str, timeout_s: int = 600)
         nb = clean_notebook(nbformat.read(executed, as_version=4))
         nb.metadata["title"] = f"{scenario.title}: {report.name.replace('_', ' ')}"
         ipynb_text = nbformat.writes(nb) + "\n"
-        html = notebook_to_html(nb, report_meta(scenario, report.scenario_path, report.name), vega_js)
+        html = notebook_to_html(nb, report_meta(scenario, report.scenario_path), vega_js)
         (tmp / "out.ipynb").write_text(ipynb_text, encoding="utf-8")
         (tmp / "out.html").write_text(html, encoding="utf-8")
         report.html.parent.mkdir(parents=True, exist_ok=True)
@@ -360,7 +359,8 @@ def execute_report(report: Report, key: str, vega_js: str, timeout_s: int = 600)
         os.replace(tmp / "out.html", report.html)
         os.replace(tmp / "out.ipynb", report.ipynb)
         write_atomic(report.key_file, key.encode())
-        report.failed.unlink(missing_ok=True)
+        report.failed.unlink(missing_ok=True)  # an earlier failure's partial notebook and log
+        report.failed.with_suffix(".log").unlink(missing_ok=True)
         return Outcome(report, "rendered", time.perf_counter() - t0)
     except ScenarioError as e:
         return Outcome(report, "failed", time.perf_counter() - t0, str(e))
@@ -383,8 +383,8 @@ def _keep_partial(report: Report, executed: Path) -> Path | None:
         if log.is_file():
             shutil.copyfile(log, report.failed.with_suffix(".log"))
         return report.failed
-    except OSError:
-        return executed if executed.exists() else None
+    except OSError:  # e.g. the disk is full: the temporary copy is removed too, so report none
+        return None
 
 
 def _describe(e: BaseException) -> str:
