@@ -42,6 +42,8 @@ def headline_figures(scenario: "Scenario") -> dict[str, Any]:
     p = term.monthly_notice_probability.value
     paths = simulate_termination(scenario, term.monte_carlo_paths, term.seed)
     seller = seller_economics(scenario)
+    expected = expected_revenue(t, p)
+    total = total_contract_value(t)
     return {
         "title": scenario.title,
         "terms": {
@@ -57,7 +59,7 @@ def headline_figures(scenario: "Scenario") -> dict[str, Any]:
         "as_of": as_of.isoformat(),
         "inputs_date": scenario.inputs_date().isoformat(),
         "months": t.months,
-        "total_contract_value_usd": total_contract_value(t),
+        "total_contract_value_usd": total,
         "annual_run_rate_usd": 12 * t.monthly_fee_usd,
         "earliest_notice_date": t.earliest_notice_date.isoformat(),
         "earliest_termination_date": t.earliest_termination_date.isoformat(),
@@ -69,8 +71,8 @@ def headline_figures(scenario: "Scenario") -> dict[str, Any]:
         "enforceable_rpo_usd": backlog.enforceable_usd,
         "headline_backlog_usd": backlog.headline_usd,
         "monthly_notice_probability": p,
-        "expected_revenue_usd": expected_revenue(t, p),
-        "expected_share_of_total": expected_revenue(t, p) / total_contract_value(t),
+        "expected_revenue_usd": expected,
+        "expected_share_of_total": expected / total,
         "simulated_revenue_usd": simulation_summary(paths),
         "simulation": {"paths": term.monte_carlo_paths, "seed": term.seed},
         "implied_margin": seller["implied_margin"],
