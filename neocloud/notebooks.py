@@ -66,7 +66,9 @@ def refresh_notebooks(notebooks: Path, base: Path, timeout_s: int = 600) -> list
     done = []
     for path in sorted(notebooks.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        parameters_cell(nb).source = parameters_source(scenario, display_path(base))
+        cell = parameters_cell(nb)
+        cell.source = parameters_source(scenario, display_path(base))
+        cell.metadata["jupyter"] = {"source_hidden": True}  # collapsed in JupyterLab: the report comes first
         NotebookClient(nb, timeout=timeout_s, kernel_name="python3", resources={"metadata": {"path": str(notebooks)}}).execute()
         clean_notebook(nb)
         nb.metadata.pop("papermill", None)
