@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 # Keep kernels lean: jsonschema (imported by Altair) loads `rfc3987_syntax` when installed (it
 # comes with JupyterLab) to check IRI formats, and that import builds a grammar for ~1 s in every

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from typing import Any, Iterable, Sequence
+from typing import Any
+from collections.abc import Iterable, Sequence
 from urllib.parse import quote, urlsplit
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()+!|~$])")
@@ -197,6 +198,24 @@ def dollars(text: str) -> str:
     from \$1.25B to **\$45B**
     """
     return re.sub(r"(?<!\\)\$", r"\\$", text)
+
+
+def headline_fit(scenario: Any, fits: "tuple[float, float] | None") -> str:
+    """The verdict of the headline reconciliation in one Markdown sentence (``fits`` is
+    :func:`neocloud.economics.consistent_discounts`).
+
+    >>> from neocloud import consistent_discounts, load_scenario
+    >>> s = load_scenario("params/base.yaml")
+    >>> headline_fit(s, consistent_discounts(s))
+    'With service from 1 May 2026, ramp discounts from **5% to 95%** give a total that fits every reported total.'
+    """
+    if not any(h.kind == "total" for h in scenario.headlines):
+        return "The scenario lists no reported total to reconcile."
+    start = day(scenario.deal.start)
+    if fits is None:
+        return f"No ramp discount makes a start on {start} fit every reported total."
+    return (f"With service from {start}, ramp discounts from **{pct(fits[0], 0)} to {pct(fits[1], 0)}** "
+            "give a total that fits every reported total.")
 
 
 def md(text: str) -> Any:

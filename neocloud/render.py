@@ -31,7 +31,8 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from neocloud.scenario import ScenarioError, load_scenario, scenario_parameters, scenario_stem
 
@@ -567,7 +568,7 @@ def summary_lines(result: RenderResult) -> list[str]:
         f"{len(result.invalid)} invalid scenario file(s) in {result.seconds:.1f}s"
     ]
     for e in result.invalid:
-        lines.append(f"invalid scenario (its reports were left as they were):\n  " + str(e).replace("\n", "\n  "))
+        lines.append("invalid scenario (its reports were left as they were):\n  " + str(e).replace("\n", "\n  "))
     for o in result.failed:
         where = f"; partial notebook: {o.partial}" if o.partial else ""
         lines.append(f"FAILED {o.report.label}: {o.error}{where} (the previous report, if any, is untouched)")

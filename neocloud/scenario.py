@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 import yaml
 from pydantic import (
@@ -34,6 +34,9 @@ MAX_FILE_BYTES = 256 * 1024
 """A scenario is a few kilobytes; anything larger than this is refused unread."""
 MAX_YAML_DEPTH = 12
 """Deepest nesting a scenario needs is 5; deeper documents are refused while parsing."""
+
+if TYPE_CHECKING:
+    from neocloud.deal import DealTerms
 
 T = TypeVar("T")
 
@@ -342,7 +345,7 @@ def _read_yaml(path: Path) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ScenarioError(path, [f"file is not UTF-8 text (byte {e.start}); save it as UTF-8"])
+        raise ScenarioError(path, [f"file is not UTF-8 text (byte {e.start}); save it as UTF-8"]) from None
     if not text.strip():
         raise ScenarioError(path, ["file is empty; a scenario is a YAML mapping (see params/base.yaml)"])
     try:

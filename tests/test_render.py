@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import NOTEBOOKS, PARAMS, ROOT, neocloud_cli
+from conftest import ROOT, neocloud_cli
 from helpers import copy_scenario, make_notebook, reports_only, snapshot
 
 HELLO = "print(scenario['title'])"
