@@ -33,7 +33,7 @@ def lab(tmp_path_factory):
     proc = subprocess.Popen(
         [str(jupyter), "lab", "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          "--ServerApp.token=", "--ServerApp.password=", "--LabApp.extension_manager=readonly",
-         f"--ServerApp.root_dir={root}"],
+         f"--ServerApp.root_dir={root}", f"--LabApp.workspaces_dir={root / '.workspaces'}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -70,9 +70,11 @@ def test_notebook_opens_in_jupyterlab_with_its_charts(lab, path):
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{lab}/lab/tree/notebooks/{path.name}")
-        page.wait_for_function(f"() => document.querySelectorAll('.vega-embed svg').length >= {stored}", timeout=90_000)
-        assert page.locator(".vega-embed svg").count() == stored >= 4
+        page.goto(f"{lab}/lab/tree/notebooks/{path.name}?reset")  # no restored tabs from earlier tests
+        charts = ".jp-NotebookPanel:not(.lm-mod-hidden) .vega-embed svg"  # the open notebook's only
+        page.wait_for_function(f"() => document.querySelectorAll('{charts}').length >= {stored}", timeout=90_000)
+        page.wait_for_timeout(500)
+        assert page.locator(charts).count() == stored >= 4
         assert not errors, errors
         assert not outside, outside
         browser.close()
