@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Any
 from collections.abc import Sequence
+from typing import Any
 
 # Keep kernels lean: jsonschema (imported by Altair) loads `rfc3987_syntax` when installed (it
 # comes with JupyterLab) to check IRI formats, and that import builds a grammar for ~1 s in every

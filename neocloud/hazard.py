@@ -107,12 +107,8 @@ def notice_month_probabilities(deal: Deal, monthly_notice_probability: float | N
     if monthly_notice_probability is not None:
         p = _check_probability(monthly_notice_probability)
         return np.append((1.0 - p) ** k * p, (1.0 - p) ** n)
-    if isinstance(deal, DealTerms):
-        raise ValueError(
-            "give monthly_notice_probability, or pass a Scenario whose "
-            "termination.probability_prior states the uncertainty"
-        )
-    a, b = deal.termination.probability_prior.alpha, deal.termination.probability_prior.beta
+    prior = _prior(deal)
+    a, b = prior.alpha, prior.beta
 
     def log_beta(x: np.ndarray | float, y: np.ndarray | float) -> np.ndarray:
         return _lgamma(x) + _lgamma(y) - _lgamma(np.add(x, y))
@@ -120,6 +116,16 @@ def notice_month_probabilities(deal: Deal, monthly_notice_probability: float | N
     first = np.exp(log_beta(a + 1.0, b + k) - log_beta(a, b))
     never = float(np.exp(log_beta(a, b + n) - log_beta(a, b)))
     return np.append(first, never)
+
+
+def _prior(deal: Deal):
+    """The scenario's Beta prior on the monthly probability (plain terms have none)."""
+    if isinstance(deal, DealTerms):
+        raise ValueError(
+            "give monthly_notice_probability, or pass a Scenario whose "
+            "termination.probability_prior states the uncertainty"
+        )
+    return deal.termination.probability_prior
 
 
 def _lgamma(x: "np.ndarray | float") -> np.ndarray:
@@ -142,8 +148,9 @@ def simulate_termination(
     ``method="exact"`` (the default) draws each path's notice month directly from its exact
     distribution under the model (:func:`notice_month_probabilities`: geometric, or
     Beta-geometric when the probability is uncertain), as multinomial counts of the outcomes
-    in a uniformly random order (the same joint law as independent draws). ``method="two_stage"`` draws a probability for each path, then the month given it; the
-    two agree in distribution (tested), the first is several times faster. Results depend only on
+    in a uniformly random order (the same joint law as independent draws).
+    ``method="two_stage"`` draws a probability for each path, then the month given it; the two
+    agree in distribution (tested), the first is several times faster. Results depend only on
     ``seed`` (NumPy's PCG64).
 
     >>> t = DealTerms(1.25e9, dt.date(2026, 5, 1), dt.date(2029, 5, 31), 2, 0.5, 90, 3)
@@ -168,8 +175,7 @@ def simulate_termination(
     if monthly_notice_probability is not None:
         p = np.full(n_paths, _check_probability(monthly_notice_probability))
     else:
-        notice_month_probabilities(deal)  # the same check for a missing prior
-        prior = deal.termination.probability_prior
+        prior = _prior(deal)
         p = rng.beta(prior.alpha, prior.beta, n_paths)
     # failures before the first success; p == 0 never succeeds
     month = np.where(p > 0.0, rng.geometric(np.where(p > 0.0, p, 1.0)) - 1, len(revenue))

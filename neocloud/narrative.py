@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from typing import Any
 from collections.abc import Iterable, Sequence
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()+!|~$])")

@@ -31,8 +31,8 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from neocloud.scenario import ScenarioError, load_scenario, scenario_parameters, scenario_stem
 
