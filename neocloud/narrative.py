@@ -34,12 +34,14 @@ def usd(x: float, digits: int | None = None) -> str:
     return f"{sign}${a:,.{2 if digits is None else digits}f}"
 
 
-def pct(x: float, digits: int = 1) -> str:
-    """A fraction as a percentage.
+def pct(x: float | None, digits: int = 1) -> str:
+    """A fraction as a percentage; ``None`` or NaN (a share of nothing) as ``n/a``.
 
-    >>> pct(0.4456), pct(0.05, 0)
-    ('44.6%', '5%')
+    >>> pct(0.4456), pct(0.05, 0), pct(None)
+    ('44.6%', '5%', 'n/a')
     """
+    if x is None or x != x:
+        return "n/a"
     return f"{x * 100:.{digits}f}%"
 
 

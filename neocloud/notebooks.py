@@ -1,37 +1,36 @@
 """Keeping the committed notebooks in step with ``params/base.yaml`` (maintainers' tooling).
 
-The committed notebooks hold the base scenario in their ``parameters`` cell and its executed
-outputs (which nbval compares in CI). ``neocloud notebooks`` rewrites the parameters cell from
-``params/base.yaml`` and re-executes each notebook in place, scrubbed like a rendered report.
+The committed notebooks name ``params/base.yaml`` in their ``parameters`` cell and carry its
+executed outputs (which nbval compares in CI). ``neocloud notebooks`` rewrites the parameters cell
+and re-executes each notebook in place, scrubbed like a rendered report.
 """
 
 from __future__ import annotations
 
 import ast
-import pprint
 from pathlib import Path
 from typing import Any
 
-from neocloud.render import clean_notebook, display_path
-from neocloud.scenario import load_scenario, scenario_parameters
+from neocloud.export import clean_notebook
+from neocloud.render import display_path
+from neocloud.scenario import load_scenario
 
-HEADER = (
-    "# Parameters: papermill injects each scenario below this cell (see `neocloud render`).\n"
-    "# These defaults equal params/base.yaml (checked by tests/test_notebooks.py)."
-)
+HEADER = """\
+# Parameters (papermill injects its values below this cell).
+# scenario_file: the scenario this report computes; the next cell reads and validates it.
+#   papermill notebooks/NAME.ipynb OUT.ipynb -p scenario_file params/early_exit.yaml
+#   In JupyterLab, edit the path and run all cells.
+# scenario: the same scenario as data, or None to read the file (`neocloud render` passes
+#   both; if both are given they must agree)."""
 
 
-def parameters_source(scenario: dict[str, Any], scenario_file: str) -> str:
-    """The source of a ``parameters`` cell holding a scenario as a Python literal.
+def parameters_source(scenario_file: str) -> str:
+    """The source of a notebook's ``parameters`` cell.
 
-    >>> print(parameters_source({"title": "x"}, "params/base.yaml"))
-    # Parameters: papermill injects each scenario below this cell (see `neocloud render`).
-    # These defaults equal params/base.yaml (checked by tests/test_notebooks.py).
-    scenario_file = 'params/base.yaml'
-    scenario = {'title': 'x'}
+    >>> print(parameters_source("params/base.yaml").splitlines()[-2:])
+    ["scenario_file = 'params/base.yaml'", 'scenario = None']
     """
-    body = pprint.pformat(scenario, width=100, sort_dicts=False)
-    return f"{HEADER}\nscenario_file = {scenario_file!r}\nscenario = {body}"
+    return f"{HEADER}\nscenario_file = {scenario_file!r}\nscenario = None"
 
 
 def parameters_cell(nb: Any) -> Any:
@@ -62,13 +61,13 @@ def refresh_notebooks(notebooks: Path, base: Path, timeout_s: int = 600) -> list
     import nbformat
     from nbclient import NotebookClient
 
-    scenario = scenario_parameters(load_scenario(base))
+    load_scenario(base)  # a clear message if the base scenario is invalid
     done = []
     for path in sorted(notebooks.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         cell = parameters_cell(nb)
-        cell.source = parameters_source(scenario, display_path(base))
-        cell.metadata["jupyter"] = {"source_hidden": True}  # collapsed in JupyterLab: the report comes first
+        cell.source = parameters_source(display_path(base))
+        cell.metadata.pop("jupyter", None)  # shown in JupyterLab: the path is what a reader edits
         NotebookClient(nb, timeout=timeout_s, kernel_name="python3", resources={"metadata": {"path": str(notebooks)}}).execute()
         clean_notebook(nb)
         nb.metadata.pop("papermill", None)

@@ -23,13 +23,11 @@ import fcntl
 import hashlib
 import multiprocessing
 import os
-import re
 import shutil
 import signal
 import sys
 import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -37,7 +35,6 @@ from typing import Any
 from neocloud.scenario import ScenarioError, load_scenario, scenario_parameters, scenario_stem
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-VEGALITE_MIME = "application/vnd.vegalite.v5+json"
 KEY_SUFFIX = ".key"
 
 
@@ -217,90 +214,25 @@ def outputs_lock(outputs: Path, wait: bool = True, announce: Callable[[str], Non
 # Notebooks
 
 
-def clean_notebook(nb: Any) -> Any:
-    """Remove what differs between runs of the same inputs: timings, paths, random cell ids."""
-    pm = nb.metadata.get("papermill", {})
-    nb.metadata["papermill"] = {k: pm[k] for k in ("parameters", "version") if k in pm}
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-        cell.metadata.pop("papermill", None)
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell["id"] = "injected-parameters"
-    return nb
-
-
-_VEGA_JS: str | None = None
-
-
-def vega_javascript(cache_dir: Path | None = None) -> str:
-    """The Vega, Vega-Lite and vega-embed JavaScript from ``vl-convert`` (no network), ready to
-    inline in a ``<script>`` element. Cached on disk by version: building it takes a second."""
-    global _VEGA_JS
-    if _VEGA_JS is not None:
-        return _VEGA_JS
-    import altair as alt
-    import vl_convert as vlc
-
-    vl_version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    cached = (cache_dir / f"vega-{vlc.__version__}-{vl_version}.js") if cache_dir else None
-    if cached is not None and cached.is_file():
-        _VEGA_JS = cached.read_text(encoding="utf-8")
-        return _VEGA_JS
-    # inside <script>, only "</script" (any case) and "<!--" can end or derail the element
-    js = re.sub(r"</(script)", r"<\\/\1", vlc.javascript_bundle(vl_version=vl_version), flags=re.IGNORECASE)
-    js = js.replace("<!--", "<\\!--")
-    if cached is not None:
-        write_atomic(cached, js.encode("utf-8"))
-    _VEGA_JS = js
-    return js
-
-
 _EXPORTER: Any = None
 
 
-def html_exporter() -> Any:
-    """One nbconvert HTML exporter per process: the package's offline template, code hidden."""
+def report_exporter(cache_dir: Path | None = None) -> Any:
+    """One :class:`~neocloud.export.ReportExporter` per process (workers fork with it warm)."""
     global _EXPORTER
     if _EXPORTER is None:
-        from nbconvert import HTMLExporter
-        from traitlets.config import Config
+        from neocloud.export import ReportExporter
 
-        priority = HTMLExporter().default_config.NbConvertBase.display_data_priority
-        config = Config({"NbConvertBase": {"display_data_priority": [VEGALITE_MIME, *priority]}})
-        exporter = HTMLExporter(
-            config=config,
-            template_name="report",
-            extra_template_basedirs=[str(PACKAGE_DIR / "templates")],
-            exclude_input=True,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-        )
-        _EXPORTER = exporter
+        _EXPORTER = ReportExporter()
+    if cache_dir is not None:
+        _EXPORTER.vega_cache_dir = cache_dir
     return _EXPORTER
 
 
-def notebook_to_html(nb: Any, meta: dict[str, str], vega_js: str) -> str:
-    """Export an executed notebook to the offline HTML report."""
-    css = resources.files("neocloud").joinpath("templates/report/report.css").read_text(encoding="utf-8")
-    has_chart = any(
-        VEGALITE_MIME in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", [])
-    )
-    res = {"neocloud": {**meta, "css": css, "vega_js": vega_js if has_chart else ""}}
-    body, _ = html_exporter().from_notebook_node(nb, resources=res)
+def notebook_to_html(nb: Any, header: dict[str, str]) -> str:
+    """Export a prepared notebook (:meth:`ReportExporter.prepare`) to the offline HTML report."""
+    body, _ = report_exporter().from_notebook_node(nb, resources={"neocloud": header})
     return body
-
-
-def report_meta(scenario: Any, scenario_path: Path) -> dict[str, str]:
-    """What the header of a report shows (never the wall-clock date)."""
-    from neocloud import __version__
-
-    return {
-        "scenario_title": scenario.title,
-        "scenario_file": display_path(scenario_path),
-        "inputs_date": scenario.inputs_date().isoformat(),
-        "as_of": scenario.as_of.value.isoformat(),
-        "version": __version__,
-    }
 
 
 @contextlib.contextmanager
@@ -318,7 +250,7 @@ def _stderr_to(path: Path) -> Iterator[None]:
             os.close(saved)
 
 
-def execute_report(report: Report, key: str, vega_js: str, timeout_s: int = 600) -> Outcome:
+def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
     """Execute and export one report, moving it into place only when complete."""
     import nbformat
     import papermill as pm
@@ -349,10 +281,9 @@ def execute_report(report: Report, key: str, vega_js: str, timeout_s: int = 600)
             if isinstance(e, Exception):
                 return Outcome(report, "failed", time.perf_counter() - t0, _describe(e), partial)
             raise
-        nb = clean_notebook(nbformat.read(executed, as_version=4))
-        nb.metadata["title"] = f"{scenario.title}: {report.name.replace('_', ' ')}"
+        nb, header = report_exporter().prepare(nbformat.read(executed, as_version=4), report.name)
         ipynb_text = nbformat.writes(nb) + "\n"
-        html = notebook_to_html(nb, report_meta(scenario, report.scenario_path), vega_js)
+        html = notebook_to_html(nb, header)
         (tmp / "out.ipynb").write_text(ipynb_text, encoding="utf-8")
         (tmp / "out.html").write_text(html, encoding="utf-8")
         report.html.parent.mkdir(parents=True, exist_ok=True)
@@ -417,12 +348,12 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
 
 
-def _worker_run(args: tuple[Report, str, str]) -> Outcome:
+def _worker_run(args: tuple[Report, str]) -> Outcome:
     global _BUSY
-    report, key, vega_js = args
+    report, key = args
     _BUSY = True
     try:
-        return execute_report(report, key, vega_js)
+        return execute_report(report, key)
     except KeyboardInterrupt:
         os._exit(130)  # clean-up has run; leave without multiprocessing's traceback
     finally:
@@ -440,6 +371,11 @@ def discover(params: Path, notebooks: Path, paths: list[Path] | None) -> tuple[l
     return scenario_files, notebook_files
 
 
+def say_now(line: str) -> None:
+    """Print a progress line at once, also when stdout is a pipe (a log, a test, CI)."""
+    print(line, flush=True)
+
+
 def render(
     paths: list[Path] | None = None,
     *,
@@ -449,7 +385,7 @@ def render(
     jobs: int | None = None,
     force: bool = False,
     wait: bool = True,
-    say: Callable[[str], None] = print,
+    say: Callable[[str], None] = say_now,
 ) -> RenderResult:
     """Render every scenario x notebook that is not current, then the index."""
     t0 = time.perf_counter()
@@ -490,8 +426,9 @@ def _run_all(todo: list[tuple[Report, str]], outputs: Path, jobs: int | None, sa
     import nbconvert  # noqa: F401  imported before the fork so workers start warm
     import papermill  # noqa: F401
 
-    vega_js = vega_javascript(outputs / ".cache")
-    html_exporter()
+    from neocloud.export import vega_javascript
+
+    vega_javascript(report_exporter(outputs / ".cache").vega_cache_dir)  # built once, before the fork
     n = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     say(f"rendering {len(todo)} report(s) with {n} worker(s)")
     outcomes: list[Outcome] = []
@@ -501,7 +438,7 @@ def _run_all(todo: list[tuple[Report, str]], outputs: Path, jobs: int | None, sa
     try:
         # longest first: notebooks with the Monte Carlo and sweeps take the most time
         ordered = sorted(todo, key=lambda rk: rk[0].name != "termination")
-        for i, outcome in enumerate(pool.imap_unordered(_worker_run, [(r, k, vega_js) for r, k in ordered]), 1):
+        for i, outcome in enumerate(pool.imap_unordered(_worker_run, [(r, k) for r, k in ordered]), 1):
             outcomes.append(outcome)
             mark = "ok" if outcome.status == "rendered" else "FAILED"
             say(f"[{i}/{len(todo)}] {outcome.report.label}: {mark} ({outcome.seconds:.1f}s)")

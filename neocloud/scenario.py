@@ -478,3 +478,73 @@ def scenario_parameters(scenario: Scenario) -> dict[str, Any]:
     """
     return json.loads(scenario.model_dump_json(exclude_defaults=True))
 
+
+
+def find_scenario_file(scenario_file: str | Path, search_from: "list[Path] | tuple[Path, ...]" = ()) -> Path | None:
+    """Where a scenario path given to a report points: as given (absolute, or relative to the
+    working directory), else relative to each folder of ``search_from`` and of the working
+    directory and their parents up to three levels (a kernel started in ``notebooks/`` finds
+    ``params/base.yaml`` in the project folder). ``None`` when nothing is there.
+
+    >>> find_scenario_file("params/base.yaml").as_posix()
+    'params/base.yaml'
+    >>> find_scenario_file("params/nope.yaml") is None
+    True
+    """
+    given = Path(scenario_file)
+    if given.is_file() or given.is_absolute():
+        return given if given.is_file() else None
+    for folder in [*search_from, Path.cwd()]:
+        folder = Path(folder).resolve()
+        for parent in [folder, *folder.parents][:4]:
+            candidate = parent / given
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def report_scenario(
+    scenario_file: str | Path,
+    scenario: Any = None,
+    *,
+    search_from: "list[Path] | tuple[Path, ...]" = (),
+) -> Scenario:
+    """The scenario a report computes, from its two parameters (what the first cell of every
+    notebook calls).
+
+    * ``scenario_file`` alone (``papermill NB OUT -p scenario_file params/early_exit.yaml``, or
+      an edit in JupyterLab): the file is read and validated (:func:`find_scenario_file` says
+      where it is looked for).
+    * ``scenario`` as data too (what ``neocloud render`` injects, so that a report does not
+      depend on where the kernel runs): it is validated, and if the file is found it must say
+      the same, or a :class:`ScenarioError` names both.
+
+    >>> report_scenario("params/base.yaml").terms.monthly_fee_usd.value
+    1250000000.0
+    >>> report_scenario("params/early_exit.yaml", scenario_parameters(load_scenario("params/base.yaml")))
+    Traceback (most recent call last):
+    ...
+    neocloud.scenario.ScenarioError: params/early_exit.yaml: the 'scenario' parameter differs from this file; pass only scenario_file (the file is read), or the file's own content as scenario
+    """
+    label = str(scenario_file)
+    found = find_scenario_file(scenario_file, search_from)
+    if scenario is None:
+        if found is None:
+            where = ", ".join(str(Path(p)) for p in [*search_from, Path.cwd()])
+            raise ScenarioError(label, [f"file not found (looked from {where} and up to three folders above)"])
+        return load_scenario(found) if str(found) == label else _relabel(found, label)
+    given = validate_scenario(scenario, label)
+    if found is not None and load_scenario(found) != given:
+        raise ScenarioError(label, [
+            "the 'scenario' parameter differs from this file; pass only scenario_file (the file is read), "
+            "or the file's own content as scenario"
+        ])
+    return given
+
+
+def _relabel(found: Path, label: str) -> Scenario:
+    """Load ``found`` but name the file as the user wrote it in every message."""
+    try:
+        return validate_scenario(_read_yaml(found), label)
+    except ScenarioError as e:
+        raise ScenarioError(label, e.problems) from None

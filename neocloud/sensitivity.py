@@ -80,7 +80,7 @@ def realised_grid(deal: Deal, notice_dates: "list[dt.date] | None" = None,
         frames.append(
             pd.DataFrame(
                 {"notice_date": pd.to_datetime(d), "notice_days": int(n), "realised_usd": realised,
-                 "share_of_total": realised / total}
+                 "share_of_total": realised / total if total > 0 else np.nan}
             )
         )
     return pd.concat(frames, ignore_index=True)

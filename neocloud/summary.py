@@ -72,7 +72,7 @@ def headline_figures(scenario: "Scenario") -> dict[str, Any]:
         "headline_backlog_usd": backlog.headline_usd,
         "monthly_notice_probability": p,
         "expected_revenue_usd": expected,
-        "expected_share_of_total": expected / total,
+        "expected_share_of_total": expected / total if total > 0 else None,  # a free contract: undefined
         "simulated_revenue_usd": simulation_summary(paths),
         "simulation": {"paths": term.monte_carlo_paths, "seed": term.seed},
         "implied_margin": seller["implied_margin"],

@@ -9,8 +9,24 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from neocloud import DealTerms, load_scenario
+
+# Hypothesis profiles, explicit: the same random search everywhere (never derandomised, so CI
+# meets new examples as a laptop does), more examples in CI, and every failure printed with the
+# `@reproduce_failure(...)` line that replays it. Hypothesis would otherwise load a derandomised
+# profile of its own whenever CI is set. Pick one with HYPOTHESIS_PROFILE=dev|ci.
+_COMMON = dict(derandomize=False, print_blob=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=100, **_COMMON)
+settings.register_profile("ci", max_examples=300, **_COMMON)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+settings.load_profile(PROFILE)
+
+
+def examples(n: int) -> int:
+    """A slow property's example count: ``n`` on a laptop, three times as many in CI."""
+    return n * settings.default.max_examples // 100
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "params"

@@ -49,3 +49,26 @@ def reports_only(snap: dict[str, bytes]) -> dict[str, bytes]:
     return {k: v for k, v in snap.items()
             if k.endswith((".html", ".ipynb")) and not k.startswith("_failed") and k != "index.html"}
 
+
+
+def wait_for(condition, what: str, timeout_s: float = 60.0) -> None:
+    """Wait until ``condition()`` is true (an event another process makes happen, such as a file
+    it writes), failing with ``what`` after ``timeout_s``: a bounded wait, never a fixed sleep."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def wait_for_file_code(path: Path, timeout_s: float = 120.0) -> str:
+    """Notebook code that blocks until ``path`` exists (the test's go-ahead), at most ``timeout_s``."""
+    return (f"import os, time\ndeadline = time.monotonic() + {timeout_s}\n"
+            f"while not os.path.exists({str(path)!r}) and time.monotonic() < deadline:\n    time.sleep(0.02)")
+
+
+def touch_code(path: Path) -> str:
+    """Notebook code that creates ``path`` (tells the test the kernel got there)."""
+    return f"open({str(path)!r}, 'w').close()"

@@ -129,7 +129,6 @@ def test_hostile_scenario_text_shows_as_text(tmp_path, browser):
         try:
             if path.name != "index.html":
                 charts_drawn(v.page)
-            v.page.wait_for_timeout(300)
             text = v.page.inner_text("body")
             assert title in text, path
             if path.name != "index.html":  # the index shows titles and questions, not deal names

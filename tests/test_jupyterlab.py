@@ -10,13 +10,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from conftest import NOTEBOOKS
+from helpers import wait_for
 from test_browser import CHROMIUM, FLAGS
 
 pytestmark = pytest.mark.browser
@@ -37,16 +37,16 @@ def lab(tmp_path_factory):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while True:
+        def up() -> bool:
+            if proc.poll() is not None:
+                raise AssertionError("JupyterLab exited before it served its status page")
             try:
                 with urllib.request.urlopen(f"{url}/api/status", timeout=2) as r:
-                    if r.status == 200:
-                        break
+                    return r.status == 200
             except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    pytest.fail("JupyterLab did not start")
-                time.sleep(0.5)
+                return False
+
+        wait_for(up, "JupyterLab to serve its status page", timeout_s=60)
         yield url
     finally:
         proc.terminate()
@@ -73,7 +73,6 @@ def test_notebook_opens_in_jupyterlab_with_its_charts(lab, path):
         page.goto(f"{lab}/lab/tree/notebooks/{path.name}?reset")  # no restored tabs from earlier tests
         charts = ".jp-NotebookPanel:not(.lm-mod-hidden) .vega-embed svg"  # the open notebook's only
         page.wait_for_function(f"() => document.querySelectorAll('{charts}').length >= {stored}", timeout=90_000)
-        page.wait_for_timeout(500)
         assert page.locator(charts).count() == stored >= 4
         assert not errors, errors
         assert not outside, outside

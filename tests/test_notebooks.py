@@ -5,6 +5,9 @@ from __future__ import annotations
 import ast
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -14,7 +17,7 @@ from neocloud.narrative import usd
 from neocloud.notebooks import parameter_defaults
 from neocloud.scenario import scenario_parameters
 
-from conftest import NOTEBOOKS, PARAMS, SCENARIOS
+from conftest import NOTEBOOKS, ROOT, SCENARIOS
 
 NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
 NAMES = [p.stem for p in NOTEBOOK_FILES]
@@ -28,9 +31,8 @@ def test_the_three_reports_exist():
 def test_parameters_default_to_base_yaml(path):
     nb = nbformat.read(path, as_version=4)
     defaults = parameter_defaults(nb)
-    assert defaults["scenario_file"] == "params/base.yaml"
-    assert defaults["scenario"] == scenario_parameters(nc.load_scenario(PARAMS / "base.yaml")), \
-        "the parameters cell differs from params/base.yaml: run `neocloud notebooks`"
+    assert defaults == {"scenario_file": "params/base.yaml", "scenario": None}, \
+        "the parameters cell should name params/base.yaml: run `neocloud notebooks`"
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=NAMES)
@@ -100,3 +102,51 @@ def test_index_links_every_report(rendered):
             href = f"{scenario.stem}/{name}.html"
             assert f'href="{href}"' in html and (rendered / href).is_file()
     assert "$45.0B" in html and "$43.75B" in html and "$46.25B" in html
+
+
+BIN = Path(sys.executable).parent
+
+
+def _papermill(notebook: str, out: Path, *args: str) -> subprocess.CompletedProcess:
+    """The papermill command as its users call it, from the project folder."""
+    return subprocess.run([str(BIN / "papermill"), notebook, str(out), *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_papermill_cli_computes_the_scenario_file_and_nbconvert_exports_the_same_report(rendered, tmp_path):
+    out = tmp_path / "termination.ipynb"
+    run = _papermill("notebooks/termination.ipynb", out, "-p", "scenario_file", "params/early_exit.yaml")
+    assert run.returncode == 0, run.stderr[-3000:]
+    text = out.read_text(encoding="utf-8").replace("\\\\$", "$")
+    early = nc.headline_figures(nc.load_scenario("params/early_exit.yaml"))
+    base = nc.headline_figures(nc.load_scenario("params/base.yaml"))
+    assert usd(early["expected_revenue_usd"]) in text and usd(base["expected_revenue_usd"]) not in text
+    assert early["title"] in text
+
+    export = subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "neocloud-report", str(out)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert export.returncode == 0, export.stderr[-3000:]
+    html = out.with_suffix(".html").read_bytes()
+    assert html == (rendered / "early_exit" / "termination.html").read_bytes()
+
+    # exporting a rendered notebook again gives its report, byte for byte
+    again = tmp_path / "again"
+    again.mkdir()
+    (again / "deal.ipynb").write_bytes((rendered / "early_exit" / "deal.ipynb").read_bytes())
+    export = subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "neocloud-report", str(again / "deal.ipynb")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert export.returncode == 0, export.stderr[-3000:]
+    assert (again / "deal.html").read_bytes() == (rendered / "early_exit" / "deal.html").read_bytes()
+
+
+def test_papermill_scenario_that_disagrees_with_its_file_is_a_clear_error(tmp_path):
+    base = json.dumps({"scenario": scenario_parameters(nc.load_scenario("params/base.yaml"))})
+    run = _papermill("notebooks/deal.ipynb", tmp_path / "out.ipynb", "-p", "scenario_file", "params/early_exit.yaml",
+                     "-y", base)
+    assert run.returncode != 0
+    assert "params/early_exit.yaml: the 'scenario' parameter differs from this file" in run.stderr
+
+
+def test_a_missing_scenario_file_is_a_clear_error(tmp_path):
+    run = _papermill("notebooks/deal.ipynb", tmp_path / "out.ipynb", "-p", "scenario_file", "params/nope.yaml")
+    assert run.returncode != 0 and "params/nope.yaml: file not found" in run.stderr

@@ -9,14 +9,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from conftest import ROOT, neocloud_cli
-from helpers import copy_scenario, make_notebook, reports_only, snapshot
+from helpers import copy_scenario, make_notebook, reports_only, snapshot, touch_code, wait_for, wait_for_file_code
 
 HELLO = "print(scenario['title'])"
 
@@ -56,10 +55,8 @@ def test_incremental_render(tmp_path):
     first = render_cli(out, "--params", str(params), notebooks=nbs)
     assert first.returncode == 0 and "4 rendered" in first.stdout, first.stdout + first.stderr
 
-    t0 = time.perf_counter()
-    again = render_cli(out, "--params", str(params), notebooks=nbs)
+    again = render_cli(out, "--params", str(params), notebooks=nbs)  # its time is in `neocloud.bench`
     assert again.returncode == 0 and "0 rendered, 4 up to date" in again.stdout
-    assert time.perf_counter() - t0 < 2.0 + 1.0  # < 2 s for the render itself, plus interpreter start
 
     s1.write_text(s1.read_text().replace('title: "Base case', 'title: "Changed case'))
     changed = render_cli(out, "--params", str(params), notebooks=nbs)
@@ -149,15 +146,12 @@ def test_a_full_disk_keeps_the_previous_report(tmp_path, monkeypatch):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_an_interrupted_render_keeps_the_previous_report(tmp_path, sig):
     nbs, params, out, before = _good_render(tmp_path)
-    make_notebook(nbs / "report.ipynb", HELLO, "import time\ntime.sleep(120)")
+    started, never = tmp_path / "started", tmp_path / "never"
+    make_notebook(nbs / "report.ipynb", HELLO, touch_code(started), wait_for_file_code(never))
     proc = subprocess.Popen([sys.executable, "-m", "neocloud.cli", "render", "--outputs", str(out), "--params", str(params),
                              "--notebooks", str(nbs)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
-    deadline = time.time() + 60
-    while time.time() < deadline and not any((out / ".tmp").glob("*/report.ipynb")):
-        time.sleep(0.2)
-    assert any((out / ".tmp").glob("*/report.ipynb")), "the render never started the notebook"
-    time.sleep(1.0)
+    wait_for(started.exists, "the kernel to start the report's last cell")
     if sig == signal.SIGINT:
         os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole foreground process group
     else:
@@ -170,24 +164,26 @@ def test_an_interrupted_render_keeps_the_previous_report(tmp_path, sig):
 
 def test_two_renders_at_once_do_not_corrupt_each_other(tmp_path):
     nbs = tmp_path / "nbs"
-    make_notebook(nbs / "report.ipynb", HELLO, "import time\ntime.sleep(3)")
+    started, go = tmp_path / "started", tmp_path / "go"
+    # the first render's kernel holds the lock until the test says go
+    make_notebook(nbs / "report.ipynb", HELLO, f"import os\nif not os.path.exists({str(started)!r}):\n    "
+                  + touch_code(started) + "\n    " + wait_for_file_code(go).replace("\n", "\n    "))
     params = tmp_path / "params"
     copy_scenario(params, "s")
     out = tmp_path / "out"
     args = [sys.executable, "-m", "neocloud.cli", "render", "--outputs", str(out), "--params", str(params),
             "--notebooks", str(nbs), "--force"]
     first = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 30
-    while time.time() < deadline and not (out / ".render.lock").exists():
-        time.sleep(0.05)
-    time.sleep(0.5)
+    wait_for(started.exists, "the first render to hold the lock and run its notebook")
     refused = subprocess.run([*args, "--no-wait"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     second = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    waiting = second.stdout.readline()  # printed (and flushed) while it waits for the lock
+    go.touch()
     out1, _ = first.communicate(timeout=120)
     out2, _ = second.communicate(timeout=120)
     assert refused.returncode == 3 and "another `neocloud render` (pid" in refused.stderr
     assert first.returncode == 0 and second.returncode == 0, (out1, out2)
-    assert "waiting for it to finish" in out2
+    assert "waiting for it to finish" in waiting, waiting + out2
     nb = nbformat.read(out / "s" / "report.ipynb", as_version=4)
     assert nb.cells[-1].outputs == [] or "error" not in json.dumps(nb.cells[-1].outputs)
     assert (out / "s" / "report.html").read_text().rstrip().endswith("</html>")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import jsonschema
@@ -99,10 +98,8 @@ FILES = {
 def test_hostile_files_fail_fast_and_clearly(tmp_path, case):
     content, expected = FILES[case]
     path = write(tmp_path, content)
-    t0 = time.perf_counter()
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(ScenarioError) as info:  # how fast: `python -m neocloud.bench` (hostile_files_max_s)
         load_scenario(path)
-    assert time.perf_counter() - t0 < 1.0
     for part in expected:
         assert part in str(info.value), (part, str(info.value))
     assert not Path("/tmp/neocloud-pwned").exists()
