@@ -2,14 +2,16 @@
 
 Run it from the repository root. It measures, in one run on this machine:
 
-* ``render_plain_s``: the plain way a user would script the reports: one ``papermill`` CLI call
-  and one ``jupyter nbconvert --to html`` CLI call per report, in sequence;
+* ``render_plain_s``: the plain way a user would script the reports: per report, one
+  ``papermill`` CLI call with ``-p scenario_file`` and one ``jupyter nbconvert --to html
+  --no-input`` CLI call, in sequence;
 * ``render_full_s``: ``neocloud render --force`` of the same reports, and the ratio;
 * ``render_noop_s``: a second ``neocloud render`` with nothing changed (re-executes nothing);
 * ``render_one_changed_s``: after editing one scenario file (only its reports re-render);
 * ``simulate_1m_s`` and ``simulate_1m_peak_mb``: ``simulate_termination`` with 1,000,000 paths,
   against a plain Python loop over paths (the reference, timed on fewer paths);
-* ``revenue_all_days_ms``: ``revenue_if_terminated_many`` over every day of the term.
+* ``revenue_all_days_ms``: ``revenue_if_terminated_many`` over every day of the term;
+* ``hostile_files_max_s``: the slowest refusal of a hostile scenario file (10 MB, aliases...).
 
 Not part of the test run: timings belong in a benchmark that prints figures, not in tests.
 """
@@ -17,6 +19,7 @@ Not part of the test run: timings belong in a benchmark that prints figures, not
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -35,7 +38,7 @@ import numpy as np
 
 from neocloud.deal import revenue_if_terminated_many, total_contract_value
 from neocloud.hazard import _outcomes, simulate_termination
-from neocloud.scenario import load_scenario, scenario_parameters
+from neocloud.scenario import load_scenario
 
 
 def best_of(fn: Callable[[], Any], repeat: int) -> float:
@@ -97,19 +100,49 @@ def _run(cmd: list[str], **kw: Any) -> float:
 
 
 def render_plain(scenarios: list[Path], notebooks: list[Path], work: Path) -> float:
-    """papermill CLI + nbconvert CLI per report, in sequence (the reference)."""
+    """The reference: per report, in sequence, the ``papermill`` CLI with the scenario's
+    parameter, then ``jupyter nbconvert --to html --no-input`` (a code-hidden report), the way
+    a user publishes reports without neocloud."""
     bin_dir = Path(sys.executable).parent
     t0 = time.perf_counter()
     for path in scenarios:
-        params = work / f"{path.stem}.params.json"
-        params.write_text(json.dumps({"scenario": scenario_parameters(load_scenario(path)), "scenario_file": str(path)}))
         for nb in notebooks:
             out = work / f"{path.stem}-{nb.stem}.ipynb"
-            subprocess.run([str(bin_dir / "papermill"), str(nb), str(out), "-f", str(params), "--cwd", str(nb.parent)],
+            subprocess.run([str(bin_dir / "papermill"), str(nb), str(out), "-p", "scenario_file", str(path.resolve())],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            subprocess.run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", str(out)],
+            subprocess.run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t0
+
+
+def bench_hostile_files() -> dict[str, float]:
+    """How long the slowest hostile scenario file takes to be refused (10 MB, billion laughs,
+    deep nesting, binary): the README promises a clear message within a second."""
+    from neocloud.scenario import ScenarioError
+
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9))
+    files = {
+        "10 MB": ("title: " + "x" * 10_000_000 + "\n").encode(),
+        "billion laughs": laughs.encode(),
+        "deep nesting": ("a: " + "[" * 5000 + "]" * 5000 + "\n").encode(),
+        "binary": bytes(range(256)) * 40,
+    }
+    worst = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, content in files.items():
+            path = Path(tmp) / f"{name.replace(' ', '_')}.yaml"
+            path.write_bytes(content)
+
+            def refuse(path: Path = path) -> None:
+                try:
+                    load_scenario(path)
+                except ScenarioError:
+                    return
+                raise AssertionError(f"{path} was accepted")
+
+            worst = max(worst, best_of(refuse, 1))
+    return {"hostile_files_max_s": worst}
 
 
 def bench_render(params: Path, notebooks: Path, plain: bool) -> dict[str, Any]:
@@ -138,6 +171,23 @@ def bench_render(params: Path, notebooks: Path, plain: bool) -> dict[str, Any]:
     return result
 
 
+def machine() -> dict[str, Any]:
+    """Where and when the figures were taken (the README quotes them with this)."""
+    import datetime as dt
+
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_gib = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        memory_gib = round(int(Path("/proc/meminfo").read_text().split()[1]) / 2**20, 1)
+    return {"date": dt.date.today().isoformat(), "cores": os.cpu_count(), "cpu": cpu, "memory_gib": memory_gib,
+            "python": platform.python_version(), "numpy": np.__version__}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="neocloud bench", description="Run the benchmarks; print one JSON object.")
     parser.add_argument("--params", default="params")
@@ -147,9 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     scenario = load_scenario(Path(args.params) / "base.yaml")
     figures: dict[str, Any] = {
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__},
+        "machine": machine(),
     }
     figures.update(bench_simulation(scenario))
+    figures.update(bench_hostile_files())
     if not args.skip_render:
         figures.update(bench_render(Path(args.params), Path(args.notebooks), plain=not args.skip_plain))
     print(json.dumps(figures, indent=2))

@@ -9,7 +9,10 @@ Conventions (``../shared/conventions.md``; stated once here and in the README):
 * **Ramp.** The first ``ramp_months`` calendar months of service, counted from the month of
   ``start``, earn ``monthly_fee_usd * (1 - ramp_discount)``.
 * **Notice.** Notice served on ``t`` ends service on ``t + notice_days`` (that day is not served).
-  No notice before the first day of the month ``lockup_months`` after the month of ``start``.
+  No notice before the first day of the month ``lockup_months`` after the month of ``start``,
+  nor before the signing date where one is given. A clause that names a date ("90 days' notice
+  after 31 December 2026") gives ``earliest_notice_clause`` (2027-01-01), which replaces the
+  lock-up rule.
 * **Backlog.** Headline backlog at the end of day ``a`` is the fees of all service days after
   ``a``; the enforceable remaining performance obligation (ASC 606) stops at
   ``max(a, earliest notice) + notice_days``.
@@ -37,7 +40,7 @@ DAY = dt.timedelta(days=1)
 
 
 class NoticeDateError(ValueError):
-    """A notice date falls inside the lock-up; the message names the earliest allowed date."""
+    """A notice date falls before the earliest allowed one; the message names that date and why."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ class DealTerms:
     notice_days: int = 90
     lockup_months: int = 0
     capacity_mw: float = 1.0
+    earliest_notice_clause: dt.date | None = None
+    """A dated clause: no notice before this day (replaces the lock-up rule)."""
+    signed: dt.date | None = None
+    """The signing date: no notice before it, whatever the clauses say."""
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -79,8 +86,36 @@ class DealTerms:
 
     @property
     def earliest_notice_date(self) -> dt.date:
-        """First day of the month ``lockup_months`` after the month of ``start``."""
+        """The first day notice may be served: the dated clause if there is one, else the first
+        day of the month ``lockup_months`` after the month of ``start``; never before signing.
+
+        >>> t = DealTerms(1e9, dt.date(2026, 5, 1), dt.date(2029, 5, 31), signed=dt.date(2026, 5, 3))
+        >>> t.earliest_notice_date   # no lock-up, but not before the contract was signed
+        datetime.date(2026, 5, 3)
+        >>> replace(t, earliest_notice_clause=dt.date(2027, 1, 1)).earliest_notice_date
+        datetime.date(2027, 1, 1)
+        """
+        first = self._clause_notice_date
+        return max(first, self.signed) if self.signed is not None else first
+
+    @property
+    def _clause_notice_date(self) -> dt.date:
+        if self.earliest_notice_clause is not None:
+            return self.earliest_notice_clause
         return add_months(self.start.replace(day=1), self.lockup_months)
+
+    @property
+    def notice_rule(self) -> str:
+        """What sets the earliest notice date, in words (for messages and reports).
+
+        >>> DealTerms(1e9, dt.date(2026, 5, 1), dt.date(2029, 5, 31), lockup_months=3).notice_rule
+        'the 3-month lock-up'
+        """
+        if self.signed is not None and self.signed > self._clause_notice_date:
+            return f"the signing on {self.signed}"
+        if self.earliest_notice_clause is not None:
+            return f"the clause allowing notice from {self.earliest_notice_clause}"
+        return f"the {self.lockup_months}-month lock-up"
 
     @property
     def earliest_termination_date(self) -> dt.date:
@@ -230,13 +265,13 @@ def check_notice_date(deal: Deal, notice_date: dt.date) -> None:
     >>> check_notice_date(t, dt.date(2026, 7, 31))
     Traceback (most recent call last):
     ...
-    neocloud.deal.NoticeDateError: notice date 2026-07-31 is inside the 3-month lock-up; the earliest allowed notice date is 2026-08-01
+    neocloud.deal.NoticeDateError: notice date 2026-07-31 is before the earliest allowed notice date, 2026-08-01 (the 3-month lock-up)
     """
     t = terms_of(deal)
     if notice_date < t.earliest_notice_date:
         raise NoticeDateError(
-            f"notice date {notice_date} is inside the {t.lockup_months}-month lock-up; "
-            f"the earliest allowed notice date is {t.earliest_notice_date}"
+            f"notice date {notice_date} is before the earliest allowed notice date, "
+            f"{t.earliest_notice_date} ({t.notice_rule})"
         )
 
 
@@ -255,7 +290,7 @@ def termination_date(deal: Deal, notice_date: dt.date) -> dt.date:
 def revenue_if_terminated(deal: Deal, notice_date: dt.date) -> float:
     """Revenue realised if notice is served on ``notice_date``: fees of ``[start, t + notice)``.
 
-    Notice inside the lock-up raises :class:`NoticeDateError`; notice so late that the notice
+    Notice before the earliest allowed date raises :class:`NoticeDateError`; notice so late that the notice
     period outlasts the contract changes nothing (the total contract value).
 
     >>> t = DealTerms(1.25e9, dt.date(2026, 5, 1), dt.date(2029, 5, 31), 2, 0.5, 90, 3)
@@ -270,7 +305,7 @@ def revenue_if_terminated_many(deal: Deal, notice_dates: "np.ndarray | pd.Series
     """Vectorised :func:`revenue_if_terminated` over many notice dates, for charts.
 
     ``notice_dates`` defaults to every day from the earliest notice date to the end.
-    Dates inside the lock-up are dropped (they are not allowed). Columns: ``notice_date``,
+    Dates before the earliest notice date are dropped (they are not allowed). Columns: ``notice_date``,
     ``termination_date``, ``realised_usd``, ``lost_usd`` (total contract value minus realised).
 
     >>> t = DealTerms(1.25e9, dt.date(2026, 5, 1), dt.date(2029, 5, 31), 2, 0.5, 90, 3)

@@ -263,7 +263,9 @@ def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
     try:
         scenario = load_scenario(report.scenario_path)
         parameters = {"scenario": scenario_parameters(scenario), "scenario_file": display_path(report.scenario_path)}
+        kernel = worker_kernel(report.outputs)
         try:
+            km = kernel.manager_for(report.notebook_path.parent.resolve())
             with _stderr_to(tmp / "kernel.log"):
                 pm.execute_notebook(
                     str(report.notebook_path),
@@ -275,8 +277,12 @@ def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
                     execution_timeout=timeout_s,
                     start_timeout=120,
                     report_mode=False,
+                    km=km,
+                    request_save_on_cell_execute=False,  # saved once at the end, also on failure
                 )
         except BaseException as e:
+            _append_log(kernel.log, tmp / "kernel.log")
+            kernel.discard()  # a kernel that failed a report is not reused
             partial = _keep_partial(report, executed)
             if isinstance(e, Exception):
                 return Outcome(report, "failed", time.perf_counter() - t0, _describe(e), partial)
@@ -334,6 +340,35 @@ def _describe(e: BaseException) -> str:
 
 
 _BUSY = False
+_KERNEL: Any = None
+
+
+def worker_kernel(outputs: Path) -> Any:
+    """This worker's :class:`~neocloud.kernels.WarmKernel`, created on first use and shut down
+    when the worker exits (its log under ``outputs/.tmp/``)."""
+    global _KERNEL
+    if _KERNEL is None:
+        from multiprocessing.util import Finalize
+
+        from neocloud.kernels import WarmKernel
+
+        (outputs / ".tmp").mkdir(parents=True, exist_ok=True)
+        _KERNEL = WarmKernel(log=outputs / ".tmp" / f"kernel-{os.getpid()}.log")
+        Finalize(_KERNEL, _KERNEL.shutdown, exitpriority=100)
+    return _KERNEL
+
+
+def _shutdown_kernel() -> None:
+    if _KERNEL is not None:
+        _KERNEL.shutdown()
+
+
+def _append_log(source: Path | None, dest: Path) -> None:
+    """Add the warm kernel's own log (its stderr since it started) to a report's log."""
+    with contextlib.suppress(OSError):
+        if source is not None and source.is_file():
+            with open(dest, "ab") as out:
+                out.write(source.read_bytes())
 
 
 def _worker_init() -> None:
@@ -341,6 +376,7 @@ def _worker_init() -> None:
     # KeyboardInterrupt so that papermill shuts its kernel down and the temporary files go.
     def _stop(signum: int, frame: Any) -> None:
         if not _BUSY:
+            _shutdown_kernel()
             os._exit(0)
         raise KeyboardInterrupt
 
@@ -355,6 +391,7 @@ def _worker_run(args: tuple[Report, str]) -> Outcome:
     try:
         return execute_report(report, key)
     except KeyboardInterrupt:
+        _shutdown_kernel()
         os._exit(130)  # clean-up has run; leave without multiprocessing's traceback
     finally:
         _BUSY = False
