@@ -204,14 +204,16 @@ def gpu_hour_chart(gpu_hours: pd.DataFrame, title: str, sources: Sequence[str]) 
 
 
 def comparables_chart(deals: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
-    """USD per MW-month of the deals whose power is known, this deal highlighted."""
-    f = deals.dropna(subset=["usd_per_mw_month"]).copy()
+    """USD per MW-month of the deals whose power is stated on a like basis (``like_basis``:
+    reported, over or about; "up to" ceilings left out), this deal highlighted."""
+    f = deals[deals["like_basis"]].copy()
     f["usd_per_mw_month_m"] = f["usd_per_mw_month"] / 1e6
     f["usd_per_year_bn"] = f["usd_per_year"] / 1e9
     f["which"] = f["this_deal"].map({True: "This deal", False: "Comparable"})
-    f = _json_safe(f[["deal", "usd_per_mw_month_m", "usd_per_year_bn", "term_years", "capacity_mw", "notice_terms", "which"]])
+    f = _json_safe(f[["deal", "usd_per_mw_month_m", "usd_per_year_bn", "term_years", "capacity_mw", "capacity_basis",
+                      "notice_terms", "which"]])
     return (
-        alt.Chart(f, title=_title(title, sources, "Deal value / (term x 12 x MW); capacities are often 'up to'"))
+        alt.Chart(f, title=_title(title, sources, "Deal value over the term / (months x MW); only deals whose power is stated, not 'up to'"))
         .mark_bar()
         .encode(
             y=alt.Y("deal:N", title=None, sort="-x"),
@@ -223,6 +225,7 @@ def comparables_chart(deals: pd.DataFrame, title: str, sources: Sequence[str]) -
                 alt.Tooltip("usd_per_year_bn:Q", title="USD bn per year", format=",.2f"),
                 alt.Tooltip("term_years:Q", title="Term (years)", format=".1f"),
                 alt.Tooltip("capacity_mw:Q", title="MW", format=","),
+                alt.Tooltip("capacity_basis:N", title="MW basis"),
                 alt.Tooltip("notice_terms:N", title="Notice terms"),
             ],
         )
@@ -284,6 +287,54 @@ def concentration_chart(view: pd.DataFrame, precedent: float, precedent_label: s
             x=alt.X("quarter:O", title="Quarter", sort=None),
             y=alt.Y("deal_share:Q", title="Deal share of seller revenue", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
             tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("deal_share:Q", title="Share", format=".1%")],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"share": [precedent], "label": [precedent_label]})).mark_rule(
+        color=PALETTE[1], strokeDash=[4, 3]
+    ).encode(y="share:Q", tooltip=[alt.Tooltip("label:N", title="Precedent"), alt.Tooltip("share:Q", title="Share", format=".0%")])
+    return alt.layer(line, rule, title=_title(title, sources)).properties(width=WIDTH)
+
+
+def book_revenue_chart(view: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
+    """The seller's revenue by quarter, stacked: its business without the book, then each
+    customer of the book (``view`` is :func:`neocloud.book.seller_book_view`)."""
+    f = view.copy()
+    f["part"] = f["source"].where(f["source"] != "baseline", "Seller without the book")
+    f["usd_bn"] = f["revenue_usd"] / 1e9
+    parts = ["Seller without the book", *[p for p in f["part"].unique() if p != "Seller without the book"]]
+    f["order"] = f["part"].map({p: i for i, p in enumerate(parts)})
+    return (
+        alt.Chart(f[["quarter", "part", "usd_bn", "share", "order"]], title=_title(title, sources))
+        .mark_bar()
+        .encode(
+            x=alt.X("quarter:O", title="Quarter", sort=None),
+            y=alt.Y("usd_bn:Q", title="Revenue (USD billions per quarter)", stack="zero"),
+            color=alt.Color("part:N", title=None, sort=parts, scale=alt.Scale(range=["#bfbfbf", *PALETTE])),
+            order=alt.Order("order:Q", sort="ascending"),
+            tooltip=[
+                alt.Tooltip("quarter:O", title="Quarter"),
+                alt.Tooltip("part:N", title="Source"),
+                alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f"),
+                alt.Tooltip("share:Q", title="Share of seller revenue", format=".1%"),
+            ],
+        )
+        .properties(width=WIDTH)
+    )
+
+
+def shares_chart(shares: pd.DataFrame, precedent: float, precedent_label: str, title: str, sources: Sequence[str]) -> alt.LayerChart:
+    """Each series' share of the seller's revenue by quarter (``quarter``, ``series``, ``share``)
+    against a prospectus precedent."""
+    series = list(dict.fromkeys(shares["series"]))
+    line = (
+        alt.Chart(shares[["quarter", "series", "share"]])
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("quarter:O", title="Quarter", sort=None),
+            y=alt.Y("share:Q", title="Share of seller revenue", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("series:N", title=None, sort=series),
+            tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("series:N", title="Customer"),
+                     alt.Tooltip("share:Q", title="Share", format=".1%")],
         )
     )
     rule = alt.Chart(pd.DataFrame({"share": [precedent], "label": [precedent_label]})).mark_rule(

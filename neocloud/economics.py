@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -96,6 +96,36 @@ def unit_economics(scenario: "Scenario") -> UnitEconomics:
     )
 
 
+def like_for_like_price(scenario: "Scenario") -> dict[str, Any]:
+    """The deal's price per GPU-hour as a range over its GPU bases, and like for like: per
+    H100-equivalent against the latest dated H100 one-year contract price (the nearest market
+    basis to a multi-year dedicated cluster; the fee also buys power, cooling, networking and
+    operations, which a per-GPU contract price includes only in part).
+
+    Keys: ``low_usd``, ``high_usd`` (over the bases), ``per_h100e_usd`` (None without an
+    ``h100_equivalent`` basis), ``contract_usd``, ``contract_label``, ``contract_observed``
+    (None without a ``1-year contract`` price), ``ratio``.
+
+    >>> from neocloud import load_scenario
+    >>> p = like_for_like_price(load_scenario("params/base.yaml"))
+    >>> round(p["low_usd"], 2), round(p["high_usd"], 2), round(p["per_h100e_usd"], 2), p["contract_usd"], round(p["ratio"], 2)
+    (5.27, 7.78, 6.2, 2.65, 2.34)
+    """
+    per_gpu = unit_economics(scenario).usd_per_gpu_hour
+    h100e = per_gpu.get("h100_equivalent")
+    contracts = [p for p in scenario.market_prices.values() if p.basis == "1-year contract"]
+    latest = max(contracts, key=lambda p: p.observed) if contracts else None
+    return {
+        "low_usd": min(per_gpu.values()),
+        "high_usd": max(per_gpu.values()),
+        "per_h100e_usd": h100e,
+        "contract_usd": latest.value if latest else None,
+        "contract_label": latest.label if latest else None,
+        "contract_observed": latest.observed if latest else None,
+        "ratio": h100e / latest.value if (h100e is not None and latest is not None) else None,
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # Comparable deals
 
@@ -116,6 +146,9 @@ def comparable_deals() -> pd.DataFrame:
 def normalise_deals(deals: pd.DataFrame, scenario: "Scenario | None" = None) -> pd.DataFrame:
     """Put deals on one footing: USD per year, USD per MW-month where power is known, term.
 
+    Per MW-month is the value over the whole term (ramp discounts included) / (term in months
+    x MW), so a deal with a discounted ramp shows less than its monthly fee per MW. Each row keeps
+    its ``capacity_basis``; ``like_basis`` marks the rows whose power is stated (not "up to").
     With a scenario, its own deal is added as the first row (``this_deal`` true).
 
     >>> from neocloud import load_scenario
@@ -136,7 +169,7 @@ def normalise_deals(deals: pd.DataFrame, scenario: "Scenario | None" = None) -> 
             "value_basis": "full term",
             "term_years": t.months / 12,
             "capacity_mw": t.capacity_mw,
-            "capacity_basis": "reported",
+            "capacity_basis": "over",
             "notice_terms": notice_terms_text(t),
             "source_url": scenario.terms.monthly_fee_usd.source.url
             if scenario.terms.monthly_fee_usd.source
@@ -146,7 +179,13 @@ def normalise_deals(deals: pd.DataFrame, scenario: "Scenario | None" = None) -> 
         frame = pd.concat([pd.DataFrame([own]), frame], ignore_index=True)
     frame["usd_per_year"] = frame["value_usd"] / frame["term_years"]
     frame["usd_per_mw_month"] = frame["value_usd"] / (frame["term_years"] * 12 * frame["capacity_mw"])
+    frame["like_basis"] = frame["capacity_basis"].isin(FIRM_CAPACITY_BASES) & frame["usd_per_mw_month"].notna()
     return frame
+
+
+FIRM_CAPACITY_BASES = ("reported", "over", "about")
+"""Capacity bases that state the power a deal buys (``over`` a floor, ``about``); ``up to`` is a
+ceiling, so per-MW figures on it are not comparable and stay out of the comparables chart."""
 
 
 def notice_terms_text(terms: DealTerms) -> str:
@@ -164,27 +203,32 @@ def notice_terms_text(terms: DealTerms) -> str:
 
 
 def seller_quarterly_view(scenario: "Scenario", notice_date: dt.date | None = None) -> pd.DataFrame:
-    """The seller's revenue by (fiscal) quarter with and without the deal.
+    """The seller's revenue by (fiscal) quarter of the deal's term: its baseline, the deal, and
+    the other deals of its book (the book conventions: a customer's share is its revenue over the
+    baseline plus every deal of the book).
 
     Columns: ``quarter``, ``period_start``, ``period_end``, ``baseline_usd``, ``deal_usd``,
-    ``total_usd`` and ``deal_share`` (customer concentration). With ``notice_date`` the deal
-    stops as if notice were served then.
+    ``other_deals_usd``, ``total_usd`` and ``deal_share`` (customer concentration). With
+    ``notice_date`` the deal stops as if notice were served then.
 
     >>> from neocloud import load_scenario
     >>> v = seller_quarterly_view(load_scenario("params/base.yaml"))
-    >>> # Q3 2026: 3 * 1.25 = 3.75 against a flat 18.674 / 4 = 4.6685
+    >>> # Q3 2026: 3.75 / (18.674 / 4 * 1.1542 ** 0.75 + 3.75 + Google 1.38 + Reflection 0.45)
     >>> v.quarter.iloc[1], round(float(v.deal_share.iloc[1]), 3)
-    ('2026 Q3', 0.445)
+    ('2026 Q3', 0.348)
     """
-    s = scenario.seller
-    fye = s.fiscal_year_end_month
+    from neocloud.book import baseline_revenue, book_revenue_by_quarter
+
+    fye = scenario.seller.fiscal_year_end_month
     frame = recognised_revenue_by_quarter(scenario, fye, notice_date).rename(columns={"revenue_usd": "deal_usd"})
-    n = (frame.fiscal_year - s.baseline_year - 1) * 4 + frame.q
-    growth = (1.0 + s.baseline_growth_per_year.value) ** (n / 4.0)
-    frame["baseline_usd"] = s.baseline_revenue_usd_per_year.value / 4.0 * growth
-    frame["total_usd"] = frame.baseline_usd + frame.deal_usd
+    book = book_revenue_by_quarter(scenario, fye)
+    others = book[book.deal != scenario.deal_name].groupby("quarter").revenue_usd.sum()
+    frame["baseline_usd"] = [baseline_revenue(scenario, lo) for lo in frame.period_start]
+    frame["other_deals_usd"] = frame.quarter.map(others).fillna(0.0)
+    frame["total_usd"] = frame.baseline_usd + frame.deal_usd + frame.other_deals_usd
     frame["deal_share"] = frame.deal_usd / frame.total_usd
-    return frame[["quarter", "period_start", "period_end", "baseline_usd", "deal_usd", "total_usd", "deal_share"]]
+    return frame[["quarter", "period_start", "period_end", "baseline_usd", "deal_usd", "other_deals_usd", "total_usd",
+                  "deal_share"]]
 
 
 def deal_revenue_paths(scenario: "Scenario", notice_date: dt.date) -> pd.DataFrame:
@@ -214,8 +258,9 @@ def first_exit_after_ipo(scenario: "Scenario") -> dt.date:
 
 def seller_economics(scenario: "Scenario") -> dict[str, float]:
     """The seller's price against an owner's cost: revenue and cost per MW-year, the implied
-    margin, and how far the committed floor, the expected revenue and the full term go towards
-    the all-in capital cost of the capacity.
+    margin (also at the highest sourced variant of the owner cost, ``other_readings``), and how
+    far the committed floor, the expected revenue and the full term go towards the all-in capital
+    cost of the capacity.
 
     >>> from neocloud import load_scenario
     >>> e = seller_economics(load_scenario("params/base.yaml"))
@@ -228,10 +273,13 @@ def seller_economics(scenario: "Scenario") -> dict[str, float]:
     cost = s.owner_cost_usd_per_mw_year.value
     capex = s.all_in_capex_usd_per_mw.value * t.capacity_mw
     expected = expected_revenue(scenario, scenario.termination.monthly_notice_probability.value)
+    highest = max([cost, *[float(r.value) for r in s.owner_cost_usd_per_mw_year.other_readings]])
     return {
         "revenue_usd_per_mw_year": revenue,
         "owner_cost_usd_per_mw_year": cost,
+        "owner_cost_high_usd_per_mw_year": highest,
         "implied_margin": 1.0 - cost / revenue,
+        "implied_margin_at_high_cost": 1.0 - highest / revenue,
         "markup": revenue / cost,
         "annual_run_rate_usd": 12 * t.monthly_fee_usd,
         "run_rate_to_baseline": 12 * t.monthly_fee_usd / s.baseline_revenue_usd_per_year.value,

@@ -19,8 +19,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()+!|~$])")
 def usd(x: float, digits: int | None = None) -> str:
     """Money in words a reader scans: billions, millions, whole dollars, or dollars and cents.
 
-    >>> usd(45e9), usd(6169354838.7), usd(4166666.67), usd(5703.86), usd(7.7779), usd(-2.5e9)
-    ('$45.0B', '$6.17B', '$4.17M', '$5,704', '$7.78', '-$2.50B')
+    >>> usd(45e9), usd(6169354838.7), usd(4166666.67), usd(5703.86), usd(7.7779), usd(-2.5e9), usd(9.2e8)
+    ('$45.0B', '$6.17B', '$4.17M', '$5,704', '$7.78', '-$2.50B', '$920M')
     """
     sign = "-" if x < 0 else ""
     a = abs(x)
@@ -29,7 +29,7 @@ def usd(x: float, digits: int | None = None) -> str:
     for scale, suffix in ((1e9, "B"), (1e6, "M")):
         if a >= scale:
             v = a / scale
-            d = digits if digits is not None else (1 if v >= 10 and v == round(v, 1) else 2)
+            d = digits if digits is not None else (0 if v >= 100 and v == round(v) else 1 if v >= 10 and v == round(v, 1) else 2)
             return f"{sign}${v:,.{d}f}{suffix}"
     return f"{sign}${a:,.{2 if digits is None else digits}f}"
 
@@ -128,18 +128,52 @@ def cite(*items: Any) -> list[str]:
     return out
 
 
+def input_value(key: str, value: Any) -> str:
+    """An input's value as a person reads it, by the unit in its name: money in USD, megawatts,
+    fractions as percentages, dates written out, counts with thousands separators.
+
+    >>> input_value("terms.monthly_fee_usd", 1.25e9), input_value("terms.capacity_mw", 300.0)
+    ('$1.25B', '300 MW')
+    >>> input_value("terms.ramp_discount", 0.5), input_value("gpu_bases.reported", 220000)
+    ('50%', '220,000')
+    >>> input_value("terms.start", dt.date(2026, 5, 1)), input_value("seller.owner_cost_usd_per_mw_year", 8.5e6)
+    ('1 May 2026', '$8.50M')
+    """
+    leaf = key.rsplit(".", 1)[-1]
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, dt.date):
+        return day(value)
+    if isinstance(value, (int, float)):
+        if "usd" in leaf or key.startswith(("seller.segment_revenue", "market_prices.")):
+            return usd(float(value))
+        if leaf.endswith("_mw"):
+            return f"{value:,.0f} MW" if float(value).is_integer() else f"{value:,.1f} MW"
+        if any(w in leaf for w in ("discount", "growth", "probability", "concentration", "share")):
+            return pct(float(value), 0 if round(value * 100, 6).is_integer() else 2)
+        if isinstance(value, int) or float(value).is_integer():
+            return f"{value:,.0f}"
+        return f"{value:,}"
+    return str(value)
+
+
 def sources_table(scenario: Any, prefix: str = "") -> str:
     """Every input of a scenario (or those whose key starts with ``prefix``) with its value and
     its source or assumption, as Markdown.
 
     >>> from neocloud import load_scenario
     >>> print(sources_table(load_scenario("params/base.yaml")).splitlines()[3][:60])
-    | terms.monthly\\_fee\\_usd | 1250000000.0 | [prismix.dev](htt
+    | terms.monthly\\_fee\\_usd | \\$1.25B | [prismix.dev](https://
     """
+    names = {f"other_deals.{i}.": f"{o.deal_name}: " for i, o in enumerate(getattr(scenario, "other_deals", []))}
     rows = []
     for key, value, item in scenario.inputs():
         if not key.startswith(prefix):
             continue
+        label = key
+        for dotted, name in names.items():
+            if key.startswith(dotted):
+                label = name + key[len(dotted):]
         if item.source is not None:
             basis = source_ref(item.source)
         else:
@@ -147,10 +181,10 @@ def sources_table(scenario: Any, prefix: str = "") -> str:
         if item.source is not None and item.note:
             basis += " " + esc(item.note)
         for other in item.other_readings:
-            basis += f"<br>other reading: {esc(other.value)} ({source_ref(other.source)})"
+            basis += f"<br>other reading: {esc(input_value(key, other.value))} ({source_ref(other.source)})"
             if other.note:
                 basis += " " + esc(other.note)
-        rows.append([esc(key), esc(value), basis])
+        rows.append([esc(label), esc(input_value(key, value)), basis])
     return table(rows, ["input", "value", "source or assumption"])
 
 
@@ -190,6 +224,27 @@ def prospectus_questions(figures: dict[str, Any], concentration: float, preceden
         f"At {pct(f['monthly_notice_probability'])} a month chance of notice, expected revenue is "
         f"{usd(f['expected_revenue_usd'])}, {usd(gap)} below the headline. What does management assume about renewal?"
     )
+    book = f.get("book") or {}
+    if len(book.get("deals", [])) > 1:
+        qs.append(
+            f"The book of {len(book['deals'])} contracts shows {usd(book['headline_backlog_usd'])} of headline backlog at "
+            f"{day(book['as_of'])}, of which {usd(book['enforceable_rpo_usd'])} is enforceable. Are the customers' "
+            "termination rights and their notice periods disclosed contract by contract?"
+        )
+        qs.append(
+            f"Every contract of the book lets either side walk away on notice; if every buyer left at its first opportunity "
+            f"the seller would keep {usd(book['committed_floor_usd'])} of {usd(book['total_contract_value_usd'])}. "
+            "Is the demand behind these contracts bridge capacity, and what happens to the capacity if it goes?"
+        )
+    readings = f.get("termination_readings") or []
+    if len(readings) > 1:
+        low = min(readings, key=lambda r: r["committed_floor_usd"])
+        high = max(readings, key=lambda r: r["committed_floor_usd"])
+        qs.append(
+            f"The termination terms have been reported {len(readings)} ways, giving a committed floor from "
+            f"{usd(low['committed_floor_usd'])} (notice from {day(low['earliest_notice_date'])}) to "
+            f"{usd(high['committed_floor_usd'])} (from {day(high['earliest_notice_date'])}). What exactly does the contract say?"
+        )
     return qs
 
 
@@ -218,6 +273,17 @@ def headline_fit(scenario: Any, fits: "tuple[float, float] | None") -> str:
         return f"No ramp discount makes a start on {start} fit every reported total."
     return (f"With service from {start}, ramp discounts from **{pct(fits[0], 0)} to {pct(fits[1], 0)}** "
             "give a total that fits every reported total.")
+
+
+def assumed(item: Any) -> str:
+    """A marker for a figure that rests on an assumption, to put right after it in a sentence.
+
+    >>> from neocloud import load_scenario
+    >>> s = load_scenario("params/base.yaml")
+    >>> assumed(s.terms.ramp_discount), assumed(s.terms.monthly_fee_usd)
+    (' (*an assumption: not disclosed*)', '')
+    """
+    return " (*an assumption: not disclosed*)" if getattr(item, "assumption", False) else ""
 
 
 def md(text: str) -> Any:

@@ -124,7 +124,9 @@ class Input(_Model, Generic[T]):
 
 
 class Terms(_Model):
-    """The deal terms, named as in the conventions."""
+    """The deal terms, named as in the conventions. ``earliest_notice_date`` is for clauses that
+    name a date ("90 days' notice after 31 December 2026": 2027-01-01); it replaces the lock-up
+    rule, and ``lockup_months`` is then ignored."""
 
     monthly_fee_usd: Input[PositiveFloat]
     start: Input[IsoDate]
@@ -134,6 +136,43 @@ class Terms(_Model):
     notice_days: Input[PositiveInt]  # at least one day: notice takes effect after the day it is served
     lockup_months: Input[NonNegativeInt]
     capacity_mw: Input[PositiveFloat]
+    earliest_notice_date: Input[IsoDate] | None = None
+
+    def deal_terms(self, signed: dt.date | None) -> "DealTerms":
+        """These terms as plain values (the form the maths takes), with the signing date."""
+        from neocloud.deal import DealTerms
+
+        values = {k: getattr(self, k).value for k in type(self).model_fields if k != "earliest_notice_date"}
+        clause = self.earliest_notice_date.value if self.earliest_notice_date is not None else None
+        return DealTerms(**values, earliest_notice_clause=clause, signed=signed)
+
+
+def _check_terms(terms: "DealTerms", prefix: str, signed_key: str) -> None:
+    """The cross-field rules of one deal's terms (``prefix`` names where they are in the file)."""
+    t = terms
+    if t.end < t.start:
+        raise _CrossFieldError(f"{prefix}terms.end.value", t.end, f"must be on or after terms.start ({t.start})")
+    if t.ramp_months > t.months:
+        raise _CrossFieldError(
+            f"{prefix}terms.ramp_months.value", t.ramp_months,
+            f"must be at most the {t.months} calendar months of the term",
+        )
+    if t.notice_days > t.term_days:
+        raise _CrossFieldError(
+            f"{prefix}terms.notice_days.value", t.notice_days,
+            f"must be at most the {t.term_days} days of the term ({t.start} to {t.end})",
+        )
+    if t.earliest_notice_date > t.end:
+        if t.notice_rule.startswith("the signing"):
+            key, value = signed_key, t.signed
+        elif t.earliest_notice_clause is not None:
+            key, value = f"{prefix}terms.earliest_notice_date.value", t.earliest_notice_clause
+        else:
+            key, value = f"{prefix}terms.lockup_months.value", t.lockup_months
+        raise _CrossFieldError(
+            key, value,
+            f"lets the first notice fall on {t.earliest_notice_date} ({t.notice_rule}), after the end ({t.end})",
+        )
 
 
 class KeyDates(_Model):
@@ -151,10 +190,12 @@ class GpuBasis(Input[PositiveInt]):
 
 
 class MarketPrice(Input[PositiveFloat]):
-    """A market rental price in USD per GPU-hour, with the date it was observed."""
+    """A market rental price in USD per GPU-hour, with the date it was observed and its basis
+    (what is bought: a 1-year contract, on-demand, a list price...)."""
 
     label: Text
     observed: IsoDate
+    basis: Literal["1-year contract", "on-demand", "spot", "list", "dedicated cluster"] | None = None
 
 
 class Headline(_Model):
@@ -196,6 +237,70 @@ class Seller(_Model):
     owner_cost_usd_per_mw_year: Input[PositiveFloat]
     all_in_capex_usd_per_mw: Input[PositiveFloat]
     precedent_concentration: Input[Fraction]
+    segment_revenue: list[ReportedRevenue] = Field(default_factory=list)
+    """Revenue the seller reported for its AI segment, shown beside the book."""
+
+
+class DeliveryClause(_Model):
+    """A buyer's right to walk away if the capacity is not delivered in time: if it is not
+    delivered by ``deadline``, the buyer may terminate at once after ``grace_months``."""
+
+    deadline: Input[IsoDate]
+    grace_months: Input[NonNegativeInt]
+
+
+class OtherDeal(_Model):
+    """Another compute contract of the same seller, read with the scenario's deal as its book.
+
+    Each has its own sourced terms and clauses; undisclosed terms are assumptions with a note.
+    """
+
+    deal_name: Text
+    buyer_name: Text
+    site: Text | None = None
+    signed: Input[IsoDate]
+    terms: Terms
+    gpus: GpuBasis
+    gpus_h100e: Input[PositiveFloat]
+    delivery: DeliveryClause | None = None
+    headlines: list[Headline] = Field(default_factory=list)
+
+    @property
+    def deal(self) -> "DealTerms":
+        """This deal's terms as plain values, with its signing date."""
+        return self.terms.deal_terms(self.signed.value)
+
+
+class TerminationReading(_Model):
+    """One reading of the scenario deal's termination terms, where sources word them
+    differently: the rule it gives (a lock-up in months, or a first notice date) and its source."""
+
+    label: Text
+    lockup_months: NonNegativeInt | None = None
+    earliest_notice_date: IsoDate | None = None
+    source: Source | None = None
+    assumption: bool = False
+    note: Text | None = None
+    scenario: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,80}$")] | None = None
+    """The scenario file (stem) that reports this reading in full."""
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> "TerminationReading":
+        if (self.lockup_months is None) == (self.earliest_notice_date is None):
+            raise ValueError("give either 'lockup_months' or 'earliest_notice_date'")
+        if self.source is None and not self.assumption:
+            raise ValueError("needs a 'source' (url and date) or 'assumption: true' with a 'note'")
+        if self.assumption and not self.note:
+            raise ValueError("an assumption needs a 'note' that says why this reading")
+        return self
+
+
+class ReportedRevenue(Input[float]):
+    """A revenue figure the seller reported for a period (e.g. its AI segment), in USD."""
+
+    label: Text
+    period_start: IsoDate
+    period_end: IsoDate
 
 
 class Scenario(_Model):
@@ -219,6 +324,11 @@ class Scenario(_Model):
     headlines: list[Headline] = Field(default_factory=list)
     termination: Termination
     seller: Seller
+    other_deals: list[OtherDeal] = Field(default_factory=list)
+    """The seller's other compute contracts on the reporting date: with the scenario's deal,
+    the seller's book (``neocloud.book``)."""
+    termination_readings: list[TerminationReading] = Field(default_factory=list)
+    """Every reading of this deal's termination terms, to show the range they give."""
 
     @field_validator("title")
     @classmethod
@@ -230,33 +340,27 @@ class Scenario(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> "Scenario":
         start, end = self.terms.start.value, self.terms.end.value
-        if end < start:
+        if end < start:  # checked first: DealTerms refuses such terms
             raise _CrossFieldError("terms.end.value", end, f"must be on or after terms.start ({start})")
-        t = self.deal
-        if t.ramp_months > t.months:
-            raise _CrossFieldError(
-                "terms.ramp_months.value", t.ramp_months,
-                f"must be at most the {t.months} calendar months of the term",
-            )
-        if t.notice_days > t.term_days:
-            raise _CrossFieldError(
-                "terms.notice_days.value", t.notice_days,
-                f"must be at most the {t.term_days} days of the term ({t.start} to {t.end})",
-            )
-        if t.earliest_notice_date > t.end:
-            raise _CrossFieldError(
-                "terms.lockup_months.value", t.lockup_months,
-                f"lets the first notice fall on {t.earliest_notice_date}, after the end ({t.end});"
-                f" at most {t.months - 1} months are allowed",
-            )
+        _check_terms(self.deal, "", "key_dates.signed.value")
+        names = {self.deal_name}
+        for i, other in enumerate(self.other_deals):
+            o_start, o_end = other.terms.start.value, other.terms.end.value
+            if o_end < o_start:
+                raise _CrossFieldError(f"other_deals.{i}.terms.end.value", o_end,
+                                       f"must be on or after other_deals.{i}.terms.start ({o_start})")
+            _check_terms(other.deal, f"other_deals.{i}.", f"other_deals.{i}.signed.value")
+            if other.deal_name in names:
+                raise _CrossFieldError(f"other_deals.{i}.deal_name", other.deal_name,
+                                       "each deal of a book needs its own name")
+            names.add(other.deal_name)
         return self
 
     @property
     def deal(self) -> "DealTerms":
-        """The deal terms as plain values, the form the maths takes."""
-        from neocloud.deal import DealTerms
-
-        return DealTerms(**{k: getattr(self.terms, k).value for k in Terms.model_fields})
+        """The deal terms as plain values, the form the maths takes (with the signing date:
+        no notice before it)."""
+        return self.terms.deal_terms(self.key_dates.signed.value)
 
     def inputs(self) -> list[tuple[str, Any, Input[Any]]]:
         """Every sourced input as ``(dotted key, value, Input)``, in file order."""
@@ -271,6 +375,9 @@ class Scenario(_Model):
             elif isinstance(obj, dict):
                 for k, v in obj.items():
                     walk(f"{prefix}.{k}", v)
+            elif isinstance(obj, list):
+                for i, v in enumerate(obj):
+                    walk(f"{prefix}.{i}", v)
 
         walk("", self)
         return out
@@ -279,6 +386,8 @@ class Scenario(_Model):
         """The date of the newest source behind this scenario ("inputs as of")."""
         dates = [i.source.date for _, _, i in self.inputs() if i.source is not None]
         dates += [h.source.date for h in self.headlines]
+        dates += [h.source.date for o in self.other_deals for h in o.headlines]
+        dates += [r.source.date for r in self.termination_readings if r.source is not None]
         return max(dates)
 
 

@@ -9,7 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from neocloud.book import (
+    book_backlog,
+    book_committed_floor,
+    book_deal_table,
+    book_expected_revenue,
+    book_of,
+    book_run_rate_usd,
+    book_total_contract_value,
+    committed_floor_by_reading,
+    peak_customer_share,
+)
 from neocloud.deal import (
+    DealTerms,
     committed_floor,
     remaining_performance_obligation,
     total_contract_value,
@@ -45,17 +57,9 @@ def headline_figures(scenario: "Scenario") -> dict[str, Any]:
     expected = expected_revenue(t, p)
     total = total_contract_value(t)
     return {
+        "schema_version": SCHEMA_VERSION,
         "title": scenario.title,
-        "terms": {
-            "monthly_fee_usd": t.monthly_fee_usd,
-            "start": t.start.isoformat(),
-            "end": t.end.isoformat(),
-            "ramp_months": t.ramp_months,
-            "ramp_discount": t.ramp_discount,
-            "notice_days": t.notice_days,
-            "lockup_months": t.lockup_months,
-            "capacity_mw": t.capacity_mw,
-        },
+        "terms": terms_json(t),
         "as_of": as_of.isoformat(),
         "inputs_date": scenario.inputs_date().isoformat(),
         "months": t.months,
@@ -76,6 +80,76 @@ def headline_figures(scenario: "Scenario") -> dict[str, Any]:
         "simulated_revenue_usd": simulation_summary(paths),
         "simulation": {"paths": term.monte_carlo_paths, "seed": term.seed},
         "implied_margin": seller["implied_margin"],
+        "termination_readings": readings_json(scenario),
+        "book": book_figures(scenario),
+    }
+
+
+SCHEMA_VERSION = 2
+"""Version of the ``neocloud summary --json`` shape (2: books, readings, ``earliest_notice_date``)."""
+
+
+def terms_json(t: DealTerms) -> dict[str, Any]:
+    """A deal's terms as JSON, named as in the conventions, with the earliest notice date they
+    give (a dated clause, the lock-up or the signing) and what sets it."""
+    return {
+        "monthly_fee_usd": t.monthly_fee_usd,
+        "start": t.start.isoformat(),
+        "end": t.end.isoformat(),
+        "ramp_months": t.ramp_months,
+        "ramp_discount": t.ramp_discount,
+        "notice_days": t.notice_days,
+        "lockup_months": t.lockup_months,
+        "capacity_mw": t.capacity_mw,
+        "earliest_notice_date": t.earliest_notice_date.isoformat(),
+        "earliest_notice_rule": t.notice_rule,
+    }
+
+
+def readings_json(scenario: "Scenario") -> list[dict[str, Any]]:
+    """The committed floor under every reading of the termination terms, lowest notice date first."""
+    return [
+        {"reading": r.reading, "earliest_notice_date": r.earliest_notice_date.isoformat(),
+         "termination_date": r.termination_date.isoformat(), "committed_floor_usd": r.committed_floor_usd,
+         "scenario": r.scenario, "this_scenario": bool(r.this_scenario)}
+        for r in committed_floor_by_reading(scenario).itertuples()
+    ]
+
+
+def book_figures(scenario: "Scenario") -> dict[str, Any]:
+    """The seller's book on the reporting date: each deal's figures and the book's totals (sums
+    of the deals', ``neocloud.book``), with the peak customer share of the seller's revenue.
+
+    >>> from neocloud import load_scenario
+    >>> b = book_figures(load_scenario("params/base.yaml"))
+    >>> [d["buyer"] for d in b["deals"]], round(b["total_contract_value_usd"] / 1e9, 2)
+    (['Anthropic', 'Google', 'Reflection AI'], 83.04)
+    """
+    as_of = scenario.as_of.value
+    p = scenario.termination.monthly_notice_probability.value
+    book = book_of(scenario)
+    table = book_deal_table(book, as_of, p)
+    deals = []
+    for d, row in zip(book.deals, table.itertuples()):
+        deals.append({
+            "deal": d.name, "buyer": d.buyer, "terms": terms_json(d.terms),
+            "total_contract_value_usd": row.total_contract_value_usd, "committed_floor_usd": row.committed_floor_usd,
+            "headline_backlog_usd": row.headline_backlog_usd, "enforceable_rpo_usd": row.enforceable_rpo_usd,
+            "expected_revenue_usd": row.expected_revenue_usd,
+        })
+    backlog = book_backlog(book, as_of)
+    peak = peak_customer_share(scenario)
+    return {
+        "as_of": as_of.isoformat(),
+        "deals": deals,
+        "total_contract_value_usd": book_total_contract_value(book),
+        "committed_floor_usd": book_committed_floor(book),
+        "headline_backlog_usd": backlog.headline_usd,
+        "enforceable_rpo_usd": backlog.enforceable_usd,
+        "expected_revenue_usd": book_expected_revenue(book, p),
+        "annual_run_rate_usd": book_run_rate_usd(book, max(as_of, max(d.terms.start for d in book.deals))),
+        "peak_customer_share": {"customer": peak["customer"], "quarter": peak["quarter"], "share": peak["share"]},
+        "peak_book_share": {"quarter": peak["book_quarter"], "share": peak["book_share"]},
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -82,8 +83,29 @@ def test_committed_floor_by_hand(terms):
 
 
 def test_notice_inside_the_lockup_names_the_earliest_date(terms):
-    with pytest.raises(NoticeDateError, match="earliest allowed notice date is 2026-08-01"):
+    with pytest.raises(NoticeDateError, match=r"earliest allowed notice date, 2026-08-01 \(the 3-month lock-up\)"):
         nc.revenue_if_terminated(terms, D(2026, 7, 31))
+
+
+def test_notice_never_before_signing(terms):
+    # the original S-1: notice at any time after signing on 3 May 2026, never on 1 May
+    t = replace(terms, lockup_months=0, signed=D(2026, 5, 3))
+    assert t.earliest_notice_date == D(2026, 5, 3)
+    with pytest.raises(NoticeDateError, match=r"2026-05-03 \(the signing on 2026-05-03\)"):
+        nc.revenue_if_terminated(t, D(2026, 5, 1))
+    # notice on 3 May ends service on 1 Aug: May and June at half, all of July
+    assert nc.committed_floor(t) == pytest.approx(0.625e9 * 2 + 1.25e9)
+    # the hazard model's first notice date is the first of the next month
+    assert nc.notice_dates(t)[0] == D(2026, 6, 1)
+
+
+def test_dated_clause_replaces_the_lockup(terms):
+    # Google - SpaceX: "90 days' notice after 31 December 2026"
+    t = replace(terms, earliest_notice_clause=D(2027, 1, 1), signed=D(2026, 5, 3))
+    assert t.earliest_notice_date == D(2027, 1, 1) and "clause" in t.notice_rule
+    assert nc.termination_date(t, D(2027, 1, 1)) == D(2027, 4, 1)  # 90 days from 1 Jan 2027
+    rpo = nc.remaining_performance_obligation(t, D(2026, 6, 30))
+    assert rpo.enforceable_usd == pytest.approx(nc.revenue_if_terminated(t, D(2027, 1, 1)) - 1.25e9)
 
 
 def test_notice_after_the_end_changes_nothing(terms):

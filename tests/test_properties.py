@@ -33,6 +33,8 @@ def deals(draw) -> DealTerms:
         notice_days=draw(st.integers(min_value=1, max_value=length + 1)),
         lockup_months=draw(st.integers(min_value=0, max_value=months - 1)),
         capacity_mw=draw(st.floats(min_value=0.1, max_value=5000)),
+        earliest_notice_clause=draw(st.none() | st.dates(min_value=start, max_value=end)),
+        signed=draw(st.none() | st.dates(min_value=start - dt.timedelta(days=90), max_value=end)),
     )
 
 
@@ -101,6 +103,7 @@ def valid_scenarios(draw):
     end = start + dt.timedelta(days=draw(st.integers(min_value=31, max_value=2000)))
     months = (end.year - start.year) * 12 + end.month - start.month + 1
     t["start"]["value"], t["end"]["value"] = start, end
+    data["key_dates"]["signed"]["value"] = start - dt.timedelta(days=draw(st.integers(min_value=-20, max_value=90)))
     t["monthly_fee_usd"]["value"] = draw(st.floats(min_value=1e3, max_value=1e11))
     t["ramp_months"]["value"] = draw(st.integers(min_value=0, max_value=months))
     t["ramp_discount"]["value"] = draw(st.floats(min_value=0, max_value=1))
