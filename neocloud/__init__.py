@@ -69,7 +69,27 @@ from neocloud.economics import (
     seller_quarterly_view,
     unit_economics,
 )
+from neocloud.exit_option import (
+    BookExit,
+    RationalExit,
+    backlog_walking_in_worst_paths,
+    bermudan_value_by_quadrature,
+    book_independent_hazards,
+    book_rational_exit,
+    convergence_table,
+    decision_dates,
+    deterministic_exit,
+    exit_values,
+    fee_price_per_h100e_hour,
+    implied_monthly_probability,
+    lsm_stopping,
+    market_exit_figures,
+    market_price_sweep,
+    rational_exit,
+    scenario_market,
+)
 from neocloud.hazard import (
+    compare_distributions,
     expected_revenue,
     expected_revenue_curve,
     monte_carlo_check,
@@ -80,6 +100,7 @@ from neocloud.hazard import (
     simulate_termination,
     simulation_summary,
 )
+from neocloud.market import GbmFit, MarketModel, calibrate_gbm, expected_prices, gpu_price_panel, simulate_prices
 from neocloud.scenario import (
     Scenario,
     ScenarioError,
@@ -104,6 +125,30 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "compare_distributions",
+    "BookExit",
+    "RationalExit",
+    "backlog_walking_in_worst_paths",
+    "bermudan_value_by_quadrature",
+    "book_independent_hazards",
+    "book_rational_exit",
+    "convergence_table",
+    "decision_dates",
+    "deterministic_exit",
+    "exit_values",
+    "fee_price_per_h100e_hour",
+    "implied_monthly_probability",
+    "lsm_stopping",
+    "market_exit_figures",
+    "market_price_sweep",
+    "rational_exit",
+    "scenario_market",
+    "GbmFit",
+    "MarketModel",
+    "calibrate_gbm",
+    "expected_prices",
+    "gpu_price_panel",
+    "simulate_prices",
     "Book",
     "BookDeal",
     "baseline_revenue",

@@ -463,3 +463,88 @@ def tornado_chart(tor: pd.DataFrame, labels: dict[str, str], title: str, sources
         x="base_bn:Q", tooltip=[alt.Tooltip("base_bn:Q", title="Scenario (USD bn)", format=",.2f")]
     )
     return alt.layer(bars, base, title=_title(title, sources)).properties(width=WIDTH)
+
+
+def notice_shares_chart(shares: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
+    """The share of paths on which the contract ends by each party's notice, by notice date
+    (``notice_date``, ``buyer``, ``seller`` from :func:`neocloud.exit_option.rational_exit`)."""
+    long = _dates(shares, "notice_date").melt(id_vars=["notice_date"], value_vars=["buyer", "seller"], var_name="party", value_name="share")
+    long["party"] = long["party"].map({"buyer": "Buyer serves notice", "seller": "Seller serves notice"})
+    return (
+        alt.Chart(long, title=_title(title, sources))
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(notice_date):T", title="Date notice is served"),
+            y=alt.Y("share:Q", title="Share of simulated paths", axis=alt.Axis(format=".0%"), stack="zero"),
+            color=alt.Color("party:N", title=None, scale=alt.Scale(range=[PALETTE[0], PALETTE[1]])),
+            tooltip=[alt.Tooltip("yearmonth(notice_date):T", title="Notice date"), alt.Tooltip("party:N", title="Party"),
+                     alt.Tooltip("share:Q", title="Share of paths", format=".2%")],
+        )
+        .properties(width=WIDTH)
+    )
+
+
+def boundary_chart(boundary: pd.DataFrame, fee_price: float, start_price: float, title: str, sources: Sequence[str]) -> alt.LayerChart:
+    """The market price (USD per H100e-hour) below which the buyer and above which the seller
+    serve notice on each decision date, with the deal's own price and the starting price."""
+    long = _dates(boundary, "notice_date").melt(id_vars=["notice_date"], value_vars=["buyer_exits_below", "seller_exits_above"],
+                                              var_name="rule", value_name="price").dropna()
+    long["rule"] = long["rule"].map({"buyer_exits_below": "Buyer walks below", "seller_exits_above": "Seller walks above"})
+    lines = (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("notice_date:T", title="Date notice is served"),
+            y=alt.Y("price:Q", title="Market price (USD per H100e-hour)", scale=alt.Scale(zero=True)),
+            color=alt.Color("rule:N", title=None, scale=alt.Scale(range=[PALETTE[0], PALETTE[1]])),
+            tooltip=[alt.Tooltip("notice_date:T", title="Notice date"), alt.Tooltip("rule:N", title="Rule"),
+                     alt.Tooltip("price:Q", title="USD per H100e-hour", format="$.2f")],
+        )
+    )
+    marks = pd.DataFrame({"price": [fee_price, start_price],
+                          "label": ["The deal's fee per H100e-hour", "Starting market price"]})
+    rules = alt.Chart(marks).mark_rule(strokeDash=[4, 3]).encode(
+        y="price:Q", color=alt.value("#555"),
+        tooltip=[alt.Tooltip("label:N", title="Line"), alt.Tooltip("price:Q", title="USD per H100e-hour", format="$.2f")],
+    )
+    return alt.layer(lines, rules, title=_title(title, sources)).properties(width=WIDTH)
+
+
+def price_sweep_chart(sweep: pd.DataFrame, marks: dict[str, float], title: str, sources: Sequence[str]) -> alt.LayerChart:
+    """Expected revenue under market-driven exits over the starting market price, with vertical
+    rules at ``marks`` (label -> USD per H100e-hour)."""
+    f = usd_billions(sweep, "expected_revenue_usd")
+    line = (
+        alt.Chart(f[["price_usd", "expected_revenue_usd_bn"]])
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("price_usd:Q", title="Starting market price (USD per H100e-hour)", axis=alt.Axis(format="$.0f")),
+            y=alt.Y("expected_revenue_usd_bn:Q", title="Expected revenue (USD billions)"),
+            tooltip=[alt.Tooltip("price_usd:Q", title="Starting price", format="$.2f"),
+                     alt.Tooltip("expected_revenue_usd_bn:Q", title="Expected revenue (USD bn)", format=",.2f")],
+        )
+    )
+    rules = alt.Chart(pd.DataFrame({"label": list(marks), "price": list(marks.values())})).mark_rule(strokeDash=[4, 3], color="#555").encode(
+        x="price:Q", tooltip=[alt.Tooltip("label:N", title="Line"), alt.Tooltip("price:Q", title="USD per H100e-hour", format="$.2f")],
+    )
+    return alt.layer(line, rules, title=_title(title, sources)).properties(width=WIDTH)
+
+
+def distributions_chart(histograms: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
+    """Several revenue distributions on one axis (``model``, ``bin_start_usd``, ``bin_end_usd``,
+    ``share``), as step lines."""
+    f = usd_billions(histograms, "bin_start_usd", "bin_end_usd")
+    f["mid_bn"] = (f["bin_start_usd_bn"] + f["bin_end_usd_bn"]) / 2
+    return (
+        alt.Chart(f[["model", "mid_bn", "bin_start_usd_bn", "bin_end_usd_bn", "share"]], title=_title(title, sources))
+        .mark_line(interpolate="step", point=False)
+        .encode(
+            x=alt.X("mid_bn:Q", title="Book revenue (USD billions)"),
+            y=alt.Y("share:Q", title="Share of simulated paths", axis=alt.Axis(format=".0%")),
+            color=alt.Color("model:N", title=None),
+            tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("bin_start_usd_bn:Q", title="From (USD bn)", format=",.1f"),
+                     alt.Tooltip("bin_end_usd_bn:Q", title="To (USD bn)", format=",.1f"),
+                     alt.Tooltip("share:Q", title="Share of paths", format=".1%")],
+        )
+        .properties(width=WIDTH)
+    )

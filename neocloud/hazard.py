@@ -247,3 +247,20 @@ def monte_carlo_check(deal: Deal, monthly_notice_probability: float, n_paths: in
         "standard_error_usd": se,
         "standard_errors": abs(diff) / se if se > 0 else 0.0,
     }
+
+
+def compare_distributions(samples: "dict[str, np.ndarray]", bins: int = 40) -> pd.DataFrame:
+    """Histograms of several samples on common bins, for one chart: ``model``, ``bin_start_usd``,
+    ``bin_end_usd``, ``paths``, ``share``.
+
+    >>> f = compare_distributions({"a": np.array([0.0, 1.0]), "b": np.array([1.0, 1.0])}, bins=2)
+    >>> f[f.model == "b"].paths.tolist()
+    [0, 2]
+    """
+    edges = np.histogram_bin_edges(np.concatenate(list(samples.values())), bins=bins)
+    frames = []
+    for name, values in samples.items():
+        counts, _ = np.histogram(values, bins=edges)
+        frames.append(pd.DataFrame({"model": name, "bin_start_usd": edges[:-1], "bin_end_usd": edges[1:], "paths": counts,
+                                    "share": counts / len(values)}))
+    return pd.concat(frames, ignore_index=True)

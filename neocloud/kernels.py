@@ -17,13 +17,21 @@ module globals (the library is pure functions); the reproducibility tests render
 reports in different orders and through fresh kernels (papermill's CLI) and compare the bytes.
 
 A kernel that died, timed out or ran a failing report is shut down and replaced.
+
+Kernels talk to their worker over Unix sockets (IPC) in a private temporary folder, not TCP:
+two workers starting kernels at once cannot race for the same port, and nothing listens on
+the network.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
+
+from jupyter_core.utils import run_sync
 
 WARM_UP = """\
 import warnings as _w, sys as _s
@@ -58,13 +66,17 @@ class WarmKernel:
         self.start_timeout_s = start_timeout_s
         self.km: Any = None
         self._log_file: Any = None
+        self._sockets: Path | None = None
 
     def _silent(self, code: str, timeout_s: float = 120) -> None:
+        run_sync(self._async_silent)(code, timeout_s)
+
+    async def _async_silent(self, code: str, timeout_s: float) -> None:
         kc = self.km.client()
         kc.start_channels()
         try:
-            kc.wait_for_ready(timeout=self.start_timeout_s)
-            reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout_s)
+            await kc.wait_for_ready(timeout=self.start_timeout_s)
+            reply = await kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout_s)
             if reply["content"]["status"] != "ok":
                 content = reply["content"]
                 raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
@@ -72,15 +84,24 @@ class WarmKernel:
             kc.stop_channels()
 
     def manager_for(self, folder: Path) -> Any:
-        from jupyter_client import KernelManager
-
-        if self.km is None or not self.km.is_alive():
+        try:
+            return self._manager_for(folder)
+        except RuntimeError:  # a kernel that failed to start (rare): one fresh try
             self.discard()
-            self.km = KernelManager(kernel_name=self.kernel_name)
+            return self._manager_for(folder)
+
+    def _manager_for(self, folder: Path) -> Any:
+        from jupyter_client import AsyncKernelManager
+
+        if self.km is None or not run_sync(self.km.is_alive)():
+            self.discard()
+            self._sockets = Path(tempfile.mkdtemp(prefix="neocloud-kernel-"))
+            # nbclient (inside papermill) drives the kernel asynchronously: it needs the async manager
+            self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=str(self._sockets / "k"))
             if self.log is not None:
                 self._log_file = open(self.log, "wb")  # noqa: SIM115 - closed in discard(); one kernel's life
             out = {"stdout": self._log_file, "stderr": self._log_file} if self._log_file else {}
-            self.km.start_kernel(cwd=str(folder), **out)
+            run_sync(self.km.start_kernel)(cwd=str(folder), **out)
             self._silent(WARM_UP)
         self._silent(RESET.format(cwd=json.dumps(str(folder))))
         return self.km
@@ -90,12 +111,51 @@ class WarmKernel:
         if self.km is not None:
             try:
                 if self.km.has_kernel:
-                    self.km.shutdown_kernel(now=True)
+                    run_sync(self.km.shutdown_kernel)(now=True)
             except Exception:  # noqa: BLE001 - a dead kernel cannot refuse to die
                 pass
             self.km = None
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+        if self._sockets is not None:
+            shutil.rmtree(self._sockets, ignore_errors=True)
+            self._sockets = None
 
     shutdown = discard
+
+
+def register_engine() -> str:
+    """Register (once) and name the papermill engine the render uses: papermill's nbclient
+    engine, saving the executed notebook once when execution ends (also when it fails, so the
+    partial notebook is kept) instead of after every cell, which cost more than the cells."""
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    class FinalSaveOnly(NotebookExecutionManager):
+        _final = False
+
+        def save(self, **kwargs: Any) -> None:
+            if self._final:
+                super().save(**kwargs)
+
+        def notebook_complete(self, **kwargs: Any) -> None:
+            self._final = True
+            super().notebook_complete(**kwargs)
+
+    class OneSaveEngine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb: Any, kernel_name: str, output_path: Any = None, progress_bar: bool = True,
+                             log_output: bool = False, autosave_cell_every: int = 30, **kwargs: Any) -> Any:
+            nb_man = FinalSaveOnly(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                                   autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
+    if "neocloud" not in papermill_engines._engines:
+        papermill_engines.register("neocloud", OneSaveEngine)
+    return "neocloud"

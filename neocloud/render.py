@@ -255,6 +255,8 @@ def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
     import nbformat
     import papermill as pm
 
+    from neocloud.kernels import register_engine
+
     t0 = time.perf_counter()
     tmp = report.outputs / ".tmp" / f"{report.scenario}.{report.name}.{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -278,7 +280,7 @@ def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
                     start_timeout=120,
                     report_mode=False,
                     km=km,
-                    request_save_on_cell_execute=False,  # saved once at the end, also on failure
+                    engine_name=register_engine(),  # saved once at the end, also on failure
                 )
         except BaseException as e:
             _append_log(kernel.log, tmp / "kernel.log")

@@ -241,6 +241,28 @@ class Seller(_Model):
     """Revenue the seller reported for its AI segment, shown beside the book."""
 
 
+Drift = Annotated[float, Strict(), Field(ge=-2, le=2, allow_inf_nan=False)]
+Volatility = Annotated[float, Strict(), Field(ge=0, le=3, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+Rate = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class MarketSection(_Model):
+    """Inputs of the market-driven exit model (``neocloud.exit_option``). The drift and
+    volatility default to the fit of the shipped price panel (``neocloud.market.calibrate_gbm``);
+    give them to override it. Switching costs are in months of each deal's full fee, so that
+    every deal of a book gets its own."""
+
+    price_usd_per_h100e_hour: Input[PositiveFloat]
+    drift_per_year: Input[Drift] | None = None
+    volatility_per_year: Input[Volatility] | None = None
+    buyer_switching_cost_months_of_fee: Input[NonNegativeFloat]
+    seller_switching_cost_months_of_fee: Input[NonNegativeFloat]
+    discount_rate_per_year: Input[Rate]
+    monte_carlo_paths: Annotated[int, Strict(), Field(ge=100, le=1_000_000)]
+    seed: NonNegativeInt
+
+
 class DeliveryClause(_Model):
     """A buyer's right to walk away if the capacity is not delivered in time: if it is not
     delivered by ``deadline``, the buyer may terminate at once after ``grace_months``."""
@@ -329,6 +351,8 @@ class Scenario(_Model):
     the seller's book (``neocloud.book``)."""
     termination_readings: list[TerminationReading] = Field(default_factory=list)
     """Every reading of this deal's termination terms, to show the range they give."""
+    market: MarketSection | None = None
+    """The GPU market the exit model prices the termination right against."""
 
     @field_validator("title")
     @classmethod
