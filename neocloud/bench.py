@@ -11,7 +11,10 @@ Run it from the repository root. It measures, in one run on this machine:
 * ``simulate_1m_s`` and ``simulate_1m_peak_mb``: ``simulate_termination`` with 1,000,000 paths,
   against a plain Python loop over paths (the reference, timed on fewer paths);
 * ``revenue_all_days_ms``: ``revenue_if_terminated_many`` over every day of the term;
-* ``hostile_files_max_s``: the slowest refusal of a hostile scenario file (10 MB, aliases...).
+* ``hostile_files_max_s``: the slowest refusal of a hostile scenario file (10 MB, aliases...);
+* ``exit_option_100k_s`` and ``exit_option_100k_peak_mb``: :func:`rational_exit` with 100,000
+  paths over every decision date of the base deal; ``book_exit_100k_s``: the whole book under
+  one market, 100,000 paths.
 
 Not part of the test run: timings belong in a benchmark that prints figures, not in tests.
 """
@@ -90,6 +93,26 @@ def bench_simulation(scenario: Any) -> dict[str, float]:
         "revenue_all_days_ms": ms,
         "revenue_all_days_count": len(revenue_if_terminated_many(scenario)),
         "check_total_usd": total_contract_value(scenario),
+    }
+
+
+def bench_exit_option(scenario: Any) -> dict[str, float]:
+    """The market-driven exit model: 100,000 paths over every decision date of the base deal, and
+    the whole book under one market (targets: under 1 s and 1 GB; under 3 s)."""
+    from neocloud.exit_option import book_rational_exit, rational_exit
+
+    rational_exit(scenario, n_paths=2000)  # warm up (imports, the panel fit)
+    seconds = best_of(lambda: rational_exit(scenario, n_paths=100_000), 3)
+    tracemalloc.start()
+    result = rational_exit(scenario, n_paths=100_000)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    book_seconds = best_of(lambda: book_rational_exit(scenario, n_paths=100_000), 3)
+    return {
+        "exit_option_100k_s": seconds,
+        "exit_option_100k_peak_mb": peak / 2**20,
+        "exit_option_decision_dates": len(result.dates),
+        "book_exit_100k_s": book_seconds,
     }
 
 
@@ -201,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     figures.update(bench_simulation(scenario))
     figures.update(bench_hostile_files())
+    figures.update(bench_exit_option(scenario))
     if not args.skip_render:
         figures.update(bench_render(Path(args.params), Path(args.notebooks), plain=not args.skip_plain))
     print(json.dumps(figures, indent=2))

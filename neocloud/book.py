@@ -96,7 +96,9 @@ BookLike = Union[Book, "Scenario"]
 
 
 def book_of(book: BookLike) -> Book:
-    """The book of a scenario: its deal first, then its ``other_deals`` (or a book itself).
+    """The book of a scenario: its deal first, then its ``other_deals`` (or a book itself). The
+    scenario's deal counts its ``h100_equivalent`` GPU basis as H100-equivalents, or else its
+    first GPU basis at one H100e per GPU (as :func:`neocloud.exit_option.rational_exit` does).
 
     >>> from neocloud import load_scenario
     >>> [d.buyer for d in book_of(load_scenario("params/base.yaml")).deals]
@@ -105,9 +107,9 @@ def book_of(book: BookLike) -> Book:
     if isinstance(book, Book):
         return book
     s = book
-    h100e = s.gpu_bases.get("h100_equivalent")
-    first = BookDeal(s.deal_name, s.buyer_name, s.deal, gpus=float(next(iter(s.gpu_bases.values())).value),
-                     gpus_h100e=float(h100e.value) if h100e is not None else None)
+    first_basis = next(iter(s.gpu_bases.values()))
+    h100e = s.gpu_bases.get("h100_equivalent", first_basis)  # else one H100e per GPU of the first basis
+    first = BookDeal(s.deal_name, s.buyer_name, s.deal, gpus=float(first_basis.value), gpus_h100e=float(h100e.value))
     others = [
         BookDeal(o.deal_name, o.buyer_name, o.deal, gpus=float(o.gpus.value), gpus_h100e=float(o.gpus_h100e.value),
                  delivery_deadline=o.delivery.deadline.value if o.delivery else None,
@@ -435,30 +437,3 @@ def _reading_row(label: str, t: DealTerms, scenario: str | None, this: bool) -> 
     return {"reading": label, "earliest_notice_date": t.earliest_notice_date,
             "termination_date": termination_date(t, t.earliest_notice_date), "committed_floor_usd": floor,
             "scenario": scenario, "this_scenario": this}
-
-
-__all__ = [
-    "Book",
-    "BookDeal",
-    "baseline_revenue",
-    "book_backlog",
-    "book_backlog_over_time",
-    "book_committed_floor",
-    "book_deal_table",
-    "book_expected_revenue",
-    "book_of",
-    "book_path_labels",
-    "book_path_stops",
-    "book_paths",
-    "book_revenue_by_quarter",
-    "book_run_rate_usd",
-    "book_shares",
-    "book_sum",
-    "book_total_contract_value",
-    "committed_floor_by_reading",
-    "delivery_failure_date",
-    "first_opportunity_stops",
-    "peak_customer_share",
-    "seller_book_view",
-    "share_series",
-]

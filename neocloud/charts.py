@@ -254,47 +254,6 @@ def margin_chart(margins: pd.DataFrame, marker_cost: float, title: str, sources:
     return alt.layer(line, rule, title=_title(title, sources)).properties(width=WIDTH)
 
 
-def quarterly_revenue_chart(view: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
-    """Seller revenue by quarter, stacked: the business without the deal and the deal."""
-    long = view.melt(id_vars=["quarter", "deal_share"], value_vars=["baseline_usd", "deal_usd"], var_name="part", value_name="usd")
-    long["part"] = long["part"].map({"baseline_usd": "Seller without the deal", "deal_usd": "The deal"})
-    long["usd_bn"] = long["usd"] / 1e9
-    return (
-        alt.Chart(long, title=_title(title, sources))
-        .mark_bar()
-        .encode(
-            x=alt.X("quarter:O", title="Quarter", sort=None),
-            y=alt.Y("usd_bn:Q", title="Revenue (USD billions per quarter)", stack="zero"),
-            color=alt.Color("part:N", title=None, sort=["Seller without the deal", "The deal"]),
-            order=alt.Order("part:N", sort="ascending"),
-            tooltip=[
-                alt.Tooltip("quarter:O", title="Quarter"),
-                alt.Tooltip("part:N", title="Part"),
-                alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f"),
-                alt.Tooltip("deal_share:Q", title="Deal share of revenue", format=".1%"),
-            ],
-        )
-        .properties(width=WIDTH)
-    )
-
-
-def concentration_chart(view: pd.DataFrame, precedent: float, precedent_label: str, title: str, sources: Sequence[str]) -> alt.LayerChart:
-    """The deal's share of the seller's revenue by quarter against a prospectus precedent."""
-    line = (
-        alt.Chart(view)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("quarter:O", title="Quarter", sort=None),
-            y=alt.Y("deal_share:Q", title="Deal share of seller revenue", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
-            tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("deal_share:Q", title="Share", format=".1%")],
-        )
-    )
-    rule = alt.Chart(pd.DataFrame({"share": [precedent], "label": [precedent_label]})).mark_rule(
-        color=PALETTE[1], strokeDash=[4, 3]
-    ).encode(y="share:Q", tooltip=[alt.Tooltip("label:N", title="Precedent"), alt.Tooltip("share:Q", title="Share", format=".0%")])
-    return alt.layer(line, rule, title=_title(title, sources)).properties(width=WIDTH)
-
-
 def book_revenue_chart(view: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
     """The seller's revenue by quarter, stacked: its business without the book, then each
     customer of the book (``view`` is :func:`neocloud.book.seller_book_view`)."""

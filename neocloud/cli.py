@@ -1,7 +1,8 @@
 """The ``neocloud`` command: check, summary, render, schema, notebooks, bench.
 
-Exit codes: 0 success; 1 a report failed; 2 bad input (a scenario, a path, an option);
-3 outputs locked by another render (with ``--no-wait``); 130 interrupted.
+Exit codes (also in ``neocloud --help``): 0 success; 1 a report failed; 2 bad input (a
+scenario, a path, an option); 3 outputs locked by another render (with ``--no-wait``);
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print(str(e), file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(figures, indent=2, sort_keys=False))
+        print(json.dumps({"scenario_file": str(args.path), **figures}, indent=2, sort_keys=False))
         return 0
     t = figures["terms"]
     print(f"{args.path}: {figures['title']}")
@@ -116,9 +117,26 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(args.rest)
 
 
+EXIT_CODES = """exit codes:
+  0    success
+  1    a report failed to render (the summary names it and its partial notebook)
+  2    bad input: a scenario file, a path or an option (one line per problem)
+  3    outputs/ is locked by another render (with --no-wait)
+  130  interrupted (Ctrl-C or SIGTERM); complete reports are kept, nothing partial is"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="neocloud", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    from neocloud import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="neocloud",
+        description="Reproducible, parameterised reports on AI compute-rental deals: check scenarios, "
+                    "print their figures, render the reports.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"neocloud {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="validate scenario files (exit 0 if all valid, 2 otherwise)")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -134,27 +152,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=int, default=None, help="reports in parallel (default: the core count)")
     p.add_argument("--force", action="store_true", help="re-render even what is up to date")
     p.add_argument("--no-wait", action="store_true", help="refuse instead of waiting when another render runs")
-    p.add_argument("--params", default="params")
-    p.add_argument("--notebooks", default="notebooks")
-    p.add_argument("--outputs", default="outputs")
+    p.add_argument("--params", default="params", help="folder of scenario files rendered when no PATH is given (default: params)")
+    p.add_argument("--notebooks", default="notebooks", help="folder of report notebooks (default: notebooks)")
+    p.add_argument("--outputs", default="outputs", help="folder the reports and index.html are written to (default: outputs)")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("schema", help="print (or --write) the JSON Schema of the scenario format")
-    p.add_argument("--write", metavar="PATH", nargs="?", const=str(SCHEMA_PATH))
+    p.add_argument("--write", metavar="PATH", nargs="?", const=str(SCHEMA_PATH),
+                   help=f"write it to PATH (default: {SCHEMA_PATH}) instead of printing it")
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("notebooks", help="re-execute the committed notebooks with params/base.yaml (maintainers)")
-    p.add_argument("--notebooks", default="notebooks")
-    p.add_argument("--base", default="params/base.yaml")
+    p.add_argument("--notebooks", default="notebooks", help="folder of notebooks to refresh (default: notebooks)")
+    p.add_argument("--base", default="params/base.yaml", help="the scenario their parameters cell names (default: params/base.yaml)")
     p.set_defaults(func=cmd_notebooks)
 
-    p = sub.add_parser("bench", help="run the benchmarks and print one JSON object")
+    p = sub.add_parser("bench", help="run the benchmarks and print one JSON object (options: neocloud bench --help)",
+                       add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:  # its options are the benchmark's own (python -m neocloud.bench)
+        from neocloud.bench import main as bench_main
+
+        return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -303,6 +303,13 @@ def scenario_market_inputs(scenario: "Scenario") -> dict[str, Any]:
     }
 
 
+def _exit_values_of(terms: DealTerms, market: MarketModel, kw: dict[str, Any]) -> ExitValues:
+    """:func:`exit_values` from the keyword inputs of :func:`rational_exit`."""
+    return exit_values(terms, market, gpus_h100e=kw["gpus_h100e"], buyer_switching_cost_usd=kw["buyer_switching_cost_usd"],
+                       seller_switching_cost_usd=kw["seller_switching_cost_usd"],
+                       discount_rate_per_year=kw["discount_rate_per_year"], valuation_date=kw["valuation_date"])
+
+
 def rational_exit(
     deal: Deal,
     market: MarketModel | None = None,
@@ -322,10 +329,10 @@ def rational_exit(
     reporting date).
 
     >>> t = DealTerms(1.25e9, dt.date(2026, 5, 1), dt.date(2029, 5, 31), 2, 0.5, 90, 3)
-    >>> m = MarketModel(6.2, 0.0, 0.0)   # the deal's own price per H100e-hour, no uncertainty
+    >>> m = MarketModel(2.0, 0.0, 0.0)   # a market far below the fee ($6.20 per H100e-hour), known
     >>> r = rational_exit(t, m, gpus_h100e=276_000, buyer_switching_cost_usd=0, seller_switching_cost_usd=0,
     ...                   discount_rate_per_year=0.1, n_paths=1000, seed=1, valuation_date=dt.date(2026, 6, 30))
-    >>> r.revenue_usd.std(), round(r.expected_revenue_usd / 1e9, 2)   # one path, repeated
+    >>> float(np.ptp(r.revenue_usd)), round(r.expected_revenue_usd / 1e9, 2)   # every path: the buyer leaves at once
     (0.0, 6.17)
     """
     terms, market, kw = _market_inputs(deal, market, {
@@ -334,9 +341,7 @@ def rational_exit(
         "n_paths": n_paths, "seed": seed, "valuation_date": valuation_date,
     })
     t0 = kw["valuation_date"]
-    values = exit_values(terms, market, gpus_h100e=kw["gpus_h100e"], buyer_switching_cost_usd=kw["buyer_switching_cost_usd"],
-                         seller_switching_cost_usd=kw["seller_switching_cost_usd"],
-                         discount_rate_per_year=kw["discount_rate_per_year"], valuation_date=t0)
+    values = _exit_values_of(terms, market, kw)
     prices = simulate_prices(market, values.dates, t0, int(kw["n_paths"]), int(kw["seed"]))
     revenue, notice, who, b_opt, s_opt, shares, bound = _exit_on_paths(terms, values, prices)
     return RationalExit(
@@ -423,37 +428,46 @@ def bermudan_value_by_quadrature(
     dates: Sequence[dt.date],
     valuation_date: dt.date,
     grid_points: int = 4001,
-    nodes: int = 48,
 ) -> float:
     """The value of a Bermudan option whose exercise value on date ``k`` is ``a[k] + b[k] * m``
-    (``exercise_coefficients = (a, b)``), by backward induction on a grid of log prices with
-    Gauss-Hermite quadrature for the expectation between dates (no simulation, no regression).
+    (``exercise_coefficients = (a, b)``), by backward induction on a grid of log prices, the
+    expectation between dates integrated against the Gaussian density by the trapezoid rule (no
+    simulation, no regression).
 
     >>> m = MarketModel(1.0, 0.0, 0.2)
     >>> d = [dt.date(2027, 1, 1)]
-    >>> # a European put struck at 1 (exercise value 1 - m, kept only if positive), one year out
+    >>> # a European put struck at 1 (exercise value 1 - m, kept only if positive), 365 days out:
+    >>> # Black-Scholes with no drift or discounting, 2 N(0.2 sqrt(T) / 2) - 1 = 0.07961
     >>> round(bermudan_value_by_quadrature((np.array([1.0]), np.array([-1.0])), m, d, dt.date(2026, 1, 1)), 4)
-    0.0797
+    0.0796
     """
     a, b = (np.asarray(c, dtype=float) for c in exercise_coefficients)
     days = np.diff(np.asarray([valuation_date, *dates], dtype="datetime64[D]")).astype(np.int64)
     years = days / DAYS_PER_YEAR
     mu, sigma = market.drift_per_year, market.volatility_per_year
     x0 = math.log(market.price_usd_per_h100e_hour)
-    span = 8 * sigma * math.sqrt(max(years.sum(), 1e-9)) + abs(mu) * years.sum() + 1e-6
-    grid = np.linspace(x0 - span, x0 + span, grid_points)
-    z, w = np.polynomial.hermite_e.hermegauss(nodes)
-    w = w / w.sum()
+    half_span = 8 * sigma * math.sqrt(max(years.sum(), 1e-9)) + abs(mu) * years.sum() + 1e-6
+    n = grid_points | 1  # odd: the middle point is the starting price
+    grid = np.linspace(x0 - half_span, x0 + half_span, n)
+    dx = grid[1] - grid[0]
 
-    def expect(values: np.ndarray, at: np.ndarray, dt_years: float) -> np.ndarray:
-        moved = at[:, None] + (mu - sigma**2 / 2) * dt_years + sigma * math.sqrt(dt_years) * z[None, :]
-        return np.interp(moved, grid, values) @ w
+    def expect(values: np.ndarray, dt_years: float) -> np.ndarray:
+        """E[values(x + drift + s Z)] at every grid point: the Gaussian transition density
+        integrated by the trapezoid rule on the grid (exact for kinks up to O(dx**2))."""
+        shift, s = (mu - sigma**2 / 2) * dt_years, sigma * math.sqrt(dt_years)
+        if s < 4 * dx:  # narrower than the grid resolves: move the values by the drift only
+            return np.interp(grid + shift, grid, values)
+        half = min(int(math.ceil((8 * s + abs(shift)) / dx)), n - 1)
+        offsets = np.arange(-half, half + 1) * dx
+        w = np.exp(-0.5 * ((offsets - shift) / s) ** 2)
+        w /= w.sum()
+        return np.correlate(np.pad(values, half, mode="edge"), w, mode="valid")
 
-    value = np.zeros(grid_points)
+    value = np.zeros(n)
     for k in range(len(dates) - 1, -1, -1):
-        wait = expect(value, grid, years[k + 1]) if k + 1 < len(dates) else np.zeros(grid_points)
+        wait = expect(value, years[k + 1]) if k + 1 < len(dates) else np.zeros(n)
         value = np.maximum(a[k] + b[k] * np.exp(grid), wait)
-    return float(expect(value, np.array([x0]), years[0])[0])
+    return float(expect(value, years[0])[n // 2])
 
 
 def convergence_table(
@@ -467,17 +481,13 @@ def convergence_table(
         "seller_switching_cost_usd": kw.get("seller_switching_cost_usd"), "discount_rate_per_year": kw.get("discount_rate_per_year"),
         "n_paths": 1, "seed": seed, "valuation_date": kw.get("valuation_date"),
     })
-    values = exit_values(terms, market, gpus_h100e=inputs["gpus_h100e"], buyer_switching_cost_usd=inputs["buyer_switching_cost_usd"],
-                         seller_switching_cost_usd=inputs["seller_switching_cost_usd"],
-                         discount_rate_per_year=inputs["discount_rate_per_year"], valuation_date=inputs["valuation_date"])
+    values = _exit_values_of(terms, market, inputs)
     t0 = inputs["valuation_date"]
     buyer_q = bermudan_value_by_quadrature((values.fees_pv - values.buyer_switch_pv, -values.cost_per_price), market, values.dates, t0)
     seller_q = bermudan_value_by_quadrature((-values.fees_pv - values.seller_switch_pv, values.cost_per_price), market, values.dates, t0)
     rows = []
     for n in paths:
-        r = rational_exit(terms, market, gpus_h100e=inputs["gpus_h100e"], buyer_switching_cost_usd=inputs["buyer_switching_cost_usd"],
-                          seller_switching_cost_usd=inputs["seller_switching_cost_usd"],
-                          discount_rate_per_year=inputs["discount_rate_per_year"], n_paths=n, seed=seed, valuation_date=t0)
+        r = rational_exit(terms, market, **{**inputs, "n_paths": n, "seed": seed})
         rows.append({"paths": n, "buyer_option_usd": r.buyer_option_value_usd, "seller_option_usd": r.seller_option_value_usd,
                      "expected_revenue_usd": r.expected_revenue_usd, "buyer_quadrature_usd": buyer_q,
                      "seller_quadrature_usd": seller_q})

@@ -103,6 +103,16 @@ class Reading(_Model):
     note: Text | None = None
 
 
+def _check_sourced(item: Any, what: str) -> None:
+    """Every input has a source, or is an assumption with a note saying why."""
+    if item.source is None and not item.assumption:
+        raise ValueError("needs a 'source' (url and date) or 'assumption: true' with a 'note'")
+    if item.source is not None and item.assumption:
+        raise ValueError("give either a 'source' or 'assumption: true', not both")
+    if item.assumption and not item.note:
+        raise ValueError(f"an assumption needs a 'note' that says why this {what}")
+
+
 class Input(_Model, Generic[T]):
     """One input: a value with its source, or an explicit assumption with a note."""
 
@@ -114,12 +124,7 @@ class Input(_Model, Generic[T]):
 
     @model_validator(mode="after")
     def _sourced(self) -> "Input[T]":
-        if self.source is None and not self.assumption:
-            raise ValueError("needs a 'source' (url and date) or 'assumption: true' with a 'note'")
-        if self.source is not None and self.assumption:
-            raise ValueError("give either a 'source' or 'assumption: true', not both")
-        if self.assumption and not self.note:
-            raise ValueError("an assumption needs a 'note' that says why this value")
+        _check_sourced(self, "value")
         return self
 
 
@@ -310,10 +315,7 @@ class TerminationReading(_Model):
     def _one_rule(self) -> "TerminationReading":
         if (self.lockup_months is None) == (self.earliest_notice_date is None):
             raise ValueError("give either 'lockup_months' or 'earliest_notice_date'")
-        if self.source is None and not self.assumption:
-            raise ValueError("needs a 'source' (url and date) or 'assumption: true' with a 'note'")
-        if self.assumption and not self.note:
-            raise ValueError("an assumption needs a 'note' that says why this reading")
+        _check_sourced(self, "reading")
         return self
 
 

@@ -223,8 +223,11 @@ def test_headline_reconciliation(base):
 
 def test_seller_view(base):
     v = nc.seller_quarterly_view(base)
-    # 2026 Q3: deal 3.75 against 18.674 / 4 = 4.6685 held flat: 3.75 / 8.4185
-    assert v.deal_share.iloc[1] == pytest.approx(3.75 / (3.75 + 18.674 / 4))
+    # 2026 Q3: the deal's 3.75 against the seller's 2025 revenue grown 15.42% a year for three
+    # quarters, plus the rest of the book (Google's ramp 3 * 0.46, Reflection 3 * 0.15)
+    baseline = 18.674 / 4 * 1.1542 ** 0.75
+    assert v.deal_share.iloc[1] == pytest.approx(3.75 / (3.75 + baseline + 1.38 + 0.45))
+    assert v.other_deals_usd.iloc[1] == pytest.approx(1.83e9)
     e = nc.seller_economics(base)
     assert e["revenue_usd_per_mw_year"] == 50e6 and e["implied_margin"] == pytest.approx(1 - 8.5 / 50)
     assert e["all_in_capex_usd"] == 35e6 * 300
@@ -254,7 +257,7 @@ def test_tornado_and_grids(base):
 def test_headline_figures_keys(base):
     f = nc.headline_figures(base)
     assert set(f["terms"]) == {"monthly_fee_usd", "start", "end", "ramp_months", "ramp_discount", "notice_days",
-                               "lockup_months", "capacity_mw"}
+                               "lockup_months", "capacity_mw", "earliest_notice_date", "earliest_notice_rule"}
     for key in ("total_contract_value_usd", "months", "committed_floor_usd", "usd_per_mw_month", "usd_per_gpu_hour",
                 "enforceable_rpo_usd", "headline_backlog_usd", "as_of"):
         assert key in f

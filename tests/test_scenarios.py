@@ -128,7 +128,9 @@ def test_cli_summary_json():
     assert res.returncode == 0, res.stderr
     f = json.loads(res.stdout)
     assert f["terms"] == {"monthly_fee_usd": 1.25e9, "start": "2026-05-01", "end": "2029-05-31", "ramp_months": 2,
-                          "ramp_discount": 0.5, "notice_days": 90, "lockup_months": 3, "capacity_mw": 300.0}
+                          "ramp_discount": 0.5, "notice_days": 90, "lockup_months": 3, "capacity_mw": 300.0,
+                          "earliest_notice_date": "2026-08-01", "earliest_notice_rule": "the 3-month lock-up"}
+    assert f["scenario_file"] == "params/base.yaml" and f["schema_version"] == 2
     assert f["as_of"] == "2026-06-30"
     assert f["total_contract_value_usd"] == 45e9 and f["months"] == 37
     assert f["committed_floor_usd"] == pytest.approx(6_169_354_838.71, abs=0.01)
