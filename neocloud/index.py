@@ -11,6 +11,11 @@ if TYPE_CHECKING:
     from neocloud.scenario import Scenario
 
 
+def _readings_cell(f: dict[str, Any]) -> str:
+    floors = [r["committed_floor_usd"] for r in f["termination_readings"]]
+    return f"{usd(min(floors))} to {usd(max(floors))} ({len(floors)} readings)" if len(floors) > 1 else usd(floors[0])
+
+
 def index_rows(scenarios: "list[Scenario]") -> list[dict[str, Any]]:
     """One row per headline figure with a formatted cell per scenario.
 
@@ -40,5 +45,17 @@ def index_rows(scenarios: "list[Scenario]") -> list[dict[str, Any]]:
     for b in bases:
         spec.append((f"USD per GPU-hour: {b}", lambda f, b=b: usd(f["usd_per_gpu_hour"][b]) if b in f["usd_per_gpu_hour"] else "n/a"))
     spec.append(("Implied margin over owner cost", lambda f: pct(f["implied_margin"])))
-    spec.append(("Inputs as of", lambda f: day(f["inputs_date"])))
+    spec += [
+        ("Committed floor over the readings of the terms", _readings_cell),
+        ("Market-driven exits: expected revenue", lambda f: usd(f["market_exit"]["expected_revenue_usd"]) if f["market_exit"] else "n/a"),
+        ("Market-driven exits: implied monthly probability", lambda f: pct(f["market_exit"]["implied_monthly_notice_probability"]) if f["market_exit"] else "n/a"),
+        ("Book: contracts", lambda f: str(len(f["book"]["deals"]))),
+        ("Book: total contract value", lambda f: usd(f["book"]["total_contract_value_usd"])),
+        ("Book: committed floor", lambda f: usd(f["book"]["committed_floor_usd"])),
+        ("Book: headline backlog / enforceable RPO at the reporting date",
+         lambda f: f"{usd(f['book']['headline_backlog_usd'])} / {usd(f['book']['enforceable_rpo_usd'])}"),
+        ("Book: peak customer share", lambda f: f"{pct(f['book']['peak_customer_share']['share'])} "
+                                                f"({f['book']['peak_customer_share']['customer']}, {f['book']['peak_customer_share']['quarter']})"),
+        ("Inputs as of", lambda f: day(f["inputs_date"])),
+    ]
     return [{"label": label, "cells": [fn(f) for f in figures]} for label, fn in spec]

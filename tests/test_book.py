@@ -154,3 +154,12 @@ def test_bad_book_files_name_the_key_and_value(change, expected):
         validate_scenario(data, "book.yaml")
     assert expected in str(info.value), str(info.value)
     assert str(info.value).startswith("book.yaml: ")
+
+
+def test_the_index_shows_the_book():
+    from neocloud.index import index_rows
+
+    rows = {r["label"]: r["cells"] for r in index_rows([nc.load_scenario("params/base.yaml")])}
+    assert rows["Book: total contract value"] == ["$83.04B"]
+    assert rows["Book: headline backlog / enforceable RPO at the reporting date"] == ["$81.79B / $12.71B"]
+    assert rows["Committed floor over the readings of the terms"] == ["$2.50B to $9.76B (4 readings)"]
