@@ -33,6 +33,16 @@ from neocloud.book import (
     seller_book_view,
     share_series,
 )
+from neocloud.capacity import (
+    capacity_figures,
+    capacity_ledger,
+    own_use_signals,
+    owned_capacity,
+    rented_capacity,
+    rented_share_by_quarter,
+    rented_share_paths,
+    rented_share_under_exits,
+)
 from neocloud.deal import (
     Backlog,
     DealTerms,
@@ -125,6 +135,14 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "capacity_figures",
+    "capacity_ledger",
+    "own_use_signals",
+    "owned_capacity",
+    "rented_capacity",
+    "rented_share_by_quarter",
+    "rented_share_paths",
+    "rented_share_under_exits",
     "compare_distributions",
     "BookExit",
     "RationalExit",

@@ -507,3 +507,21 @@ def distributions_chart(histograms: pd.DataFrame, title: str, sources: Sequence[
         )
         .properties(width=WIDTH)
     )
+
+
+def rented_share_chart(paths: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
+    """The share of the seller's owned capacity (MW) rented out by quarter on each path
+    (``quarter``, ``path``, ``rented_share`` from :func:`neocloud.capacity.rented_share_paths`)."""
+    order = list(dict.fromkeys(paths["path"]))
+    return (
+        alt.Chart(_json_safe(paths[["quarter", "path", "rented_share"]]), title=_title(title, sources))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("quarter:O", title="Quarter end", sort=None),
+            y=alt.Y("rented_share:Q", title="Share of owned MW rented out", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("path:N", title=None, sort=order),
+            tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("path:N", title="Path"),
+                     alt.Tooltip("rented_share:Q", title="Rented share", format=".1%")],
+        )
+        .properties(width=WIDTH)
+    )

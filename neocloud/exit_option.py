@@ -501,14 +501,13 @@ def convergence_table(
 @dataclass(frozen=True)
 class BookExit:
     """Market-driven exits of every deal of a book on the same price paths: ``revenue_usd``
-    (paths x deals, in book order), ``deals`` (names), and the per-deal :class:`RationalExit`
-    summaries in ``per_deal``."""
+    (paths x deals, in book order), ``service_ends`` (paths x deals, the first day without
+    service, ``datetime64[D]``), ``deals`` (names), and per-deal summaries in ``per_deal``."""
 
     revenue_usd: np.ndarray
+    service_ends: np.ndarray
     deals: list[str]
     per_deal: list[dict[str, Any]]
-    notice_dates: list[dt.date]
-    notice_index: np.ndarray
 
     @property
     def book_revenue_usd(self) -> np.ndarray:
@@ -549,18 +548,19 @@ def book_rational_exit(scenario: "Scenario", market: MarketModel | None = None, 
     prices = simulate_prices(market, every, t0, n, rng_seed) if every else np.zeros((n, 0))
     column = {day: i for i, day in enumerate(every)}
     revenue = np.zeros((n, len(book.deals)))
-    notices = np.zeros((n, len(book.deals)), dtype=int)
+    ends = np.empty((n, len(book.deals)), dtype="datetime64[D]")
     summaries = []
     for j, (d, values) in enumerate(zip(book.deals, per_values)):
         own = prices[:, [column[day] for day in values.dates]]
         rev, notice, who, b_opt, s_opt, shares, _ = _exit_on_paths(d.terms, values, own)
         revenue[:, j] = rev
-        notices[:, j] = notice
+        stop = np.append(np.minimum(np.asarray(values.dates, dtype="datetime64[D]") + d.terms.notice_days,
+                                    np.datetime64(d.terms.end + DAY, "D")), np.datetime64(d.terms.end + DAY, "D"))
+        ends[:, j] = stop[notice]
         summaries.append({"deal": d.name, "expected_revenue_usd": float(rev.mean()), "buyer_option_value_usd": b_opt,
                           "seller_option_value_usd": s_opt, "buyer_notice_share": float(shares.buyer.sum()) if len(shares) else 0.0,
                           "seller_notice_share": float(shares.seller.sum()) if len(shares) else 0.0})
-    return BookExit(revenue_usd=revenue, deals=[d.name for d in book.deals], per_deal=summaries, notice_dates=every,
-                    notice_index=notices)
+    return BookExit(revenue_usd=revenue, service_ends=ends, deals=[d.name for d in book.deals], per_deal=summaries)
 
 
 def book_independent_hazards(scenario: "Scenario", n_paths: int, seed: int) -> np.ndarray:

@@ -24,7 +24,11 @@ def index_rows(scenarios: "list[Scenario]") -> list[dict[str, Any]]:
     >>> rows[0]["label"], rows[0]["cells"]
     ('Total contract value (full term)', ['$45.0B'])
     """
-    figures = [headline_figures(s) for s in scenarios]
+    return rows_from_figures([headline_figures(s) for s in scenarios])
+
+
+def rows_from_figures(figures: "list[dict[str, Any]]") -> list[dict[str, Any]]:
+    """:func:`index_rows` from already computed :func:`neocloud.summary.headline_figures`."""
     bases = sorted({b for f in figures for b in f["usd_per_gpu_hour"]})
     spec: list[tuple[str, Any]] = [
         ("Total contract value (full term)", lambda f: usd(f["total_contract_value_usd"])),

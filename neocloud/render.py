@@ -456,7 +456,7 @@ def render(
         if todo:
             result.outcomes += _run_all(todo, outputs, jobs, say)
         every = sorted({*params.glob("*.yaml"), *scenario_files}, key=lambda p: (scenario_stem(p), str(p)))
-        result.index = write_index(outputs, every, notebook_files, result)
+        result.index = write_index(outputs, every, notebook_files, result, env_key)
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -501,13 +501,35 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 # Index
 
 
-def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[Path], result: RenderResult) -> Path:
+def cached_figures(outputs: Path, path: Path, scenario: Any, env_key: str) -> dict[str, Any]:
+    """A scenario's headline figures for the index, kept in ``outputs/.cache`` under a key of
+    the scenario file's bytes and the environment (package source, locked stack), so that a
+    render with nothing changed recomputes nothing."""
+    import json
+
+    from neocloud.summary import headline_figures
+
+    key = hashlib.sha256(env_key.encode() + b"\0" + Path(path).read_bytes()).hexdigest()
+    cached = outputs / ".cache" / f"figures-{key}.json"
+    try:
+        return json.loads(cached.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        figures = headline_figures(scenario)
+        with contextlib.suppress(OSError):
+            write_atomic(cached, json.dumps(figures).encode("utf-8"))
+        return figures
+
+
+def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[Path], result: RenderResult,
+                env_key: str | None = None) -> Path:
     """``outputs/index.html``: every report linked, headline figures side by side. Written only
     when its content changes."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     from neocloud import __version__
-    from neocloud.index import index_rows
+    from neocloud.index import rows_from_figures
+
+    env_key = env_key or environment_key()
 
     failed = {o.report.label for o in result.failed}
     columns = []
@@ -524,9 +546,10 @@ def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[
             reports.append({"name": nb.stem, "href": f"{stem}/{nb.stem}.html", "exists": html.is_file(),
                             "failed": f"{stem}/{nb.stem}" in failed})
         columns.append({"stem": stem, "file": display_path(path), "error": None, "reports": reports,
-                        "title": scenario.title, "question": scenario.question, "figures": scenario})
+                        "title": scenario.title, "question": scenario.question,
+                        "figures": cached_figures(outputs, path, scenario, env_key)})
     env = Environment(loader=FileSystemLoader(str(PACKAGE_DIR / "templates")), autoescape=select_autoescape(["html", "j2"]))
-    rows = index_rows([c["figures"] for c in columns if c["figures"] is not None])
+    rows = rows_from_figures([c["figures"] for c in columns if c["figures"] is not None])
     text = env.get_template("index.html.j2").render(columns=columns, rows=rows, version=__version__,
                                                      css=(PACKAGE_DIR / "templates/report/report.css").read_text())
     index = outputs / "index.html"

@@ -26,6 +26,7 @@ from neocloud.deal import (
     remaining_performance_obligation,
     total_contract_value,
 )
+from neocloud.capacity import capacity_figures
 from neocloud.exit_option import market_exit_figures
 from neocloud.economics import first_exit_after_ipo, seller_economics, unit_economics
 from neocloud.hazard import expected_revenue, simulate_termination, simulation_summary
@@ -84,6 +85,7 @@ def headline_figures(scenario: "Scenario") -> dict[str, Any]:
         "termination_readings": readings_json(scenario),
         "book": book_figures(scenario),
         "market_exit": market_exit_figures(scenario),
+        "capacity": capacity_figures(scenario),
     }
 
 

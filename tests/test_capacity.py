@@ -1,0 +1,66 @@
+"""Dual monetisation: the capacity ledger is sourced and consistent; the figures by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import neocloud as nc
+
+D = dt.date
+
+
+def test_ledger_and_signals_are_sourced_row_by_row():
+    for frame in (nc.capacity_ledger(), nc.own_use_signals()):
+        assert frame.source_url.str.match(r"^https?://\S+$").all()
+        assert all(D(2024, 1, 1) <= d <= D(2026, 12, 31) for d in frame.date)
+    c = nc.capacity_ledger()
+    assert set(c.kind) == {"owned", "planned", "rented"}
+    rented = c[c.kind == "rented"]
+    assert set(rented.party) == {"Anthropic", "Google", "Reflection AI"}
+    # a deal that gives GPUs but no MW is marked an assumption
+    assert rented[rented.party != "Anthropic"].assumption.all() and not rented[rented.party == "Anthropic"].assumption.any()
+    assert set(rented[rented.assumption].mw_basis) == {"assumed"}
+
+
+def test_rented_never_exceeds_owned():
+    s = nc.load_scenario("params/base.yaml")
+    day = D(2026, 1, 1)
+    while day <= D(2030, 1, 1):
+        owned, rented = nc.owned_capacity(day), nc.rented_capacity(s, day)
+        assert rented["mw"] <= owned["mw"], day
+        if owned["h100e"] is not None:
+            assert rented["h100e"] <= owned["h100e"], day
+        day += dt.timedelta(days=15)
+
+
+def test_capacity_figures_by_hand():
+    s = nc.load_scenario("params/base.yaml")
+    f = nc.capacity_figures(s)
+    # 30 Jun 2026: Colossus 1 (300 MW) and Colossus 2's first gigawatt online; Anthropic rents 300 MW
+    assert f["owned_mw"] == 1300 and f["rented_mw"] == 300 and f["rented_share"] == pytest.approx(300 / 1300)
+    assert f["rental_usd_per_mw_year"] == pytest.approx(12 * 1.25e9 / 300)
+    # Q1 2026: $818M a quarter, all 1,300 MW kept for own use (Anthropic's service began in May)
+    assert f["own_use_usd_per_mw_year"] == pytest.approx(4 * 818e6 / 1300)
+    q = nc.rented_share_by_quarter(s).set_index("quarter")
+    # from July 2026: Anthropic 300 + Google 150 (assumed) + Reflection 25 (assumed) of 1,300 MW
+    assert q.rented_share["2026 Q3"] == pytest.approx(475 / 1300)
+    assert q.rented_share_h100e["2026 Q3"] == pytest.approx((276_000 + 275_000 + 45_000) / 1_000_000)
+    first = nc.rented_share_by_quarter(s, nc.first_opportunity_stops(s, D(2026, 6, 12))).set_index("quarter")
+    # Anthropic's service ends 29 Oct 2026 and Reflection's 29 Dec; Google's runs to 31 Mar 2027
+    assert first.rented_mw["2026 Q4"] == 150 and first.rented_mw["2027 Q2"] == 0
+
+
+def test_rented_share_under_market_exits():
+    s = nc.load_scenario("params/base.yaml")
+    b = nc.book_rational_exit(s, n_paths=4000)
+    m = nc.rented_share_under_exits(s, b.service_ends).set_index("quarter")
+    full = nc.rented_share_by_quarter(s).set_index("quarter")
+    assert (m.expected_rented_share <= full.rented_share + 1e-12).all()
+    assert m.expected_rented_share["2026 Q3"] == pytest.approx(full.rented_share["2026 Q3"])  # nobody can leave yet
+
+
+def test_summary_json_has_the_capacity_object():
+    f = nc.headline_figures(nc.load_scenario("params/base.yaml"))
+    assert {"owned_mw", "rented_mw", "rented_share", "rental_usd_per_mw_year", "own_use_usd_per_mw_year"} <= set(f["capacity"])
