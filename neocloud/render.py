@@ -434,11 +434,10 @@ def render(
         raise FileNotFoundError(f"no notebooks (*.ipynb) in {notebooks}/")
     if not scenario_files:
         raise FileNotFoundError(f"no scenarios (*.yaml) in {params}/")
-    valid: list[Path] = []
+    valid: dict[Path, Any] = {}
     for path in scenario_files:
         try:
-            load_scenario(path)
-            valid.append(path)
+            valid[path] = load_scenario(path)
         except ScenarioError as e:
             result.invalid.append(e)
     with outputs_lock(outputs, wait=wait, announce=say):
@@ -454,14 +453,23 @@ def render(
                 else:
                     result.outcomes.append(Outcome(report, "cached"))
         if todo:
-            result.outcomes += _run_all(todo, outputs, jobs, say)
+            changed = {r.scenario_path for r, _ in todo}
+            result.outcomes += _run_all(todo, outputs, jobs, say, [p for p in valid if p in changed], env_key)
         every = sorted({*params.glob("*.yaml"), *scenario_files}, key=lambda p: (scenario_stem(p), str(p)))
-        result.index = write_index(outputs, every, notebook_files, result, env_key)
+        result.index = write_index(outputs, every, notebook_files, result, env_key, loaded=valid)
     result.seconds = time.perf_counter() - t0
     return result
 
 
-def _run_all(todo: list[tuple[Report, str]], outputs: Path, jobs: int | None, say: Callable[[str], None]) -> list[Outcome]:
+def _worker_figures(args: tuple[Path, Path, str]) -> None:
+    outputs, path, env_key = args
+    cached_figures(outputs, path, load_scenario(path), env_key)
+
+
+def _run_all(todo: list[tuple[Report, str]], outputs: Path, jobs: int | None, say: Callable[[str], None],
+             index_figures: list[Path] = (), env_key: str = "") -> list[Outcome]:
+    """Render ``todo`` in a pool of warm workers; then, in the same pool, compute (and cache) the
+    index's figures of the scenario files ``index_figures`` in parallel."""
     import nbconvert  # noqa: F401  imported before the fork so workers start warm
     import papermill  # noqa: F401
 
@@ -481,6 +489,7 @@ def _run_all(todo: list[tuple[Report, str]], outputs: Path, jobs: int | None, sa
             outcomes.append(outcome)
             mark = "ok" if outcome.status == "rendered" else "FAILED"
             say(f"[{i}/{len(todo)}] {outcome.report.label}: {mark} ({outcome.seconds:.1f}s)")
+        pool.map(_worker_figures, [(outputs, path, env_key) for path in index_figures])
         pool.close()
     except KeyboardInterrupt:
         say("interrupted: stopping the workers; every finished report is kept, nothing partial is")
@@ -521,9 +530,9 @@ def cached_figures(outputs: Path, path: Path, scenario: Any, env_key: str) -> di
 
 
 def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[Path], result: RenderResult,
-                env_key: str | None = None) -> Path:
+                env_key: str | None = None, loaded: dict[Path, Any] | None = None) -> Path:
     """``outputs/index.html``: every report linked, headline figures side by side. Written only
-    when its content changes."""
+    when its content changes. ``loaded`` holds scenarios already read (by path)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     from neocloud import __version__
@@ -536,7 +545,7 @@ def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[
     for path in scenario_files:
         stem = scenario_stem(path)
         try:
-            scenario = load_scenario(path)
+            scenario = (loaded or {}).get(path) or load_scenario(path)
         except ScenarioError as e:
             columns.append({"stem": stem, "file": display_path(path), "error": str(e), "reports": [], "figures": None})
             continue
