@@ -22,11 +22,16 @@ def _err(message: str) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from neocloud.scenario import scenario_warnings
+
     bad = 0
     for path in args.paths:
         try:
-            load_scenario(path)
-            print(f"{path}: ok")
+            scenario = load_scenario(path)
+            warnings = scenario_warnings(scenario)
+            for w in warnings:
+                print(f"{path}: warning: {w}", file=sys.stderr)
+            print(f"{path}: ok" + (f" ({len(warnings)} warning(s))" if warnings else ""))
         except ScenarioError as e:
             bad += 1
             print(str(e), file=sys.stderr)

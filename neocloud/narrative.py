@@ -286,6 +286,22 @@ def assumed(item: Any) -> str:
     return " (*an assumption: not disclosed*)" if getattr(item, "assumption", False) else ""
 
 
+def warnings_markdown(scenario: Any) -> str:
+    """The scenario's suspicious but valid inputs as a Markdown note for the top of a report
+    (empty when there are none).
+
+    >>> from neocloud import load_scenario
+    >>> warnings_markdown(load_scenario("params/base.yaml"))
+    ''
+    """
+    from neocloud.scenario import scenario_warnings
+
+    found = scenario_warnings(scenario)
+    if not found:
+        return ""
+    return "**Check these inputs** (valid, but unusual):\n\n" + "\n".join(f"- {esc(w)}" for w in found)
+
+
 def md(text: str) -> Any:
     """Display Markdown in a notebook (an object Jupyter renders as ``text/markdown``); dollar
     signs are money, never maths."""

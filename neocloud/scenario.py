@@ -463,6 +463,29 @@ class _GuardedLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:  # type: ignore[override]
+        """A key written twice in one mapping is an error (YAML would keep the last silently)."""
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str) and key in seen:
+                raise yaml.MarkedYAMLError(
+                    None, None, f"the key '{key}' is written twice in the same mapping (first on line "
+                    f"{seen[key].line + 1}); keep one", key_node.start_mark)
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:  # type: ignore[override]
+        """An unquoted date that is not a calendar date (2026-13-01, 2026-02-30) stays text, so
+        that validation names the file, the key and the value instead of PyYAML raising."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_GuardedLoader.add_constructor("tag:yaml.org,2002:timestamp", _GuardedLoader.construct_yaml_timestamp)
+
 
 def _read_yaml(path: Path) -> Any:
     if not path.exists():
@@ -474,7 +497,11 @@ def _read_yaml(path: Path) -> Any:
         raise ScenarioError(
             path, [f"file is {size:,} bytes; a scenario may be at most {MAX_FILE_BYTES:,} bytes"]
         )
+    if path.is_symlink() and path.resolve().suffix.lower() not in (".yaml", ".yml"):
+        raise ScenarioError(path, [f"is a link to {path.resolve()}, not to a .yaml scenario; give the scenario file itself"])
     raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ScenarioError(path, ["file is UTF-16 text; save it as UTF-8"])
     if b"\x00" in raw:
         raise ScenarioError(path, ["file is binary (has NUL bytes); a scenario is YAML text"])
     try:
@@ -546,7 +573,11 @@ def _problems(error: ValidationError) -> list[str]:
             problems.append(f"key '{key}' is missing (required)")
             continue
         msg = err["msg"].removeprefix("Value error, ")
-        problems.append(f"key '{key}': value {_short(err.get('input'))}: {msg}")
+        value = err.get("input")
+        if (err["type"] == "less_than_equal" and ctx.get("le") == 1 and isinstance(value, (int, float))
+                and 1 < value <= 100):
+            msg += f"; a fraction is expected: write {value / 100:g} for {value:g}%"
+        problems.append(f"key '{key}': value {_short(value)}: {msg}")
     return problems
 
 
@@ -593,6 +624,36 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     p = Path(path)
     return validate_scenario(_read_yaml(p), path)
+
+
+def scenario_warnings(scenario: Scenario) -> list[str]:
+    """Suspicious but valid inputs, one line each (``neocloud check`` prints them): a fee under
+    $1,000 a month, growth over 100% a year, a reporting date after the end of the term, an IPO
+    before the signing, a source dated after the reporting date.
+
+    >>> scenario_warnings(load_scenario("params/base.yaml"))
+    []
+    """
+    out = []
+    s = scenario
+    deals = [("terms", s.terms)] + [(f"other_deals.{i}.terms", o.terms) for i, o in enumerate(s.other_deals)]
+    for key, terms in deals:
+        if terms.monthly_fee_usd.value < 1000:
+            out.append(f"key '{key}.monthly_fee_usd.value': value {terms.monthly_fee_usd.value:g}: under $1,000 a month; "
+                       "fees are in USD (1.25e9 for $1.25 billion)")
+    growth = s.seller.baseline_growth_per_year.value
+    if growth > 1.0:
+        out.append(f"key 'seller.baseline_growth_per_year.value': value {growth:g}: over 100% a year; "
+                   f"a fraction is expected ({growth / 100:g} for {growth:g}%)")
+    if s.as_of.value > s.terms.end.value:
+        out.append(f"key 'as_of.value': value {s.as_of.value}: after the end of the term ({s.terms.end.value}); "
+                   "every backlog figure is then zero")
+    if s.key_dates.ipo.value < s.key_dates.signed.value:
+        out.append(f"key 'key_dates.ipo.value': value {s.key_dates.ipo.value}: before the signing ({s.key_dates.signed.value})")
+    for key, _, item in s.inputs():
+        if item.source is not None and item.source.date > s.as_of.value:
+            out.append(f"key '{key}.source.date': value {item.source.date}: after the reporting date ({s.as_of.value})")
+    return out
 
 
 def scenario_stem(path: str | Path) -> str:

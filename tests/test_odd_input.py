@@ -1,0 +1,68 @@
+"""Odd use and bad input (issue 13): each case failed before its fix."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import PARAMS, neocloud_cli
+from neocloud import ScenarioError, load_scenario
+from neocloud.scenario import scenario_warnings
+
+
+def _base_text() -> str:
+    return (PARAMS / "base.yaml").read_text(encoding="utf-8")
+
+
+def _write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("date", ["2026-13-01", "2026-02-30"])
+def test_an_unquoted_impossible_date_names_the_key(tmp_path, date):
+    p = _write(tmp_path, _base_text().replace("  start:\n    value: 2026-05-01", f"  start:\n    value: {date}", 1))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(p)
+    assert f"key 'terms.start.value': value '{date}': not a calendar date" in str(info.value)
+    res = neocloud_cli("check", str(p))
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+
+
+def test_a_key_written_twice_is_an_error(tmp_path):
+    p = _write(tmp_path, _base_text().replace("  monthly_fee_usd:\n", "  monthly_fee_usd:\n    value: 1.0\n", 1))
+    with pytest.raises(ScenarioError, match=r"the key 'value' is written twice in the same mapping \(first on line \d+\)"):
+        load_scenario(p)
+
+
+def test_a_percentage_for_a_fraction_gets_a_hint(tmp_path):
+    p = _write(tmp_path, _base_text().replace("  ramp_discount:\n    value: 0.5", "  ramp_discount:\n    value: 50.0", 1))
+    with pytest.raises(ScenarioError, match=r"write 0.5 for 50%"):
+        load_scenario(p)
+
+
+def test_utf16_is_named(tmp_path):
+    p = tmp_path / "s.yaml"
+    p.write_bytes(_base_text().encode("utf-16"))
+    with pytest.raises(ScenarioError, match="UTF-16 text; save it as UTF-8"):
+        load_scenario(p)
+
+
+def test_a_link_to_a_system_file_is_refused(tmp_path):
+    link = tmp_path / "s.yaml"
+    os.symlink("/etc/hostname", link)
+    with pytest.raises(ScenarioError, match="is a link to /etc/hostname, not to a .yaml scenario"):
+        load_scenario(link)
+
+
+def test_suspicious_values_are_warnings(tmp_path):
+    text = _base_text().replace("  monthly_fee_usd:\n    value: 1250000000.0", "  monthly_fee_usd:\n    value: 1.25", 1)
+    p = _write(tmp_path, text)
+    warnings = scenario_warnings(load_scenario(p))
+    assert any("under $1,000 a month" in w for w in warnings)
+    res = neocloud_cli("check", str(p))
+    assert res.returncode == 0 and "warning: key 'terms.monthly_fee_usd.value': value 1.25" in res.stderr
+    assert "(1 warning(s))" in res.stdout
