@@ -91,6 +91,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     except FileNotFoundError as e:
         _err(str(e))
         return 2
+    except OSError as e:  # e.g. a read-only outputs folder: nothing was written
+        where = e.filename or args.outputs
+        _err(f"cannot write to {where}: {e.strerror or e}; make it writable or choose another folder with --outputs")
+        return 2
     for line in summary_lines(result):
         print(line)
     if result.invalid:

@@ -306,7 +306,8 @@ def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
         return Outcome(report, "failed", time.perf_counter() - t0, str(e))
     except OSError as e:
         reason = "disk full" if e.errno == errno.ENOSPC else e.strerror or str(e)
-        return Outcome(report, "failed", time.perf_counter() - t0, f"could not write outputs: {reason}",
+        where = f" ({e.filename})" if e.filename else ""
+        return Outcome(report, "failed", time.perf_counter() - t0, f"could not write outputs: {reason}{where}",
                        _keep_partial(report, executed))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

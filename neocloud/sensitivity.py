@@ -103,7 +103,8 @@ TORNADO_LABELS = {
     "end": "End date (6 months earlier to later)",
 }
 """Default tornado swings: the probability is scaled (x0.5, x2), the fee scaled (-10%, +10%),
-``end`` moved by months, the other terms set to the low and high values given."""
+``end`` moved by months (never before ``start``: a short contract's earlier end is its first
+day), the other terms set to the low and high values given."""
 
 
 def _swung(t: DealTerms, p: float, name: str, value: float) -> tuple[DealTerms, float]:
@@ -113,8 +114,8 @@ def _swung(t: DealTerms, p: float, name: str, value: float) -> tuple[DealTerms, 
         return t, min(1.0, p * value)
     if name == "monthly_fee_usd":
         return replace(t, monthly_fee_usd=t.monthly_fee_usd * value), p
-    if name == "end":
-        return replace(t, end=add_months(t.end + DAY, int(value)) - DAY), p
+    if name == "end":  # moved by whole months, but never before the first service day
+        return replace(t, end=max(add_months(t.end + DAY, int(value)) - DAY, t.start)), p
     if name in ("notice_days", "lockup_months", "ramp_months"):
         return replace(t, **{name: int(value)}), p
     return replace(t, **{name: float(value)}), p

@@ -66,3 +66,43 @@ def test_suspicious_values_are_warnings(tmp_path):
     res = neocloud_cli("check", str(p))
     assert res.returncode == 0 and "warning: key 'terms.monthly_fee_usd.value': value 1.25" in res.stderr
     assert "(1 warning(s))" in res.stdout
+
+
+def test_a_short_contract_gets_its_tornado():
+    import datetime as dt
+
+    import neocloud as nc
+
+    # four months at most: the tornado's "6 months earlier" end stops at the start
+    t = nc.DealTerms(1e9, dt.date(2026, 5, 1), dt.date(2026, 7, 31), ramp_months=1, ramp_discount=0.5,
+                     notice_days=30, lockup_months=0)
+    from neocloud.sensitivity import _swung
+
+    shorter, _ = _swung(t, 0.05, "end", -6.0)
+    assert shorter.end == t.start
+    s = nc.validate_scenario(_short_scenario(), "short.yaml")
+    tor = nc.tornado(s)
+    assert set(tor.input) == set(nc.TORNADO_LABELS)
+
+
+def _short_scenario():
+    import copy
+
+    import yaml
+
+    data = copy.deepcopy(yaml.safe_load(_base_text()))
+    import datetime as dt
+
+    data["terms"]["end"]["value"] = dt.date(2026, 7, 31)
+    data["terms"]["ramp_months"]["value"] = 1
+    data["terms"]["notice_days"]["value"] = 30
+    data["terms"]["lockup_months"]["value"] = 0
+    return data
+
+
+def test_outputs_that_cannot_be_written_get_a_message(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    res = neocloud_cli("render", "params/base.yaml", "--outputs", str(blocker / "out"))
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert f"cannot write to {blocker / 'out'}" in res.stderr
