@@ -21,6 +21,7 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import json
 import multiprocessing
 import os
 import shutil
@@ -443,6 +444,7 @@ def render(
             result.invalid.append(e)
     with outputs_lock(outputs, wait=wait, announce=say):
         shutil.rmtree(outputs / ".tmp", ignore_errors=True)  # left by a run that was killed
+        refused = claim_folders(outputs, valid, result)
         env_key = environment_key()
         todo: list[tuple[Report, str]] = []
         for path in valid:
@@ -454,12 +456,50 @@ def render(
                 else:
                     result.outcomes.append(Outcome(report, "cached"))
         if todo:
-            changed = {r.scenario_path for r, _ in todo}
-            result.outcomes += _run_all(todo, outputs, jobs, say, [p for p in valid if p in changed], env_key)
-        every = sorted({*params.glob("*.yaml"), *scenario_files}, key=lambda p: (scenario_stem(p), str(p)))
+            changed = [p for p in valid if p in {r.scenario_path for r, _ in todo}]
+            result.outcomes += _run_all(todo, outputs, jobs, say, changed, env_key)
+            failed = {o.report.scenario_path for o in result.failed}
+            for path in changed:  # the figures the reports on disk now state, for the index
+                if path not in failed:
+                    figures = cached_figures(outputs, path, valid[path], env_key)
+                    write_atomic(outputs / scenario_stem(path) / FIGURES_FILE, json.dumps(figures).encode("utf-8"))
+        every = sorted({*params.glob("*.yaml"), *scenario_files} - refused, key=lambda p: (scenario_stem(p), str(p)))
         result.index = write_index(outputs, every, notebook_files, result, env_key, loaded=valid)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+OWNER_FILE = ".scenario"
+"""In ``outputs/<stem>/``: the resolved path of the scenario file whose reports the folder holds."""
+FIGURES_FILE = ".figures.json"
+"""In ``outputs/<stem>/``: the headline figures of the scenario as its reports there were rendered."""
+
+
+def claim_folders(outputs: Path, valid: dict[Path, Any], result: RenderResult) -> set[Path]:
+    """Give each scenario file its ``outputs/<stem>/`` folder, refusing a file whose folder holds
+    (or, in this render, will hold) another file's reports: two files of the same name never
+    overwrite each other's reports. Refused files move from ``valid`` to ``result.invalid``."""
+    claimed: dict[str, str] = {}
+    refused: set[Path] = set()
+    for path in list(valid):
+        stem = scenario_stem(path)
+        mine = str(Path(path).resolve())
+        owner = outputs / stem / OWNER_FILE
+        try:
+            other = claimed.get(stem) or (owner.read_text(encoding="utf-8").strip() if owner.is_file() else None)
+        except OSError:
+            other = None
+        if other and other != mine:
+            result.invalid.append(ScenarioError(path, [
+                f"its reports would go to {outputs / stem}/, which holds the reports of {other}; rename the file, "
+                f"render into another folder with --outputs, or delete {outputs / stem}/ first"]))
+            del valid[path]
+            refused.add(path)
+            continue
+        claimed[stem] = mine
+        if not owner.is_file():
+            write_atomic(owner, (mine + "\n").encode("utf-8"))
+    return refused
 
 
 def _worker_figures(args: tuple[Path, Path, str]) -> None:
@@ -515,7 +555,6 @@ def cached_figures(outputs: Path, path: Path, scenario: Any, env_key: str) -> di
     """A scenario's headline figures for the index, kept in ``outputs/.cache`` under a key of
     the scenario file's bytes and the environment (package source, locked stack), so that a
     render with nothing changed recomputes nothing."""
-    import json
 
     from neocloud.summary import headline_figures
 
@@ -528,6 +567,15 @@ def cached_figures(outputs: Path, path: Path, scenario: Any, env_key: str) -> di
         with contextlib.suppress(OSError):
             write_atomic(cached, json.dumps(figures).encode("utf-8"))
         return figures
+
+
+def on_disk_figures(folder: Path) -> dict[str, Any] | None:
+    """The figures a scenario's rendered reports state (written when they were rendered)."""
+
+    try:
+        return json.loads((folder / FIGURES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[Path], result: RenderResult,
@@ -555,9 +603,9 @@ def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[
             html = outputs / stem / f"{nb.stem}.html"
             reports.append({"name": nb.stem, "href": f"{stem}/{nb.stem}.html", "exists": html.is_file(),
                             "failed": f"{stem}/{nb.stem}" in failed})
+        figures = on_disk_figures(outputs / stem) or cached_figures(outputs, path, scenario, env_key)
         columns.append({"stem": stem, "file": display_path(path), "error": None, "reports": reports,
-                        "title": scenario.title, "question": scenario.question,
-                        "figures": cached_figures(outputs, path, scenario, env_key)})
+                        "title": figures["title"], "question": scenario.question, "figures": figures})
     env = Environment(loader=FileSystemLoader(str(PACKAGE_DIR / "templates")), autoescape=select_autoescape(["html", "j2"]))
     rows = rows_from_figures([c["figures"] for c in columns if c["figures"] is not None])
     text = env.get_template("index.html.j2").render(columns=columns, rows=rows, version=__version__,

@@ -106,3 +106,44 @@ def test_outputs_that_cannot_be_written_get_a_message(tmp_path):
     res = neocloud_cli("render", "params/base.yaml", "--outputs", str(blocker / "out"))
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert f"cannot write to {blocker / 'out'}" in res.stderr
+
+
+def _small_render(tmp_path: Path, *args: str):
+    from helpers import make_notebook
+
+    nbs = tmp_path / "nbs"
+    if not nbs.exists():
+        make_notebook(nbs / "one.ipynb", "print(scenario['title'])")
+    return neocloud_cli("render", "--notebooks", str(nbs), "--outputs", str(tmp_path / "out"), *args)
+
+
+def test_a_same_named_scenario_from_elsewhere_never_overwrites(tmp_path):
+    params, elsewhere = tmp_path / "params", tmp_path / "elsewhere"
+    params.mkdir()
+    elsewhere.mkdir()
+    (params / "base.yaml").write_text(_base_text(), encoding="utf-8")
+    (elsewhere / "base.yaml").write_text(_base_text().replace('title: "Base case', 'title: "Copy', 1), encoding="utf-8")
+    assert _small_render(tmp_path, "--params", str(params)).returncode == 0
+    before = (tmp_path / "out" / "base" / "one.html").read_bytes()
+    res = _small_render(tmp_path, "--params", str(params), str(elsewhere / "base.yaml"))
+    assert res.returncode == 2 and "which holds the reports of" in res.stdout and "Traceback" not in res.stderr
+    assert (tmp_path / "out" / "base" / "one.html").read_bytes() == before
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert index.count('href="base/one.html"') == 1 and "Copy" not in index
+
+
+def test_the_index_states_what_the_reports_on_disk_say(tmp_path):
+    params = tmp_path / "params"
+    params.mkdir()
+    mine = params / "mine.yaml"
+    mine.write_text(_base_text(), encoding="utf-8")
+    (params / "other.yaml").write_text(_base_text(), encoding="utf-8")
+    assert _small_render(tmp_path, "--params", str(params)).returncode == 0
+    # edit mine, then render only the other file: mine's reports still say $45.0B, so must the index
+    mine.write_text(_base_text().replace("    value: 1250000000.0", "    value: 1000000000.0", 1), encoding="utf-8")
+    assert _small_render(tmp_path, "--params", str(params), str(params / "other.yaml")).returncode == 0
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "$36.0B" not in index.replace("\\$", "$") and index.count("$45.0B") >= 2
+    # rendering mine brings its reports and the index to the edit together
+    assert _small_render(tmp_path, "--params", str(params), str(mine)).returncode == 0
+    assert "$36.0B" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
