@@ -281,21 +281,27 @@ def book_revenue_chart(view: pd.DataFrame, title: str, sources: Sequence[str]) -
     )
 
 
+def _share_lines(frame: pd.DataFrame, series: str, share: str, x_title: str, y_title: str, series_title: str,
+                 share_title: str) -> alt.Chart:
+    """Shares (0 to 100%) by quarter as one line per ``series``, in the order they first appear."""
+    order = list(dict.fromkeys(frame[series]))
+    return (
+        alt.Chart(frame[["quarter", series, share]])
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("quarter:O", title=x_title, sort=None),
+            y=alt.Y(f"{share}:Q", title=y_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color(f"{series}:N", title=None, sort=order),
+            tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip(f"{series}:N", title=series_title),
+                     alt.Tooltip(f"{share}:Q", title=share_title, format=".1%")],
+        )
+    )
+
+
 def shares_chart(shares: pd.DataFrame, precedent: float, precedent_label: str, title: str, sources: Sequence[str]) -> alt.LayerChart:
     """Each series' share of the seller's revenue by quarter (``quarter``, ``series``, ``share``)
     against a prospectus precedent."""
-    series = list(dict.fromkeys(shares["series"]))
-    line = (
-        alt.Chart(shares[["quarter", "series", "share"]])
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("quarter:O", title="Quarter", sort=None),
-            y=alt.Y("share:Q", title="Share of seller revenue", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("series:N", title=None, sort=series),
-            tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("series:N", title="Customer"),
-                     alt.Tooltip("share:Q", title="Share", format=".1%")],
-        )
-    )
+    line = _share_lines(shares, "series", "share", "Quarter", "Share of seller revenue", "Customer", "Share")
     rule = alt.Chart(pd.DataFrame({"share": [precedent], "label": [precedent_label]})).mark_rule(
         color=PALETTE[1], strokeDash=[4, 3]
     ).encode(y="share:Q", tooltip=[alt.Tooltip("label:N", title="Precedent"), alt.Tooltip("share:Q", title="Share", format=".0%")])
@@ -512,16 +518,6 @@ def distributions_chart(histograms: pd.DataFrame, title: str, sources: Sequence[
 def rented_share_chart(paths: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
     """The share of the seller's owned capacity (MW) rented out by quarter on each path
     (``quarter``, ``path``, ``rented_share`` from :func:`neocloud.capacity.rented_share_paths`)."""
-    order = list(dict.fromkeys(paths["path"]))
-    return (
-        alt.Chart(_json_safe(paths[["quarter", "path", "rented_share"]]), title=_title(title, sources))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("quarter:O", title="Quarter end", sort=None),
-            y=alt.Y("rented_share:Q", title="Share of owned MW rented out", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("path:N", title=None, sort=order),
-            tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("path:N", title="Path"),
-                     alt.Tooltip("rented_share:Q", title="Rented share", format=".1%")],
-        )
-        .properties(width=WIDTH)
-    )
+    line = _share_lines(_json_safe(paths[["quarter", "path", "rented_share"]]), "path", "rented_share", "Quarter end",
+                        "Share of owned MW rented out", "Path", "Rented share")
+    return line.properties(title=_title(title, sources), width=WIDTH)
