@@ -12,6 +12,7 @@ from neocloud.book import (
     Book,
     BookDeal,
     baseline_revenue,
+    book_assumption_swings,
     book_backlog,
     book_backlog_over_time,
     book_committed_floor,
@@ -135,6 +136,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "book_assumption_swings",
     "capacity_figures",
     "capacity_ledger",
     "own_use_signals",

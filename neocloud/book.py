@@ -437,3 +437,48 @@ def _reading_row(label: str, t: DealTerms, scenario: str | None, this: bool) -> 
     return {"reading": label, "earliest_notice_date": t.earliest_notice_date,
             "termination_date": termination_date(t, t.earliest_notice_date), "committed_floor_usd": floor,
             "scenario": scenario, "this_scenario": this}
+
+
+def book_assumption_swings(scenario: "Scenario") -> pd.DataFrame:
+    """What each undisclosed term of the book moves: for every deal, its ramp discount at 0% and
+    100%, and for deals whose start or end is an assumption, the term moved to the nearest
+    disclosed reading (a start on the first full-fee month with no ramp; an end at the last month
+    the other deals run to). Columns: ``deal``, ``assumption``, ``setting``,
+    ``total_contract_value_usd`` and ``committed_floor_usd`` of the book.
+
+    >>> from neocloud import load_scenario
+    >>> f = book_assumption_swings(load_scenario("params/base.yaml"))
+    >>> g = f[f.assumption == "start of service"].iloc[0]
+    >>> g.setting, round(float(g.total_contract_value_usd) / 1e9, 2)   # Google from October, no ramp: 83.04 - 1.38
+    ('1 Oct 2026, no ramp', 81.66)
+    """
+    from dataclasses import replace
+
+    from neocloud.narrative import day
+
+    book = book_of(scenario)
+    sources = {scenario.deal_name: scenario.terms, **{o.deal_name: o.terms for o in scenario.other_deals}}
+    latest_disclosed_end = max(
+        (terms.end.value for terms in sources.values() if not terms.end.assumption), default=None)
+    rows = []
+
+    def row(name: str, what: str, setting: str, swapped: DealTerms) -> None:
+        other = Book(tuple(replace(d, terms=swapped) if d.name == name else d for d in book.deals))
+        rows.append({"deal": name, "assumption": what, "setting": setting,
+                     "total_contract_value_usd": book_total_contract_value(other),
+                     "committed_floor_usd": book_committed_floor(other)})
+
+    for d in book.deals:
+        terms = sources[d.name]
+        t = d.terms
+        if terms.ramp_discount.assumption and t.ramp_months:
+            for discount in (0.0, 1.0):
+                row(d.name, "ramp discount", f"{discount:.0%}", replace(t, ramp_discount=discount))
+        if terms.start.assumption and t.ramp_months:
+            from neocloud.deal import add_months
+
+            first_full = add_months(t.start.replace(day=1), t.ramp_months)
+            row(d.name, "start of service", f"{day(first_full)}, no ramp", replace(t, start=first_full, ramp_months=0))
+        if terms.end.assumption and latest_disclosed_end is not None and latest_disclosed_end != t.end:
+            row(d.name, "end of service", day(latest_disclosed_end), replace(t, end=latest_disclosed_end))
+    return pd.DataFrame(rows, columns=["deal", "assumption", "setting", "total_contract_value_usd", "committed_floor_usd"])

@@ -163,3 +163,15 @@ def test_the_index_shows_the_book():
     assert rows["Book: total contract value"] == ["$83.04B"]
     assert rows["Book: headline backlog / enforceable RPO at the reporting date"] == ["$81.79B / $12.71B"]
     assert rows["Committed floor over the readings of the terms"] == ["$2.50B to $9.76B (4 readings)"]
+
+
+def test_what_the_undisclosed_terms_move_by_hand():
+    f = nc.book_assumption_swings(nc.load_scenario("params/base.yaml")).set_index(["deal", "assumption", "setting"])
+    total = f.total_contract_value_usd
+    # Google from October with no ramp loses its 3 ramp months at half of $920M
+    assert total["Google - SpaceX", "start of service", "1 Oct 2026, no ramp"] == pytest.approx(83.04e9 - 1.38e9)
+    # Reflection to June 2029 (as the other deals) instead of December: 6 months of $150M fewer
+    assert total["Reflection AI - SpaceX, Colossus 2", "end of service", "30 Jun 2029"] == pytest.approx(83.04e9 - 0.9e9)
+    # Anthropic's ramp free or full: two months of $1.25B at 0% or 100% instead of 50%
+    assert total["xAI (SpaceX) - Anthropic, Colossus 1", "ramp discount", "0%"] == pytest.approx(83.04e9 + 1.25e9)
+    assert ("Reflection AI - SpaceX, Colossus 2", "ramp discount", "0%") not in total.index  # no ramp to discount
