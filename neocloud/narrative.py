@@ -55,15 +55,28 @@ def day(d: dt.date | str) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Unicode direction controls: in a title they would reorder the computed figures after them."""
+
+
+def plain(text: Any) -> str:
+    """Scenario text without Unicode direction controls (U+202E would reverse what follows).
+
+    >>> plain("Deal\u202e 45.0B")
+    'Deal 45.0B'
+    """
+    return BIDI_CONTROLS.sub("", str(text))
+
+
 def esc(text: Any) -> str:
     """Make scenario text inert in Markdown and HTML: ``<``, ``>`` and ``&`` become entities,
-    Markdown's special characters are backslash-escaped, and line breaks become spaces (so the
-    text cannot start a heading or a list).
+    Markdown's special characters are backslash-escaped, line breaks become spaces (so the
+    text cannot start a heading or a list) and direction controls are dropped (:func:`plain`).
 
     >>> print(esc("<script>alert(1)</script> *x* CoreWeave's"))
     &lt;script&gt;alert\\(1\\)&lt;/script&gt; \\*x\\* CoreWeave's
     """
-    s = html.escape(str(text), quote=False)
+    s = html.escape(plain(text), quote=False)
     s = _MD_SPECIAL.sub(r"\\\1", s)
     return " ".join(s.split())
 

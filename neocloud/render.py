@@ -18,6 +18,7 @@ Guarantees:
 from __future__ import annotations
 
 import contextlib
+import enum
 import errno
 import fcntl
 import hashlib
@@ -80,12 +81,20 @@ class Report:
         return f"{self.scenario}/{self.name}"
 
 
+class Status(str, enum.Enum):
+    """What happened to a report in a render."""
+
+    RENDERED = "rendered"
+    CACHED = "cached"
+    FAILED = "failed"
+
+
 @dataclass
 class Outcome:
     """What happened to one report."""
 
     report: Report
-    status: str  # "rendered", "cached" or "failed"
+    status: Status
     seconds: float = 0.0
     error: str = ""
     partial: Path | None = None
@@ -102,7 +111,7 @@ class RenderResult:
 
     @property
     def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
+        return [o for o in self.outcomes if o.status is Status.FAILED]
 
     @property
     def ok(self) -> bool:
@@ -288,7 +297,7 @@ def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
             kernel.discard()  # a kernel that failed a report is not reused
             partial = _keep_partial(report, executed)
             if isinstance(e, Exception):
-                return Outcome(report, "failed", time.perf_counter() - t0, _describe(e), partial)
+                return Outcome(report, Status.FAILED, time.perf_counter() - t0, _describe(e), partial)
             raise
         nb, header = report_exporter().prepare(nbformat.read(executed, as_version=4), report.name)
         ipynb_text = nbformat.writes(nb) + "\n"
@@ -302,13 +311,13 @@ def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
         write_atomic(report.key_file, key.encode())
         report.failed.unlink(missing_ok=True)  # an earlier failure's partial notebook and log
         report.failed.with_suffix(".log").unlink(missing_ok=True)
-        return Outcome(report, "rendered", time.perf_counter() - t0)
+        return Outcome(report, Status.RENDERED, time.perf_counter() - t0)
     except ScenarioError as e:
-        return Outcome(report, "failed", time.perf_counter() - t0, str(e))
+        return Outcome(report, Status.FAILED, time.perf_counter() - t0, str(e))
     except OSError as e:
         reason = "disk full" if e.errno == errno.ENOSPC else e.strerror or str(e)
         where = f" ({e.filename})" if e.filename else ""
-        return Outcome(report, "failed", time.perf_counter() - t0, f"could not write outputs: {reason}{where}",
+        return Outcome(report, Status.FAILED, time.perf_counter() - t0, f"could not write outputs: {reason}{where}",
                        _keep_partial(report, executed))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -330,13 +339,16 @@ def _keep_partial(report: Report, executed: Path) -> Path | None:
 
 
 def _describe(e: BaseException) -> str:
-    name = type(e).__name__
-    if name == "PapermillExecutionError":
-        return f"cell {getattr(e, 'exec_count', '?')} raised {getattr(e, 'ename', '')}: {getattr(e, 'evalue', '')}"
-    if name == "DeadKernelError":
+    """A failure in words, recognised by its exception type."""
+    from nbclient.exceptions import DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(e, PapermillExecutionError):
+        return f"cell {e.exec_count} raised {e.ename}: {e.evalue}"
+    if isinstance(e, DeadKernelError):
         return "the kernel died while running the notebook"
     text = str(e).strip().splitlines()
-    return f"{name}: {text[0] if text else ''}"
+    return f"{type(e).__name__}: {text[0] if text else ''}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -386,6 +398,19 @@ def _worker_init() -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to send this worker SIGTERM if the parent dies (even by kill -9), so an orphaned
+    worker stops quietly instead of writing tracebacks into a closed pipe. No-op elsewhere."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _worker_run(args: tuple[Report, str]) -> Outcome:
@@ -406,8 +431,11 @@ def _worker_run(args: tuple[Report, str]) -> Outcome:
 
 
 def discover(params: Path, notebooks: Path, paths: list[Path] | None) -> tuple[list[Path], list[Path]]:
-    """Scenario files (the given paths, or every ``*.yaml`` in ``params``) and notebooks."""
-    scenario_files = [Path(p) for p in paths] if paths else sorted(params.glob("*.yaml"))
+    """Scenario files (the given paths, a folder standing for its ``*.yaml``, or every ``*.yaml``
+    in ``params``) and notebooks."""
+    scenario_files: list[Path] = []
+    for p in [Path(p) for p in paths] if paths else [params]:
+        scenario_files += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
     notebook_files = sorted(p for p in notebooks.glob("*.ipynb") if not p.name.startswith("."))
     return scenario_files, notebook_files
 
@@ -444,7 +472,7 @@ def render(
             result.invalid.append(e)
     with outputs_lock(outputs, wait=wait, announce=say):
         shutil.rmtree(outputs / ".tmp", ignore_errors=True)  # left by a run that was killed
-        refused = claim_folders(outputs, valid, result)
+        claim_folders(outputs, valid, result)
         env_key = environment_key()
         todo: list[tuple[Report, str]] = []
         for path in valid:
@@ -454,7 +482,7 @@ def render(
                 if force or not is_current(report, key):
                     todo.append((report, key))
                 else:
-                    result.outcomes.append(Outcome(report, "cached"))
+                    result.outcomes.append(Outcome(report, Status.CACHED))
         if todo:
             changed = [p for p in valid if p in {r.scenario_path for r, _ in todo}]
             result.outcomes += _run_all(todo, outputs, jobs, say, changed, env_key)
@@ -463,7 +491,8 @@ def render(
                 if path not in failed:
                     figures = cached_figures(outputs, path, valid[path], env_key)
                     write_atomic(outputs / scenario_stem(path) / FIGURES_FILE, json.dumps(figures).encode("utf-8"))
-        every = sorted({*params.glob("*.yaml"), *scenario_files} - refused, key=lambda p: (scenario_stem(p), str(p)))
+        # the index lists params/ and the files rendered now (never a file that is not a scenario)
+        every = sorted({*params.glob("*.yaml"), *valid}, key=lambda p: (scenario_stem(p), str(p)))
         result.index = write_index(outputs, every, notebook_files, result, env_key, loaded=valid)
     result.seconds = time.perf_counter() - t0
     return result
@@ -528,7 +557,7 @@ def _run_all(todo: list[tuple[Report, str]], outputs: Path, jobs: int | None, sa
         ordered = sorted(todo, key=lambda rk: rk[0].name != "termination")
         for i, outcome in enumerate(pool.imap_unordered(_worker_run, [(r, k) for r, k in ordered]), 1):
             outcomes.append(outcome)
-            mark = "ok" if outcome.status == "rendered" else "FAILED"
+            mark = "ok" if outcome.status is Status.RENDERED else "FAILED"
             say(f"[{i}/{len(todo)}] {outcome.report.label}: {mark} ({outcome.seconds:.1f}s)")
         pool.map(_worker_figures, [(outputs, path, env_key) for path in index_figures])
         pool.close()
@@ -584,8 +613,11 @@ def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[
     when its content changes. ``loaded`` holds scenarios already read (by path)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+    from urllib.parse import quote
+
     from neocloud import __version__
     from neocloud.index import rows_from_figures
+    from neocloud.narrative import plain
 
     env_key = env_key or environment_key()
 
@@ -601,11 +633,11 @@ def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[
         reports = []
         for nb in notebook_files:
             html = outputs / stem / f"{nb.stem}.html"
-            reports.append({"name": nb.stem, "href": f"{stem}/{nb.stem}.html", "exists": html.is_file(),
+            reports.append({"name": nb.stem, "href": f"{quote(stem)}/{quote(nb.stem)}.html", "exists": html.is_file(),
                             "failed": f"{stem}/{nb.stem}" in failed})
         figures = on_disk_figures(outputs / stem) or cached_figures(outputs, path, scenario, env_key)
         columns.append({"stem": stem, "file": display_path(path), "error": None, "reports": reports,
-                        "title": figures["title"], "question": scenario.question, "figures": figures})
+                        "title": plain(figures["title"]), "question": plain(scenario.question), "figures": figures})
     env = Environment(loader=FileSystemLoader(str(PACKAGE_DIR / "templates")), autoescape=select_autoescape(["html", "j2"]))
     rows = rows_from_figures([c["figures"] for c in columns if c["figures"] is not None])
     text = env.get_template("index.html.j2").render(columns=columns, rows=rows, version=__version__,
@@ -619,7 +651,7 @@ def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[
 
 def summary_lines(result: RenderResult) -> list[str]:
     """The closing summary of a render, naming each failure and where its partial notebook is."""
-    counts = {s: sum(o.status == s for o in result.outcomes) for s in ("rendered", "cached", "failed")}
+    counts = {s.value: sum(o.status is s for o in result.outcomes) for s in Status}
     lines = [
         f"{counts['rendered']} rendered, {counts['cached']} up to date, {counts['failed']} failed, "
         f"{len(result.invalid)} invalid scenario file(s) in {result.seconds:.1f}s"
@@ -630,6 +662,12 @@ def summary_lines(result: RenderResult) -> list[str]:
         where = f"; partial notebook: {o.partial}" if o.partial else ""
         lines.append(f"FAILED {o.report.label}: {o.error}{where} (the previous report, if any, is untouched)")
     if result.index:
+        stale = sorted(result.index.parent.glob("_failed/*/*.ipynb"))
+        current = {o.partial for o in result.failed}
+        older = [p for p in stale if p not in current]
+        if older:
+            lines.append(f"{len(older)} partial notebook(s) from earlier failed renders remain in "
+                         f"{result.index.parent / '_failed'}/ (delete the folder when you no longer need them)")
         lines.append(f"index: {result.index.resolve()}")
     return lines
 

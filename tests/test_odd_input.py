@@ -147,3 +147,73 @@ def test_the_index_states_what_the_reports_on_disk_say(tmp_path):
     # rendering mine brings its reports and the index to the edit together
     assert _small_render(tmp_path, "--params", str(params), str(mine)).returncode == 0
     assert "$36.0B" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_folder_or_a_file_that_is_no_scenario(tmp_path):
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "a.yaml").write_text(_base_text(), encoding="utf-8")
+    res = _small_render(tmp_path, "--params", str(params), str(params))  # a folder: its *.yaml
+    assert res.returncode == 0 and "1 rendered" in res.stdout
+    res = _small_render(tmp_path, "--params", str(params), "README.md")
+    assert res.returncode == 2 and "README.md" in res.stdout
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "README" not in index  # not a scenario: no row in the index
+
+
+def test_odd_file_names_and_direction_controls(tmp_path):
+    from urllib.parse import quote
+
+    params = tmp_path / "params"
+    params.mkdir()
+    name = "Q3 #2 ünï?"
+    (params / f"{name}.yaml").write_text(
+        _base_text().replace('title: "Base case', 'title: "Deal \u202e Base case', 1), encoding="utf-8")
+    assert _small_render(tmp_path, "--params", str(params)).returncode == 0
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    href = f'href="{quote(name)}/one.html"'
+    assert href in index and (tmp_path / "out" / name / "one.html").is_file()
+    assert "\u202e" not in index
+    from neocloud.narrative import esc
+
+    assert "\u202e" not in esc("x \u202e 45.0B")
+
+
+def test_partial_notebooks_from_earlier_failures_are_mentioned(tmp_path):
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "a.yaml").write_text(_base_text(), encoding="utf-8")
+    stale = tmp_path / "out" / "_failed" / "gone" / "one.ipynb"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
+    res = _small_render(tmp_path, "--params", str(params))
+    assert res.returncode == 0 and "1 partial notebook(s) from earlier failed renders remain" in res.stdout
+
+
+def test_workers_die_with_their_parent(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    from helpers import make_notebook, touch_code, wait_for, wait_for_file_code
+
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "a.yaml").write_text(_base_text(), encoding="utf-8")
+    started, never = tmp_path / "started", tmp_path / "never"
+    make_notebook(tmp_path / "nbs" / "one.ipynb", touch_code(started), wait_for_file_code(never))
+    proc = subprocess.Popen([sys.executable, "-m", "neocloud.cli", "render", "--params", str(params), "--notebooks",
+                             str(tmp_path / "nbs"), "--outputs", str(tmp_path / "out"), "--jobs", "1"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(started.exists, "the worker's kernel to start the notebook")
+    workers = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()]
+    assert workers, "the render has a worker process"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+
+    def gone() -> bool:
+        return all(not Path(f"/proc/{w}").exists() or "zombie" in Path(f"/proc/{w}/status").read_text().lower()
+                   for w in workers)
+
+    wait_for(gone, "the orphaned worker to stop", timeout_s=60)
