@@ -499,7 +499,8 @@ def render(
 
 
 OWNER_FILE = ".scenario"
-"""In ``outputs/<stem>/``: the resolved path of the scenario file whose reports the folder holds."""
+"""In ``outputs/<stem>/``: the path (relative to ``outputs/``) of the scenario file whose reports
+the folder holds."""
 FIGURES_FILE = ".figures.json"
 """In ``outputs/<stem>/``: the headline figures of the scenario as its reports there were rendered."""
 
@@ -512,7 +513,8 @@ def claim_folders(outputs: Path, valid: dict[Path, Any], result: RenderResult) -
     refused: set[Path] = set()
     for path in list(valid):
         stem = scenario_stem(path)
-        mine = str(Path(path).resolve())
+        # relative to outputs/, so that moving the project with its outputs keeps the claim
+        mine = os.path.relpath(Path(path).resolve(), outputs.resolve())
         owner = outputs / stem / OWNER_FILE
         try:
             other = claimed.get(stem) or (owner.read_text(encoding="utf-8").strip() if owner.is_file() else None)
