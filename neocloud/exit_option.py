@@ -38,7 +38,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from neocloud.deal import DAY, Deal, DealTerms, accrued_usd, revenue_if_terminated_many, terms_of, total_contract_value
+from neocloud.deal import (
+    DAY,
+    Deal,
+    DealTerms,
+    accrued_usd,
+    revenue_if_terminated,
+    revenue_if_terminated_many,
+    terms_of,
+    total_contract_value,
+)
 from neocloud.hazard import notice_dates
 from neocloud.market import DAYS_PER_YEAR, MarketModel, expected_prices, simulate_prices
 
@@ -264,7 +273,6 @@ def _market_inputs(deal: Deal, market: MarketModel | None, kw: dict[str, Any]) -
         return terms, market, kw
     defaults = scenario_market_inputs(deal)
     market = market or defaults.pop("market")
-    defaults.pop("market", None)
     return terms, market, {k: (defaults[k] if v is None else v) for k, v in kw.items()}
 
 
@@ -387,8 +395,6 @@ def deterministic_exit(
     if not choices:
         return {"notice_date": None, "party": None, "revenue_usd": total_contract_value(deal)}
     k, party = min(choices, key=lambda c: (c[0], c[1] != "buyer"))
-    from neocloud.deal import revenue_if_terminated
-
     return {"notice_date": values.dates[k], "party": party, "revenue_usd": revenue_if_terminated(deal, values.dates[k])}
 
 
