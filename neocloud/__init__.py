@@ -2,7 +2,7 @@
 
 The maths is pure functions over plain data (see :mod:`neocloud.deal` for the conventions);
 scenarios are validated YAML files (:mod:`neocloud.scenario`); charts live in
-:mod:`neocloud.charts` and the rendering pipeline in :mod:`neocloud.render`, neither imported
+:mod:`neocloud.charts` and the rendering pipeline in :mod:`neocloud.pipeline`, neither imported
 here so that ``import neocloud`` stays light.
 """
 
@@ -128,6 +128,7 @@ from neocloud.sensitivity import (
     realised_grid,
     tornado,
 )
+from neocloud.report_start import start_report
 from neocloud.summary import headline_figures, key_dates
 
 try:
@@ -232,6 +233,7 @@ __all__ = [
     "recognised_revenue_by_year",
     "remaining_performance_obligation",
     "report_scenario",
+    "start_report",
     "revenue_if_terminated",
     "revenue_if_terminated_many",
     "revenue_variance",

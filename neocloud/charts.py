@@ -8,6 +8,7 @@ computes a deal figure.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -46,7 +47,37 @@ def enable() -> None:
     the offline HTML template; no JavaScript inside the notebook)."""
     alt.theme.enable("neocloud")
     alt.renderers.enable("mimetype")
-    alt.data_transformers.disable_max_rows()
+    alt.data_transformers.enable("neocloud")
+
+
+SIGNIFICANT_DIGITS = 10
+"""Chart data carry floats to this many significant digits: far beyond what a chart or tooltip
+shows, and short of the last bits, which differ between machines (NumPy and BLAS pick CPU-specific
+kernels), so that a chart's JSON, and with it a committed notebook or a report, is the same on
+every machine."""
+
+
+def stable_values(data: Any) -> dict[str, Any]:
+    """Altair data transformer ``neocloud``: the data inlined as values (no row limit), floats
+    rounded to :data:`SIGNIFICANT_DIGITS` significant digits.
+
+    >>> stable_values(pd.DataFrame({"x": [0.1 + 0.2, 2 / 3], "n": [1, 2]}))["values"]
+    [{'x': 0.3, 'n': 1}, {'x': 0.6666666667, 'n': 2}]
+    """
+    from altair.utils.data import to_values
+
+    values = to_values(data)
+    if "values" not in values or not isinstance(values["values"], list):
+        return values
+
+    def stable(v: Any) -> Any:
+        return float(f"{v:.{SIGNIFICANT_DIGITS}g}") if isinstance(v, float) and math.isfinite(v) else v
+
+    return {**values, "values": [{k: stable(v) for k, v in row.items()} if isinstance(row, dict) else stable(row)
+                                 for row in values["values"]]}
+
+
+alt.data_transformers.register("neocloud", stable_values)
 
 
 def _title(title: str, sources: Sequence[str] = (), note: str | None = None) -> alt.TitleParams:

@@ -66,7 +66,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from neocloud.render import RenderLocked, render, summary_lines
+    from neocloud.pipeline.render import RenderLocked, render, summary_lines
 
     if args.jobs is not None and args.jobs < 1:
         _err(f"--jobs must be at least 1, got {args.jobs}")
@@ -113,7 +113,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
-    from neocloud.notebooks import refresh_notebooks
+    from neocloud.pipeline.notebooks import refresh_notebooks
 
     for path in refresh_notebooks(Path(args.notebooks), Path(args.base)):
         print(f"refreshed {path}")

@@ -157,7 +157,7 @@ def test_bad_book_files_name_the_key_and_value(change, expected):
 
 
 def test_the_index_shows_the_book():
-    from neocloud.index import index_rows
+    from neocloud.pipeline.index import index_rows
 
     rows = {r["label"]: r["cells"] for r in index_rows([nc.load_scenario("params/base.yaml")])}
     assert rows["Book: total contract value"] == ["$83.04B"]

@@ -14,7 +14,7 @@ import pytest
 
 import neocloud as nc
 from neocloud.narrative import usd
-from neocloud.notebooks import parameter_defaults
+from neocloud.pipeline.notebooks import parameter_defaults
 from neocloud.scenario import scenario_parameters
 
 from conftest import NOTEBOOKS, ROOT, SCENARIOS

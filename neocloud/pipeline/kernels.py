@@ -26,6 +26,7 @@ the network.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -123,6 +124,28 @@ class WarmKernel:
             self._sockets = None
 
     shutdown = discard
+
+
+_PROCESS_KERNEL: WarmKernel | None = None
+
+
+def process_kernel(outputs: Path) -> WarmKernel:
+    """This process's :class:`WarmKernel`, created on first use (its log under ``outputs/.tmp/``)
+    and shut down when the process exits."""
+    global _PROCESS_KERNEL
+    if _PROCESS_KERNEL is None:
+        from multiprocessing.util import Finalize
+
+        (outputs / ".tmp").mkdir(parents=True, exist_ok=True)
+        _PROCESS_KERNEL = WarmKernel(log=outputs / ".tmp" / f"kernel-{os.getpid()}.log")
+        Finalize(_PROCESS_KERNEL, _PROCESS_KERNEL.shutdown, exitpriority=100)
+    return _PROCESS_KERNEL
+
+
+def shutdown_process_kernel() -> None:
+    """Shut this process's kernel down, if it has one (a worker that is told to stop)."""
+    if _PROCESS_KERNEL is not None:
+        _PROCESS_KERNEL.shutdown()
 
 
 def register_engine() -> str:

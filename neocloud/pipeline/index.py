@@ -1,10 +1,21 @@
-"""The rows of the side-by-side index: the metrics layer's figures, formatted once."""
+"""``outputs/index.html``: every report linked, the scenarios' headline figures side by side.
+
+The rows are the metrics layer's figures (:func:`neocloud.summary.headline_figures`), formatted
+once. The figures of a rendered scenario are those its reports on disk state (``.figures.json``
+written beside them), so the index never disagrees with the reports it links.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from neocloud.narrative import day, pct, usd
+from neocloud.narrative import day, pct, plain, usd
+from neocloud.pipeline.cache import PACKAGE_DIR, cached_figures, environment_key
+from neocloud.pipeline.files import display_path, on_disk_figures, write_atomic
+from neocloud.pipeline.reports import RenderResult
+from neocloud.scenario import ScenarioError, load_scenario, scenario_stem
 from neocloud.summary import headline_figures
 
 if TYPE_CHECKING:
@@ -63,3 +74,40 @@ def rows_from_figures(figures: "list[dict[str, Any]]") -> list[dict[str, Any]]:
         ("Inputs as of", lambda f: day(f["inputs_date"])),
     ]
     return [{"label": label, "cells": [fn(f) for f in figures]} for label, fn in spec]
+
+
+def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[Path], result: RenderResult,
+                env_key: str | None = None, loaded: dict[Path, Any] | None = None) -> Path:
+    """``outputs/index.html``: every report linked, headline figures side by side. Written only
+    when its content changes. ``loaded`` holds scenarios already read (by path)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from neocloud import __version__
+
+    env_key = env_key or environment_key()
+    failed = {o.report.label for o in result.failed}
+    columns = []
+    for path in scenario_files:
+        stem = scenario_stem(path)
+        try:
+            scenario = (loaded or {}).get(path) or load_scenario(path)
+        except ScenarioError as e:
+            columns.append({"stem": stem, "file": display_path(path), "error": str(e), "reports": [], "figures": None})
+            continue
+        reports = []
+        for nb in notebook_files:
+            html = outputs / stem / f"{nb.stem}.html"
+            reports.append({"name": nb.stem, "href": f"{quote(stem)}/{quote(nb.stem)}.html", "exists": html.is_file(),
+                            "failed": f"{stem}/{nb.stem}" in failed})
+        figures = on_disk_figures(outputs / stem) or cached_figures(outputs, path, scenario, env_key)
+        columns.append({"stem": stem, "file": display_path(path), "error": None, "reports": reports,
+                        "title": plain(figures["title"]), "question": plain(scenario.question), "figures": figures})
+    env = Environment(loader=FileSystemLoader(str(PACKAGE_DIR / "templates")), autoescape=select_autoescape(["html", "j2"]))
+    rows = rows_from_figures([c["figures"] for c in columns if c["figures"] is not None])
+    text = env.get_template("index.html.j2").render(columns=columns, rows=rows, version=__version__,
+                                                     css=(PACKAGE_DIR / "templates/report/report.css").read_text())
+    index = outputs / "index.html"
+    data = text.encode("utf-8")
+    if not index.is_file() or index.read_bytes() != data:
+        write_atomic(index, data)
+    return index

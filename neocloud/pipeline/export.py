@@ -14,7 +14,10 @@ computed from: the notebook's own parameters (papermill's, or the ``parameters``
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import json
+import os
 import re
 from importlib import resources as package_resources
 from pathlib import Path
@@ -23,7 +26,7 @@ from typing import Any
 from nbconvert.exporters import HTMLExporter
 from traitlets import default
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 VEGALITE_MIME = "application/vnd.vegalite.v5+json"
 """The chart mimetype the reports carry (Altair 5, the Vega-Lite version JupyterLab 4 draws)."""
 
@@ -71,7 +74,7 @@ def report_title(scenario: Any, name: str) -> str:
 def notebook_parameters(nb: Any) -> dict[str, Any]:
     """The parameters a notebook ran with: its ``parameters`` cell's defaults, overridden by what
     papermill injected (recorded in the notebook's metadata)."""
-    from neocloud.notebooks import parameter_defaults
+    from neocloud.pipeline.notebooks import parameter_defaults
 
     try:
         params = parameter_defaults(nb)
@@ -97,30 +100,54 @@ def report_meta(scenario: Any, scenario_label: str) -> dict[str, str]:
 _VEGA_JS: dict[str, str] = {}
 
 
-def vega_javascript(cache_dir: Path | None = None) -> str:
-    """The Vega, Vega-Lite and vega-embed JavaScript from ``vl-convert`` (no network), ready to
-    inline in a ``<script>`` element. Cached in the process and on disk by version: building it
-    takes a second."""
-    import altair as alt
-    import vl_convert as vlc
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/neocloud`` (else ``~/.cache/neocloud``): what every project's renders share."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "neocloud"
 
-    vl_version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    name = f"vega-{vlc.__version__}-{vl_version}.js"
+
+def vega_javascript(cache_dir: Path | None = None) -> str:
+    """The Vega, Vega-Lite and vega-embed JavaScript from ``vl-convert`` (:mod:`neocloud.pipeline.vega`),
+    ready to inline in a ``<script>`` element (no network). Building it takes seconds, so it is
+    cached by version in the process, in ``cache_dir`` and in :func:`user_cache_dir`."""
+    from importlib.metadata import version
+
+    from neocloud.pipeline.files import write_atomic
+    from neocloud.pipeline.vega import javascript_bundle, vega_lite_version
+
+    name = f"vega-{version('vl-convert-python')}-{vega_lite_version()}.js"
     if name in _VEGA_JS:
         return _VEGA_JS[name]
-    cached = (cache_dir / name) if cache_dir else None
-    if cached is not None and cached.is_file():
-        js = cached.read_text(encoding="utf-8")
-    else:
+    caches = [d / name for d in (cache_dir, user_cache_dir()) if d is not None]
+    js = None
+    for cached in caches:
+        with contextlib.suppress(OSError):
+            js = cached.read_text(encoding="utf-8")
+            break
+    if js is None:
         # inside <script>, only "</script" (any case) and "<!--" can end or derail the element
-        js = re.sub(r"</(script)", r"<\\/\1", vlc.javascript_bundle(vl_version=vl_version), flags=re.IGNORECASE)
+        js = re.sub(r"</(script)", r"<\\/\1", javascript_bundle(), flags=re.IGNORECASE)
         js = js.replace("<!--", "<\\!--")
-        if cached is not None:
-            from neocloud.render import write_atomic
-
-            write_atomic(cached, js.encode("utf-8"))
+    for cached in caches:
+        if not cached.is_file():
+            with contextlib.suppress(OSError):
+                write_atomic(cached, js.encode("utf-8"))
     _VEGA_JS[name] = js
     return js
+
+
+def compiled_vega_json(spec: dict[str, Any]) -> str:
+    """A chart's Vega-Lite spec compiled to Vega (:func:`neocloud.pipeline.vega.compile_to_vega`), as JSON.
+
+    Reports carry charts compiled here, at render time, and draw them as Vega (the page does not
+    compile, so it opens faster). The compiled spec names the Vega schema its compiler targets (v5)
+    while the inlined Vega is v6, which draws it unchanged; the name is dropped (the page says
+    ``mode: "vega"``) so that the browser's console holds no version warning for every chart.
+    """
+    from neocloud.pipeline.vega import compile_to_vega
+
+    compiled = compile_to_vega(spec)
+    compiled.pop("$schema", None)
+    return json.dumps(compiled)
 
 
 class ReportExporter(HTMLExporter):
@@ -152,6 +179,10 @@ class ReportExporter(HTMLExporter):
     @default("exclude_output_prompt")
     def _exclude_output_prompt_default(self) -> bool:
         return True
+
+    def default_filters(self) -> Any:
+        yield from super().default_filters()
+        yield ("vega_spec", compiled_vega_json)
 
     @property
     def default_config(self) -> Any:

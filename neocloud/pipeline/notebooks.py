@@ -11,8 +11,8 @@ import ast
 from pathlib import Path
 from typing import Any
 
-from neocloud.export import clean_notebook
-from neocloud.render import display_path
+from neocloud.pipeline.export import clean_notebook
+from neocloud.pipeline.files import display_path
 from neocloud.scenario import load_scenario
 
 HEADER = """\

@@ -1,0 +1,128 @@
+"""``neocloud render``: every scenario x notebook -> executed notebooks and offline HTML, then the index.
+
+Guarantees (each kept by one module of :mod:`neocloud.pipeline`):
+
+* **Atomic** (:mod:`~neocloud.pipeline.execute`). A report is written under ``outputs/.tmp/`` and
+  moved into place (``os.replace``) only when both its ``.ipynb`` and ``.html`` are complete. A
+  failure of any kind leaves the previous good report byte for byte; the partial notebook goes to
+  ``outputs/_failed/``.
+* **Reproducible** (:mod:`~neocloud.pipeline.export`). Executed notebooks are scrubbed of timings,
+  machine paths and random ids, and the HTML holds nothing that changes between runs.
+* **Incremental** (:mod:`~neocloud.pipeline.cache`). A report is re-rendered only when its cache key
+  changes: the notebook, the scenario file, the package's source files and the locked stack.
+* **Parallel** (:mod:`~neocloud.pipeline.pool`). Reports run in a pool of workers with warm kernels.
+* **One writer, no collisions** (:mod:`~neocloud.pipeline.files`). A lock on
+  ``outputs/.render.lock`` keeps two renders from writing at once, and a folder of reports belongs
+  to one scenario file.
+* **An index that agrees** (:mod:`~neocloud.pipeline.index`). The index is built from the figures
+  the reports on disk state.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from neocloud.pipeline.cache import cached_figures, environment_key, is_current, report_key
+from neocloud.pipeline.files import RenderLocked, claim_folders, outputs_lock, write_figures
+from neocloud.pipeline.index import write_index
+from neocloud.pipeline.pool import run_all
+from neocloud.pipeline.reports import Outcome, RenderResult, Report, Status
+from neocloud.scenario import ScenarioError, load_scenario, scenario_stem
+
+__all__ = ["RenderLocked", "RenderResult", "Status", "discover", "render", "say_now", "summary_lines"]
+
+
+def discover(params: Path, notebooks: Path, paths: list[Path] | None) -> tuple[list[Path], list[Path]]:
+    """Scenario files (the given paths, a folder standing for its ``*.yaml``, or every ``*.yaml``
+    in ``params``) and notebooks."""
+    scenario_files: list[Path] = []
+    for p in [Path(p) for p in paths] if paths else [params]:
+        scenario_files += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
+    notebook_files = sorted(p for p in notebooks.glob("*.ipynb") if not p.name.startswith("."))
+    return scenario_files, notebook_files
+
+
+def say_now(line: str) -> None:
+    """Print a progress line at once, also when stdout is a pipe (a log, a test, CI)."""
+    print(line, flush=True)
+
+
+def render(
+    paths: list[Path] | None = None,
+    *,
+    params: Path = Path("params"),
+    notebooks: Path = Path("notebooks"),
+    outputs: Path = Path("outputs"),
+    jobs: int | None = None,
+    force: bool = False,
+    wait: bool = True,
+    say: Callable[[str], None] = say_now,
+) -> RenderResult:
+    """Render every scenario x notebook that is not current, then the index."""
+    t0 = time.perf_counter()
+    result = RenderResult()
+    scenario_files, notebook_files = discover(params, notebooks, paths)
+    if not notebook_files:
+        raise FileNotFoundError(f"no notebooks (*.ipynb) in {notebooks}/")
+    if not scenario_files:
+        raise FileNotFoundError(f"no scenarios (*.yaml) in {params}/")
+    valid: dict[Path, Any] = {}
+    for path in scenario_files:
+        try:
+            valid[path] = load_scenario(path)
+        except ScenarioError as e:
+            result.invalid.append(e)
+    with outputs_lock(outputs, wait=wait, announce=say):
+        shutil.rmtree(outputs / ".tmp", ignore_errors=True)  # left by a run that was killed
+        claim_folders(outputs, valid, result.invalid)
+        env_key = environment_key()
+        todo: list[tuple[Report, str]] = []
+        for path in valid:
+            for nb in notebook_files:
+                report = Report(path, nb, outputs)
+                key = report_key(report, env_key)
+                if force or not is_current(report, key):
+                    todo.append((report, key))
+                else:
+                    result.outcomes.append(Outcome(report, Status.CACHED))
+        if todo:
+            changed = [p for p in valid if p in {r.scenario_path for r, _ in todo}]
+            result.outcomes += run_all(todo, outputs, jobs, say, changed, env_key)
+            failed = {o.report.scenario_path for o in result.failed}
+            for path in changed:  # the figures the reports on disk now state, for the index
+                if path not in failed:
+                    figures = cached_figures(outputs, path, valid[path], env_key)
+                    write_figures(outputs / scenario_stem(path), figures)
+        # the index lists params/ and the files rendered now (never a file that is not a scenario)
+        every = sorted({*params.glob("*.yaml"), *valid}, key=lambda p: (scenario_stem(p), str(p)))
+        result.index = write_index(outputs, every, notebook_files, result, env_key, loaded=valid)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def summary_lines(result: RenderResult) -> list[str]:
+    """The closing summary of a render, naming each failure and where its partial notebook is."""
+    counts = {s.value: sum(o.status is s for o in result.outcomes) for s in Status}
+    lines = [
+        f"{counts['rendered']} rendered, {counts['cached']} up to date, {counts['failed']} failed, "
+        f"{len(result.invalid)} invalid scenario file(s) in {result.seconds:.1f}s"
+    ]
+    for e in result.invalid:
+        lines.append("invalid scenario (its reports were left as they were):\n  " + str(e).replace("\n", "\n  "))
+    for o in result.failed:
+        where = f"; partial notebook: {o.partial}" if o.partial else ""
+        lines.append(f"FAILED {o.report.label}: {o.error}{where} (the previous report, if any, is untouched)")
+    if result.index:
+        stale = sorted(result.index.parent.glob("_failed/*/*.ipynb"))
+        current = {o.partial for o in result.failed}
+        older = [p for p in stale if p not in current]
+        if older:
+            lines.append(f"{len(older)} partial notebook(s) from earlier failed renders remain in "
+                         f"{result.index.parent / '_failed'}/ (delete the folder when you no longer need them)")
+        lines.append(f"index: {result.index.resolve()}")
+    return lines
+
