@@ -128,7 +128,28 @@ from neocloud.sensitivity import (
     realised_grid,
     tornado,
 )
+from neocloud.global_sensitivity import (
+    SobolAnalysis,
+    ishigami,
+    ishigami_indices,
+    morris_indices,
+    screened_inputs,
+    sobol_analysis,
+    sobol_convergence,
+    sobol_findings,
+    sobol_indices,
+)
 from neocloud.report_start import start_report
+from neocloud.sweeps import (
+    SCENARIO_INPUTS,
+    SCENARIO_OUTPUTS,
+    Sweep,
+    SweepError,
+    design_table,
+    evaluate,
+    evaluate_rows,
+    load_sweep,
+)
 from neocloud.summary import headline_figures, key_dates
 
 try:
@@ -137,6 +158,23 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "SobolAnalysis",
+    "ishigami",
+    "ishigami_indices",
+    "morris_indices",
+    "screened_inputs",
+    "sobol_analysis",
+    "sobol_convergence",
+    "sobol_findings",
+    "sobol_indices",
+    "SCENARIO_INPUTS",
+    "SCENARIO_OUTPUTS",
+    "Sweep",
+    "SweepError",
+    "design_table",
+    "evaluate",
+    "evaluate_rows",
+    "load_sweep",
     "book_assumption_swings",
     "capacity_figures",
     "capacity_ledger",

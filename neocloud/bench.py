@@ -14,7 +14,12 @@ Run it from the repository root. It measures, in one run on this machine:
 * ``hostile_files_max_s``: the slowest refusal of a hostile scenario file (10 MB, aliases...);
 * ``exit_option_100k_s`` and ``exit_option_100k_peak_mb``: :func:`rational_exit` with 100,000
   paths over every decision date of the base deal; ``book_exit_100k_s``: the whole book under
-  one market, 100,000 paths.
+  one market, 100,000 paths;
+* ``sweep_evals_per_s_1_worker`` and ``sweep_evals_per_s_2_workers``: ``neocloud sweep`` throughput
+  on a local Dask cluster of 1 and 2 worker processes (640 evaluations of the market-model Sobol'
+  design, from the first chunk submitted to the last written), and their ratio;
+* with ``--sobol-10k``: ``sobol_10k_s``, the whole 10,240-evaluation Sobol' analysis of
+  ``params/sweeps/market_sobol_10k.yaml`` on every core, start to table.
 
 Not part of the test run: timings belong in a benchmark that prints figures, not in tests.
 """
@@ -194,6 +199,36 @@ def bench_render(params: Path, notebooks: Path, plain: bool) -> dict[str, Any]:
     return result
 
 
+def bench_sweeps(params: Path, sobol_10k: bool) -> dict[str, Any]:
+    """Sweep throughput on a local Dask cluster of 1 and of 2 workers (the same 640 evaluations of
+    the market-model Sobol' design: 64 base samples of ``params/sweeps/market_sobol_10k.yaml``), and,
+    with ``sobol_10k``, the whole 10,240-evaluation analysis on every core."""
+    from neocloud.pipeline.sweep_runner import run_sweep
+
+    source = params / "sweeps" / "market_sobol_10k.yaml"
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="neocloud-bench-") as tmp:
+        work = Path(tmp)
+        (work / "sweeps").mkdir()
+        shutil.copyfile(params / "base.yaml", work / "base.yaml")  # the sweep names ../base.yaml
+        small = work / "sweeps" / "market_sobol_640.yaml"
+        text = source.read_text(encoding="utf-8").replace("base_samples: 1024", "base_samples: 64")
+        # 20 chunks of 32: enough that two workers share them evenly (5 chunks would split 3 to 2)
+        small.write_text(text.replace("chunk_size: 64", "chunk_size: 32"), encoding="utf-8")
+        for n in (1, 2):
+            run = run_sweep(small, work / f"w{n}.parquet", workers=n, progress=False, say=lambda s: None)
+            out[f"sweep_evals_per_s_{n}_worker{'s' if n > 1 else ''}"] = run.evaluations / run.compute_seconds
+            out["sweep_scaling_evaluations"] = run.evaluations
+        out["sweep_speedup_2_vs_1_workers"] = out["sweep_evals_per_s_2_workers"] / out["sweep_evals_per_s_1_worker"]
+        if sobol_10k:
+            run = run_sweep(source, work / "sobol10k.parquet", progress=False, say=lambda s: None)
+            out["sobol_10k_evaluations"] = run.evaluations
+            out["sobol_10k_s"] = run.seconds  # all of it: cluster start, evaluations, the table
+            out["sobol_10k_evals_per_s"] = run.evaluations / run.compute_seconds
+            out["sobol_10k_workers"] = run.workers
+    return out
+
+
 def machine() -> dict[str, Any]:
     """Where and when the figures were taken (the README quotes them with this)."""
     import datetime as dt
@@ -217,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", default="notebooks")
     parser.add_argument("--skip-plain", action="store_true", help="skip the slow plain papermill + nbconvert reference")
     parser.add_argument("--skip-render", action="store_true", help="only the simulation benchmarks")
+    parser.add_argument("--skip-sweeps", action="store_true", help="skip the sweep throughput on 1 and 2 Dask workers")
+    parser.add_argument("--sobol-10k", action="store_true",
+                        help="also time the 10,240-evaluation Sobol' analysis (params/sweeps/market_sobol_10k.yaml; minutes)")
     args = parser.parse_args(argv)
     scenario = load_scenario(Path(args.params) / "base.yaml")
     figures: dict[str, Any] = {
@@ -225,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     figures.update(bench_simulation(scenario))
     figures.update(bench_hostile_files())
     figures.update(bench_exit_option(scenario))
+    if not args.skip_sweeps:
+        figures.update(bench_sweeps(Path(args.params), args.sobol_10k))
     if not args.skip_render:
         figures.update(bench_render(Path(args.params), Path(args.notebooks), plain=not args.skip_plain))
     print(json.dumps(figures, indent=2))

@@ -552,3 +552,67 @@ def rented_share_chart(paths: pd.DataFrame, title: str, sources: Sequence[str]) 
     line = _share_lines(_json_safe(paths[["quarter", "path", "rented_share"]]), "path", "rented_share", "Quarter end",
                         "Share of owned MW rented out", "Path", "Rented share")
     return line.properties(title=_title(title, sources), width=WIDTH)
+
+
+def sobol_chart(indices: pd.DataFrame, input_labels: dict[str, str], output_labels: dict[str, str],
+                title: str, sources: Sequence[str]) -> alt.FacetChart:
+    """Sobol' first-order and total indices with their confidence intervals, one panel per
+    output (``output``, ``input``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` from
+    :func:`neocloud.global_sensitivity.sobol_indices`)."""
+    f = indices.copy()
+    long = pd.concat([
+        pd.DataFrame({"output": f.output, "input": f.input, "kind": "First-order (alone)", "index": f.S1, "conf": f.S1_conf}),
+        pd.DataFrame({"output": f.output, "input": f.input, "kind": "Total (with interactions)", "index": f.ST, "conf": f.ST_conf}),
+    ], ignore_index=True)
+    long["panel"] = long.output.map(output_labels).fillna(long.output)
+    long["label"] = long.input.map(input_labels).fillna(long.input)
+    long["low"] = (long["index"] - long.conf).clip(lower=0.0)
+    long["high"] = (long["index"] + long.conf).clip(upper=1.0)
+    order = (f.groupby("input", sort=False).ST.max().sort_values(ascending=False).index.map(lambda k: input_labels.get(k, k))).tolist()
+    base = alt.Chart().encode(
+        y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=0)),
+        yOffset=alt.YOffset("kind:N", sort=["First-order (alone)", "Total (with interactions)"]),
+    )
+    bars = base.mark_bar(height=7).encode(
+        # estimates a little outside [0, 1] are sampling noise (their intervals say how much): drawn at the edge
+        x=alt.X("index:Q", title="Share of the figure's variance", axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domain=[0, 1], clamp=True)),
+        color=alt.Color("kind:N", title=None, scale=alt.Scale(range=[PALETTE[0], PALETTE[1]]), legend=alt.Legend(orient="top", labelLimit=0)),
+        tooltip=[alt.Tooltip("panel:N", title="Figure"), alt.Tooltip("label:N", title="Input"), alt.Tooltip("kind:N", title="Index"),
+                 alt.Tooltip("index:Q", title="Estimate", format=".1%"), alt.Tooltip("low:Q", title="Interval from", format=".1%"),
+                 alt.Tooltip("high:Q", title="Interval to", format=".1%")],
+    )
+    ci = base.mark_rule(color="#333333").encode(x=alt.X("low:Q", scale=alt.Scale(domain=[0, 1], clamp=True)), x2="high:Q")
+    return (
+        alt.layer(bars, ci, data=_json_safe(long))
+        .properties(width=260, height=alt.Step(16))
+        .facet(facet=alt.Facet("panel:N", title=None, header=alt.Header(labelLimit=0, labelFontWeight="bold"),
+                               sort=[output_labels.get(o, o) for o in dict.fromkeys(f.output)]), columns=2)
+        .properties(title=_title(title, sources))
+        .resolve_scale(y="shared")
+    )
+
+
+def convergence_chart(convergence: pd.DataFrame, input_labels: dict[str, str], output_labels: dict[str, str],
+                      title: str, sources: Sequence[str]) -> alt.FacetChart:
+    """Total Sobol' indices against the number of base samples (``base_samples``, ``evaluations``,
+    ``input``, ``ST``, ``ST_conf``), one panel per output: the estimates settle as the sample grows."""
+    f = convergence.copy()
+    f["panel"] = f.output.map(output_labels).fillna(f.output)
+    f["label"] = f.input.map(input_labels).fillna(f.input)
+    line = alt.Chart().mark_line(point=True).encode(
+        x=alt.X("evaluations:Q", title="Evaluations (log scale)", scale=alt.Scale(type="log", base=2), axis=alt.Axis(format=",d")),
+        y=alt.Y("ST:Q", title="Total index", axis=alt.Axis(format=".0%")),
+        color=alt.Color("label:N", title="Input", scale=alt.Scale(scheme="tableau10"),  # more inputs than the palette
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
+        tooltip=[alt.Tooltip("panel:N", title="Figure"), alt.Tooltip("label:N", title="Input"),
+                 alt.Tooltip("base_samples:Q", title="Base samples", format=",d"),
+                 alt.Tooltip("evaluations:Q", title="Evaluations", format=",d"),
+                 alt.Tooltip("ST:Q", title="Total index", format=".1%"), alt.Tooltip("ST_conf:Q", title="Interval +/-", format=".1%")],
+    )
+    return (
+        alt.layer(line, data=_json_safe(f)).properties(width=260, height=170)
+        .facet(facet=alt.Facet("panel:N", title=None, header=alt.Header(labelLimit=0, labelFontWeight="bold"),
+                               sort=[output_labels.get(o, o) for o in dict.fromkeys(f.output)]), columns=2)
+        .properties(title=_title(title, sources))
+    )

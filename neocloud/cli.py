@@ -1,4 +1,4 @@
-"""The ``neocloud`` command: check, summary, render, schema, notebooks, bench.
+"""The ``neocloud`` command: check, summary, render, sweep, schema, notebooks, bench.
 
 Exit codes (also in ``neocloud --help``): 0 success; 1 a report failed; 2 bad input (a
 scenario, a path, an option); 3 outputs locked by another render (with ``--no-wait``);
@@ -102,6 +102,40 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from neocloud.pipeline.sweep_runner import run_sweep
+    from neocloud.sweeps import SweepError
+
+    if args.workers is not None and args.workers < 1:
+        _err(f"--workers must be at least 1, got {args.workers}")
+        return 2
+    if args.workers is not None and args.scheduler:
+        _err("give --workers (a local cluster) or --scheduler (an existing cluster), not both")
+        return 2
+    out = Path(args.out)
+    if out.suffix.lower() != ".parquet":
+        _err(f"--out {out}: the result is a Parquet table; name it *.parquet")
+        return 2
+    try:
+        run = run_sweep(args.sweep, out, workers=args.workers, scheduler=args.scheduler,
+                        progress=not args.no_progress, say=lambda s: print(s, flush=True))
+    except SweepError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        _err(f"interrupted; the chunks written are kept in {out}.parts/: run the same command again to resume")
+        return 130
+    except OSError as e:
+        if isinstance(e, (ConnectionError, TimeoutError)) or "connect" in str(e).lower() or "timed out" in str(e).lower():
+            _err(f"cannot reach the Dask scheduler at {args.scheduler}: {e}")
+            return 2
+        _err(f"cannot write {e.filename or out}: {e.strerror or e}")
+        return 2
+    done = f"{run.evaluations:,} evaluations" + (f" ({run.skipped_chunks} of {run.chunks} chunks from an earlier run)" if run.skipped_chunks else "")
+    print(f"{done} in {run.seconds:.1f}s -> {run.out}")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(scenario_json_schema(), indent=2) + "\n"
     if args.write:
@@ -129,9 +163,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 EXIT_CODES = """exit codes:
   0    success
   1    a report failed to render (the summary names it and its partial notebook)
-  2    bad input: a scenario file, a path or an option (one line per problem)
+  2    bad input: a scenario or sweep file, a path or an option (one line per problem)
   3    outputs/ is locked by another render (with --no-wait)
-  130  interrupted (Ctrl-C or SIGTERM); complete reports are kept, nothing partial is"""
+  130  interrupted (Ctrl-C or SIGTERM); complete reports (a sweep's written chunks) are kept,
+       nothing partial is"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,6 +200,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebooks", default="notebooks", help="folder of report notebooks (default: notebooks)")
     p.add_argument("--outputs", default="outputs", help="folder the reports and index.html are written to (default: outputs)")
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("sweep", help="run a sweep file (params/sweeps/) on Dask into one Parquet table",
+                       description="Evaluate a sweep's design (inputs, ranges, figures, sample) on a local Dask cluster "
+                                   "or an existing one; write one row per evaluation to OUT (Parquet). A re-run "
+                                   "resumes: chunks already written in OUT.parts/ are skipped.")
+    p.add_argument("sweep", metavar="SWEEP.yaml", help="the sweep file (see params/sweeps/)")
+    p.add_argument("--out", required=True, metavar="RESULT.parquet", help="the result table (written when every chunk is in)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes of the local cluster (default: the core count)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786) instead of a local one")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (on stderr)")
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("schema", help="print (or --write) the JSON Schema of the scenario format")
     p.add_argument("--write", metavar="PATH", nargs="?", const=str(SCHEMA_PATH),

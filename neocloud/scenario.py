@@ -487,29 +487,31 @@ class _GuardedLoader(yaml.SafeLoader):
 _GuardedLoader.add_constructor("tag:yaml.org,2002:timestamp", _GuardedLoader.construct_yaml_timestamp)
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_yaml(path: Path, what: str = "scenario", example: str = "params/base.yaml") -> Any:
+    """A YAML file read with the guarded loader; every problem a :class:`ScenarioError` that says
+    what the file should be (``what``, like ``example``)."""
     if not path.exists():
         raise ScenarioError(path, ["file not found"])
     if not path.is_file():
-        raise ScenarioError(path, ["not a file (give the path of a .yaml scenario)"])
+        raise ScenarioError(path, [f"not a file (give the path of a .yaml {what})"])
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ScenarioError(
-            path, [f"file is {size:,} bytes; a scenario may be at most {MAX_FILE_BYTES:,} bytes"]
+            path, [f"file is {size:,} bytes; a {what} may be at most {MAX_FILE_BYTES:,} bytes"]
         )
     if path.is_symlink() and path.resolve().suffix.lower() not in (".yaml", ".yml"):
-        raise ScenarioError(path, [f"is a link to {path.resolve()}, not to a .yaml scenario; give the scenario file itself"])
+        raise ScenarioError(path, [f"is a link to {path.resolve()}, not to a .yaml {what}; give the {what} file itself"])
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ScenarioError(path, ["file is UTF-16 text; save it as UTF-8"])
     if b"\x00" in raw:
-        raise ScenarioError(path, ["file is binary (has NUL bytes); a scenario is YAML text"])
+        raise ScenarioError(path, [f"file is binary (has NUL bytes); a {what} is YAML text"])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ScenarioError(path, [f"file is not UTF-8 text (byte {e.start}); save it as UTF-8"]) from None
     if not text.strip():
-        raise ScenarioError(path, ["file is empty; a scenario is a YAML mapping (see params/base.yaml)"])
+        raise ScenarioError(path, [f"file is empty; a {what} is a YAML mapping (see {example})"])
     try:
         data = yaml.load(text, Loader=_GuardedLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as e:
@@ -519,17 +521,18 @@ def _read_yaml(path: Path) -> Any:
     except (yaml.YAMLError, RecursionError) as e:
         raise ScenarioError(path, [f"malformed YAML: {e}"]) from None
     if data is None:
-        raise ScenarioError(path, ["file is empty (only comments); a scenario is a YAML mapping (see params/base.yaml)"])
+        raise ScenarioError(path, [f"file is empty (only comments); a {what} is a YAML mapping (see {example})"])
     if not isinstance(data, dict):
         raise ScenarioError(
-            path, [f"top level is a {type(data).__name__}; a scenario is a mapping of keys"]
+            path, [f"top level is a {type(data).__name__}; a {what} is a mapping of keys"]
         )
     return data
 
 
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    """The keys a mapping at ``loc`` may have, walking the model classes (for 'unknown key')."""
-    model: Any = Scenario
+def _allowed_keys(loc: tuple[Any, ...], root: Any = None) -> list[str]:
+    """The keys a mapping at ``loc`` may have, walking the model classes from ``root`` (default
+    :class:`Scenario`), for 'unknown key'."""
+    model: Any = root or Scenario
     for part in loc[:-1]:
         fields = getattr(model, "model_fields", None)
         if fields is None:
@@ -554,7 +557,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _problems(error: ValidationError) -> list[str]:
+def _problems(error: ValidationError, root: Any = None) -> list[str]:
     problems = []
     for err in error.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
@@ -565,7 +568,7 @@ def _problems(error: ValidationError) -> list[str]:
             problems.append(f"key '{cross.key}': value {_short(cross.value)}: {cross.allowed}")
             continue
         if err["type"] == "extra_forbidden":
-            allowed = _allowed_keys(loc)
+            allowed = _allowed_keys(loc, root)
             hint = f" (allowed here: {', '.join(allowed)})" if allowed else ""
             problems.append(f"unknown key '{key}'{hint}")
             continue

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 import neocloud as nc
-from neocloud.narrative import usd
+from neocloud.narrative import pct, usd
 from neocloud.pipeline.notebooks import parameter_defaults
 from neocloud.scenario import scenario_parameters
 
@@ -53,6 +53,27 @@ def test_notebooks_are_lean_and_call_the_library(path):
     tagged = [c for c in nb.cells if "nbval-check-output" in c.get("metadata", {}).get("tags", [])]
     assert tagged, "headline cells are tagged for nbval"
     assert all(c.get("outputs") for c in tagged), "committed notebooks carry outputs for nbval"
+
+
+def test_the_notebooks_share_one_setup_call():
+    """The cell after the parameters reads the scenario through one library function, the same in
+    every report (nothing to keep in step by hand)."""
+    for path in NOTEBOOK_FILES:
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert "parameters" in code[0].metadata.get("tags", [])
+        calls = [n for n in ast.walk(ast.parse(code[1].source)) if isinstance(n, ast.Call)]
+        assert [ast.unparse(c.func) for c in calls] == ["nc.start_report"], path.name
+        assert "sc, fig = nc.start_report(scenario_file, scenario)" in code[1].source, path.name
+
+
+def test_the_termination_report_states_the_sobol_indices_the_library_computes(rendered):
+    sc = nc.load_scenario(ROOT / "params/base.yaml")
+    found = nc.sobol_findings(nc.sobol_analysis(sc), list(nc.TORNADO_LABELS))
+    html = (rendered / "base" / "termination.html").read_text(encoding="utf-8")
+    hz = found["expected_revenue_usd"]
+    assert f"explains {pct(hz['top_S1'], 0)} alone ({pct(hz['top_ST'], 0)} with interactions)" in html
+    assert "Market-driven revenue hinges on the market price" in html
 
 
 @pytest.mark.parametrize("scenario", [p.stem for p in SCENARIOS])

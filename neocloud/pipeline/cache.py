@@ -34,9 +34,10 @@ def locked_stack_file() -> Path | None:
     return p if p.is_file() else None
 
 
-def environment_key() -> str:
+def environment_key(data_files: "list[Path] | tuple[Path, ...]" = ()) -> str:
     """Hash of what every report depends on besides its notebook and scenario: the package's
-    source (every file, not only the version number), the locked stack and the Python version.
+    source (every file, not only the version number), the locked stack, the Python version and
+    the data files the notebooks read (:func:`report_data_files`).
 
     >>> environment_key() == environment_key()
     True
@@ -46,7 +47,19 @@ def environment_key() -> str:
     lock = locked_stack_file()
     h.update(lock.read_bytes() if lock else b"no lock file")
     h.update(sys.version.encode())
+    for p in data_files:
+        h.update(b"\0" + Path(p).read_bytes())
     return h.hexdigest()
+
+
+def report_data_files(notebooks: Path) -> list[Path]:
+    """Files besides the scenario that the reports read, as a kernel started in ``notebooks``
+    finds them: the sweep file of the termination report's Sobol' analysis."""
+    from neocloud.global_sensitivity import DEFAULT_SWEEP_FILE
+    from neocloud.scenario import find_scenario_file
+
+    found = find_scenario_file(DEFAULT_SWEEP_FILE, search_from=[Path(notebooks).resolve()])
+    return [found] if found is not None else []
 
 
 def report_key(report: Report, env_key: str) -> str:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from neocloud.pipeline.cache import cached_figures, environment_key, is_current, report_key
+from neocloud.pipeline.cache import cached_figures, environment_key, is_current, report_data_files, report_key
 from neocloud.pipeline.files import RenderLocked, claim_folders, outputs_lock, write_figures
 from neocloud.pipeline.index import write_index
 from neocloud.pipeline.pool import run_all
@@ -79,7 +79,7 @@ def render(
     with outputs_lock(outputs, wait=wait, announce=say):
         shutil.rmtree(outputs / ".tmp", ignore_errors=True)  # left by a run that was killed
         claim_folders(outputs, valid, result.invalid)
-        env_key = environment_key()
+        env_key = environment_key(report_data_files(notebooks))
         todo: list[tuple[Report, str]] = []
         for path in valid:
             for nb in notebook_files:
