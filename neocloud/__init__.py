@@ -128,6 +128,7 @@ from neocloud.sensitivity import (
     realised_grid,
     tornado,
 )
+from neocloud.explore import market_grid, probability_grid, ramp_grid, reading_terms, readings_grid
 from neocloud.global_sensitivity import (
     SobolAnalysis,
     ishigami,
@@ -158,6 +159,11 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "market_grid",
+    "probability_grid",
+    "ramp_grid",
+    "reading_terms",
+    "readings_grid",
     "SobolAnalysis",
     "ishigami",
     "ishigami_indices",

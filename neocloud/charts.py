@@ -33,8 +33,10 @@ def _theme() -> alt.theme.ThemeConfig:
             "font": "Helvetica, Arial, sans-serif",
             "title": {"anchor": "start", "fontSize": 15, "subtitleFontSize": 11,
                       "subtitleColor": "#555", "offset": 10},
-            "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridColor": "#eee"},
-            "legend": {"orient": "bottom", "labelFontSize": 11, "titleFontSize": 11},
+            # no label is cut with an ellipsis: labels take the room they need (labelLimit 0)
+            "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridColor": "#eee", "labelLimit": 0,
+                     "labelOverlap": True},
+            "legend": {"orient": "bottom", "labelFontSize": 11, "titleFontSize": 11, "labelLimit": 0, "columns": 2},
             "range": {"category": PALETTE},
             "bar": {"color": PALETTE[0]},
             "line": {"color": PALETTE[0], "strokeWidth": 2},
@@ -99,10 +101,10 @@ def _json_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), None)
 
 
-def _thin(frame: pd.DataFrame) -> pd.DataFrame:
-    if len(frame) <= MAX_POINTS:
+def _thin(frame: pd.DataFrame, points: int = MAX_POINTS) -> pd.DataFrame:
+    if len(frame) <= points:
         return frame
-    step = -(-len(frame) // MAX_POINTS)
+    step = -(-len(frame) // points)
     keep = list(range(0, len(frame), step))
     if keep[-1] != len(frame) - 1:
         keep.append(len(frame) - 1)
@@ -124,17 +126,69 @@ def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return out
 
 
-def key_date_rules(events: dict[str, dt.date]) -> alt.Chart:
-    """Vertical rules with labels for the key dates of a timeline."""
-    frame = pd.DataFrame({"event": list(events), "date": pd.to_datetime(list(events.values()))})
-    base = alt.Chart(frame)
-    rules = base.mark_rule(strokeDash=[4, 3], color="#555").encode(
+KEY_DATE_CHAR_PX = 6.0
+"""Width of a character of a key-date label (10 px sans-serif, generous), to keep labels apart."""
+
+
+def key_date_lanes(events: dict[str, dt.date], domain: tuple[dt.date, dt.date], width: float = WIDTH) -> pd.DataFrame:
+    """Where each key date's label goes so that no two labels overlap: labels are written across
+    the top of the plot, left of their rule when they would run past the right edge, and a label
+    that would touch an earlier one drops to the next lane. Columns: ``event``, ``date``,
+    ``lane`` (0 at the top), ``align`` (``left`` or ``right``).
+
+    >>> lanes = key_date_lanes({"signed": dt.date(2026, 5, 3), "IPO": dt.date(2026, 6, 12),
+    ...                         "reporting date": dt.date(2026, 6, 30)}, (dt.date(2026, 5, 1), dt.date(2029, 5, 1)))
+    >>> lanes[["event", "lane", "align"]].values.tolist()
+    [['signed', 0, 'left'], ['IPO', 1, 'left'], ['reporting date', 2, 'left']]
+    """
+    lo = min(domain[0], *events.values())
+    hi = max(domain[1], *events.values())
+    span = max((hi - lo).days, 1)
+    ordered = sorted(events.items(), key=lambda kv: (kv[1], kv[0]))
+    lanes = label_lanes([e for e, _ in ordered], [(d - lo).days / span * width for _, d in ordered], width)
+    return pd.DataFrame({"event": [e for e, _ in ordered], "date": [d for _, d in ordered],
+                         "lane": [ln for ln, _ in lanes], "align": [a for _, a in lanes]})
+
+
+def label_lanes(labels: list[str], px: list[float], width: float, char_px: float = KEY_DATE_CHAR_PX) -> list[tuple[int, str]]:
+    """Lanes for labels written beside marks at ``px`` (in order), so that no two overlap: a label
+    goes right of its mark, or left when it would run past ``width``, in the first lane where it
+    clears the label before it. Returns ``(lane, align)`` per label.
+
+    >>> label_lanes(["P5", "P50", "P95"], [100.0, 100.0, 100.0], 600)
+    [(0, 'left'), (1, 'left'), (2, 'left')]
+    """
+    ends: list[float] = []  # the right end of the last label in each lane
+    out = []
+    for label, x in zip(labels, px):
+        w = char_px * len(label) + 4
+        align = "left" if x + 4 + w <= width else "right"
+        x0 = x + 4 if align == "left" else x - 4 - w
+        lane = next((i for i, end in enumerate(ends) if end + 6 < x0), len(ends))
+        if lane == len(ends):
+            ends.append(x0 + w)
+        else:
+            ends[lane] = x0 + w
+        out.append((lane, align))
+    return out
+
+
+def key_date_rules(events: dict[str, dt.date], domain: tuple[dt.date, dt.date], width: float = WIDTH) -> alt.LayerChart:
+    """Vertical rules for the key dates of a timeline, labelled across the top of the plot in
+    lanes that keep the labels apart (:func:`key_date_lanes`)."""
+    frame = key_date_lanes(events, domain, width)
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["y"] = 3 + 13 * frame["lane"]
+    rules = alt.Chart(frame).mark_rule(strokeDash=[4, 3], color="#555").encode(
         x="date:T", tooltip=[alt.Tooltip("event:N", title="Event"), alt.Tooltip("date:T", title="Date")]
     )
-    labels = base.mark_text(align="left", angle=270, dx=4, dy=-4, baseline="bottom", fontSize=10, color="#333").encode(
-        x="date:T", y=alt.value(255), text="event:N"
-    )
-    return rules + labels
+    layers: list[Any] = [rules]
+    for align, dx in (("left", 4), ("right", -4)):
+        part = frame[frame["align"] == align]
+        if len(part):
+            layers.append(alt.Chart(part).mark_text(align=align, dx=dx, baseline="top", fontSize=10, color="#333").encode(
+                x="date:T", y=alt.Y("y:Q", scale=None), text="event:N"))
+    return alt.layer(*layers)
 
 
 def payment_schedule_chart(schedule: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
@@ -174,7 +228,8 @@ def cumulative_chart(schedule: pd.DataFrame, events: dict[str, dt.date], title: 
             ],
         )
     )
-    return alt.layer(line, key_date_rules(events), title=_title(title, sources)).properties(width=WIDTH)
+    domain = (pd.Timestamp(f.month.min()).date(), pd.Timestamp(f.month.max()).date())
+    return alt.layer(line, key_date_rules(events, domain), title=_title(title, sources)).properties(width=WIDTH)
 
 
 def consistency_heatmap(grid: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.LayerChart:
@@ -194,11 +249,15 @@ def consistency_heatmap(grid: pd.DataFrame, title: str, sources: Sequence[str]) 
             alt.Tooltip("fits:N", title="Headlines"),
         ],
     )
-    marks = base.mark_text(fontSize=12).encode(
+    # the cells that fit every reported total: outlined and ticked, readable on light and dark cells
+    outline = base.mark_rect(fill=None, stroke=PALETTE[4], strokeWidth=3).encode().transform_filter("datum.consistent")
+    mid = float(f.total_usd_bn.min() + f.total_usd_bn.max()) / 2
+    marks = base.mark_text(fontSize=16, fontWeight="bold").encode(
         text=alt.condition("datum.consistent", alt.value("✓"), alt.value("")),
-        color=alt.value("#c0504d"),
+        color=alt.condition(f"datum.total_usd_bn > {mid!r}", alt.value("#ffffff"), alt.value("#111111")),
     )
-    return alt.layer(cells, marks, title=_title(title, sources, "✓ = consistent with every reported total")).properties(width=WIDTH)
+    return (alt.layer(cells, outline, marks, title=_title(title, sources, "✓ and outline = consistent with every reported total"))
+            .properties(width=WIDTH, height=alt.Step(36)))
 
 
 def gpu_hour_chart(gpu_hours: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.LayerChart:
@@ -209,7 +268,7 @@ def gpu_hour_chart(gpu_hours: pd.DataFrame, title: str, sources: Sequence[str]) 
         alt.Chart(implied)
         .mark_bar()
         .encode(
-            y=alt.Y("basis_label:N", title="GPU basis", sort=None),
+            y=alt.Y("basis_label:N", title=None, sort=None),  # the labels name the bases
             x=alt.X("implied_usd_per_gpu_hour:Q", title="USD per GPU-hour"),
             tooltip=[
                 alt.Tooltip("basis_label:N", title="Basis"),
@@ -383,7 +442,7 @@ def paths_chart(frame: pd.DataFrame, series: dict[str, str], x: str, x_title: st
     )
     layers: list[Any] = [lines]
     if events:
-        layers.append(key_date_rules(events))
+        layers.append(key_date_rules(events, (pd.Timestamp(long[x].min()).date(), pd.Timestamp(long[x].max()).date())))
     return alt.layer(*layers, title=_title(title, sources)).properties(width=WIDTH)
 
 
@@ -409,8 +468,18 @@ def simulation_chart(histogram: pd.DataFrame, percentiles: dict[str, float], tit
     rules = alt.Chart(marks).mark_rule(color=PALETTE[1], strokeDash=[4, 3]).encode(
         x="usd_bn:Q", tooltip=[alt.Tooltip("label:N", title="Percentile"), alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f")]
     )
-    text = alt.Chart(marks).mark_text(align="left", dx=3, dy=-5, color=PALETTE[1]).encode(x="usd_bn:Q", y=alt.value(10), text="label:N")
-    return alt.layer(bars, rules, text, title=_title(title, sources)).properties(width=WIDTH)
+    lo, hi = float(min(f.bin_start.min(), marks.usd_bn.min())), float(max(f.bin_end.max(), marks.usd_bn.max()))
+    marks = marks.sort_values("usd_bn", kind="stable").reset_index(drop=True)
+    lanes = label_lanes(marks.label.tolist(), [(v - lo) / ((hi - lo) or 1.0) * WIDTH for v in marks.usd_bn], WIDTH, 7.0)
+    marks["y"] = [4 + 14 * lane for lane, _ in lanes]
+    marks["align"] = [a for _, a in lanes]
+    layers: list[Any] = [bars, rules]
+    for align, dx in (("left", 4), ("right", -4)):
+        part = marks[marks["align"] == align]
+        if len(part):
+            layers.append(alt.Chart(part).mark_text(align=align, dx=dx, baseline="top", color=PALETTE[1])
+                          .encode(x="usd_bn:Q", y=alt.Y("y:Q", scale=None), text="label:N"))
+    return alt.layer(*layers, title=_title(title, sources)).properties(width=WIDTH)
 
 
 def heatmap_chart(grid: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
@@ -616,3 +685,130 @@ def convergence_chart(convergence: pd.DataFrame, input_labels: dict[str, str], o
                                sort=[output_labels.get(o, o) for o in dict.fromkeys(f.output)]), columns=2)
         .properties(title=_title(title, sources))
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Charts with controls: Altair parameters bound to inputs, selecting rows of a grid the library
+# computed (neocloud.explore), so that every figure shown equals the library's for that input.
+
+CONTROL_NOTE = "Move the control: the figures are the library's, computed in advance on a grid"
+
+
+def _near(param: str, field: str, tolerance: float) -> str:
+    return f"abs(datum.{field} - {param}) < {tolerance:.12g}"
+
+
+def _readout(data: pd.DataFrame, condition: str, text: str) -> alt.Chart:
+    """A line of text above the plot: the selected grid row's ``text`` field."""
+    return (alt.Chart(data).mark_text(align="left", baseline="top", fontSize=13, fontWeight="bold", color=PALETTE[0])
+            .encode(x=alt.value(0), y=alt.value(-22), text=alt.Text(f"{text}:N"))
+            .transform_filter(condition))
+
+
+def probability_control_chart(grid: pd.DataFrame, p0: float, step: float, title: str, sources: Sequence[str]) -> alt.LayerChart:
+    """Expected revenue against the monthly probability of notice (``probability``,
+    ``expected_usd``, ``label``, ``p_label`` from :func:`neocloud.explore.probability_grid`), with a
+    slider: the point and the stated figure follow it."""
+    f = grid.copy()
+    f["expected_bn"] = f.expected_usd / 1e9
+    f["readout"] = "At " + f.p_label + " a month: " + f.label + " expected"
+    p = alt.param(name="notice_p", value=float(p0),
+                  bind=alt.binding_range(min=float(f.probability.min()), max=float(f.probability.max()), step=step,
+                                         name="Monthly probability of notice "))
+    near = _near("notice_p", "probability", step / 2)
+    x = alt.X("probability:Q", title="Monthly probability of notice", axis=alt.Axis(format=".0%"))
+    y = alt.Y("expected_bn:Q", title="Expected revenue (USD billions)")
+    tips = [alt.Tooltip("p_label:N", title="Monthly probability"), alt.Tooltip("label:N", title="Expected revenue")]
+    line = alt.Chart(f).mark_line(color=PALETTE[0]).encode(x=x, y=y, tooltip=tips)
+    dot = alt.Chart(f).mark_point(filled=True, size=90, color=PALETTE[1]).encode(x=x, y=y, tooltip=tips).transform_filter(near)
+    return (alt.layer(line, dot, _readout(f, near, "readout"))
+            .add_params(p).properties(width=WIDTH, title=_title(title, sources, CONTROL_NOTE + f" (steps of {pct_text(step)}).")))
+
+
+def pct_text(x: float) -> str:
+    return f"{x * 100:g}%"
+
+
+def reading_control_chart(lines: pd.DataFrame, floors: pd.DataFrame, default: str, title: str,
+                          sources: Sequence[str]) -> alt.LayerChart:
+    """Revenue realised and lost by notice date under the reading of the termination terms picked
+    in a menu (``reading``, ``notice_date``, ``realised_usd``, ``lost_usd``; and ``floors`` from
+    :func:`neocloud.explore.readings_grid`). Readings travel as their index in ``floors`` (the menu
+    shows their labels), so that long labels are not repeated on every row of the data."""
+    readings = floors.reading.tolist()
+    index = {label: i for i, label in enumerate(readings)}
+    long = _dates(lines, "notice_date").melt(id_vars=["reading", "notice_date"], value_vars=["realised_usd", "lost_usd"],
+                                             var_name="series", value_name="usd")
+    long["series"] = long.series.map({"realised_usd": "Revenue realised", "lost_usd": "Revenue lost"})
+    long["bn"] = long.usd / 1e9
+    long["r"] = long.reading.map(index)
+    long = _thin_by(long.drop(columns=["reading", "usd"]), ["r", "series"], 150)
+    shown = floors.assign(r=range(len(floors)))[["r", "label"]]
+    r = alt.param(name="reading", value=index[default],
+                  bind=alt.binding_select(options=list(range(len(readings))), labels=readings, name="Reading of the terms "))
+    cond = "datum.r == reading"
+    line = (alt.Chart(long).mark_line()
+            .encode(x=alt.X("notice_date:T", title="Date notice is served"),
+                    y=alt.Y("bn:Q", title="Revenue (USD billions)"),
+                    color=alt.Color("series:N", title=None, scale=alt.Scale(range=[PALETTE[0], PALETTE[1]])),
+                    tooltip=[alt.Tooltip("notice_date:T", title="Notice served"), alt.Tooltip("series:N", title="Series"),
+                             alt.Tooltip("bn:Q", title="USD billions", format=",.2f")])
+            .transform_filter(cond))
+    return (alt.layer(line, _readout(shown, cond, "label")).add_params(r)
+            .properties(width=WIDTH, title=_title(title, sources, CONTROL_NOTE + " (every reading the scenario lists).")))
+
+
+def _thin_by(frame: pd.DataFrame, keys: list[str], points: int = MAX_POINTS) -> pd.DataFrame:
+    """:func:`_thin` within each group of ``keys``, to about ``points`` rows a group."""
+    return pd.concat([_thin(g, points) for _, g in frame.groupby(keys, sort=False)], ignore_index=True)
+
+
+def market_control_chart(summary: pd.DataFrame, shares: pd.DataFrame, price0: float, drift0: float, title: str,
+                         sources: Sequence[str]) -> alt.LayerChart:
+    """Monthly notice shares of each party under market-driven exits, with menus for the starting
+    price and the drift (``summary`` and ``shares`` from :func:`neocloud.explore.market_grid`)."""
+    prices = sorted(summary.price.unique().tolist())
+    drifts = sorted(summary.drift.unique().tolist())
+    price = alt.param(name="m_price", value=float(price0),
+                      bind=alt.binding_select(options=prices, labels=[f"${p:,.2f}" for p in prices],
+                                              name="Starting price (USD per H100e-hour) "))
+    drift = alt.param(name="m_drift", value=float(drift0),
+                      bind=alt.binding_select(options=drifts, labels=[f"{d * 100:+.1f}%" for d in drifts],
+                                              name="Drift a year "))
+    cond = f"{_near('m_price', 'price', 1e-6)} && {_near('m_drift', 'drift', 1e-6)}"
+    long = _dates(shares, "notice_date").melt(id_vars=["price", "drift", "notice_date"], value_vars=["buyer", "seller"],
+                                              var_name="party", value_name="share")
+    long["party"] = long.party.map({"buyer": "Buyer serves notice", "seller": "Seller serves notice"})
+    bars = (alt.Chart(long).mark_bar()
+            .encode(x=alt.X("yearmonth(notice_date):T", title="Date notice is served"),
+                    y=alt.Y("share:Q", title="Share of simulated paths", axis=alt.Axis(format=".0%"), stack="zero"),
+                    color=alt.Color("party:N", title=None, scale=alt.Scale(range=[PALETTE[0], PALETTE[1]]),
+                                    legend=alt.Legend(orient="bottom", labelLimit=0)),
+                    tooltip=[alt.Tooltip("yearmonth(notice_date):T", title="Notice date"), alt.Tooltip("party:N", title="Party"),
+                             alt.Tooltip("share:Q", title="Share of paths", format=".2%")])
+            .transform_filter(cond))
+    return (alt.layer(bars, _readout(summary, cond, "label")).add_params(price, drift)
+            .properties(width=WIDTH, title=_title(title, sources, CONTROL_NOTE + " ($1 and 10-point steps around the scenario).")))
+
+
+def ramp_control_chart(grid: pd.DataFrame, discount0: float, start0: str, step: float, title: str,
+                       sources: Sequence[str]) -> alt.LayerChart:
+    """The total contract value against the ramp discount for the start month picked in a menu,
+    with a slider for the discount (``start_label``, ``ramp_discount``, ``total_usd``, ``label``
+    from :func:`neocloud.explore.ramp_grid`): the point and the verdict follow them."""
+    f = grid.drop(columns=["start"]).copy()
+    f["total_bn"] = f.total_usd / 1e9
+    starts = list(dict.fromkeys(f.start_label))
+    d = alt.param(name="ramp_d", value=float(discount0),
+                  bind=alt.binding_range(min=0.0, max=1.0, step=step, name="Ramp discount "))
+    s = alt.param(name="ramp_start", value=start0, bind=alt.binding_select(options=starts, name="Service starts "))
+    same_start = "datum.start_label == ramp_start"
+    here = f"{same_start} && {_near('ramp_d', 'ramp_discount', step / 2)}"
+    x = alt.X("ramp_discount:Q", title="Ramp discount (share of the fee waived in the ramp months)", axis=alt.Axis(format=".0%"))
+    y = alt.Y("total_bn:Q", title="Total contract value (USD billions)", scale=alt.Scale(zero=False))
+    tips = [alt.Tooltip("start_label:N", title="Service starts"), alt.Tooltip("ramp_discount:Q", title="Ramp discount", format=".0%"),
+            alt.Tooltip("label:N", title="Total")]
+    line = alt.Chart(f).mark_line(color=PALETTE[0]).encode(x=x, y=y, tooltip=tips).transform_filter(same_start)
+    dot = alt.Chart(f).mark_point(filled=True, size=90, color=PALETTE[1]).encode(x=x, y=y, tooltip=tips).transform_filter(here)
+    return (alt.layer(line, dot, _readout(f, here, "label")).add_params(d, s)
+            .properties(width=WIDTH, title=_title(title, sources, CONTROL_NOTE + f" (discount steps of {pct_text(step)}).")))

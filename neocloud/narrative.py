@@ -93,15 +93,24 @@ def link(url: str, text: str | None = None) -> str:
     return f"[{esc(label)}]({html.escape(safe, quote=True)})"
 
 
-def table(rows: Iterable[Sequence[str]], header: Sequence[str]) -> str:
-    """A Markdown table from cells that are already Markdown (escape scenario text first).
+NUMBER_CELL = re.compile(r"^(?:\*\*)?[-+]?(?:\$|USD )?[\d,]*\.?\d+(?:[BMK]|%| ?MW| ?x|x)?(?:\*\*)?(?: \(.*\))?$")
+"""A table cell that states a number ($1.25B, 300 MW, 50%, 1,035, 5.9x), possibly bold or with a note."""
 
-    >>> print(table([["a", "1"]], ["name", "value"]))
+
+def table(rows: Iterable[Sequence[str]], header: Sequence[str]) -> str:
+    """A Markdown table from cells that are already Markdown (escape scenario text first). A
+    column whose cells all state numbers is right-aligned (Markdown's ``---:``).
+
+    >>> print(table([["a", "$1.25B"], ["b", "50%"]], ["name", "value"]))
     | name | value |
-    |---|---|
-    | a | 1 |
+    |---|---:|
+    | a | $1.25B |
+    | b | 50% |
     """
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    rows = [list(r) for r in rows]
+    numeric = [bool(rows) and all(NUMBER_CELL.match(r[i].strip()) or r[i].strip() in ("", "n/a", "-") for r in rows)
+               and any(NUMBER_CELL.match(r[i].strip()) for r in rows) for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "|" + "".join("---:|" if n else "---|" for n in numeric)]
     lines += ["| " + " | ".join(c.replace("\n", " ") for c in row) + " |" for row in rows]
     return "\n".join(lines)
 

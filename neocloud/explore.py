@@ -1,0 +1,155 @@
+"""Grids behind the reports' controls: every value a reader can pick in the HTML, computed here.
+
+A report's sliders and menus (Altair parameters bound to inputs, drawn offline by Vega) cannot run
+the library in the browser; they select rows of a grid the library computed, so that every figure
+they show equals the library's result for that input. Each grid holds the scenario's own value
+(the control's default position) exactly, and a ``label`` column with the figure formatted as the
+report's words format it (:func:`neocloud.narrative.usd`), which the page shows as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from neocloud.deal import DealTerms, add_months, committed_floor, revenue_if_terminated_many, total_contract_value
+from neocloud.hazard import expected_revenue_curve
+from neocloud.narrative import day, pct, usd
+
+if TYPE_CHECKING:
+    from neocloud.scenario import Scenario
+
+PROBABILITY_STEP = 0.005
+"""Step of the monthly-probability slider (half a percentage point)."""
+
+
+def probability_grid(scenario: "Scenario", step: float = PROBABILITY_STEP, upper: float = 0.30) -> pd.DataFrame:
+    """Expected revenue (hazard model, closed form) on a grid of monthly probabilities of notice
+    that runs through the scenario's own probability in steps of ``step`` from near 0 to ``upper``:
+    ``probability``, ``expected_usd``, ``label`` (the revenue as the report writes it), ``p_label``.
+
+    >>> from neocloud import load_scenario
+    >>> g = probability_grid(load_scenario("params/base.yaml"))
+    >>> g[g.probability == 0.05].label.tolist(), len(g)
+    (['$25.11B'], 61)
+    """
+    p0 = scenario.termination.monthly_notice_probability.value
+    k_low = int(np.floor(p0 / step + 1e-9))
+    first = p0 - k_low * step
+    n = int(np.floor((upper - first) / step + 1e-9)) + 1
+    p = np.round(first + step * np.arange(n), 10)
+    curve = expected_revenue_curve(scenario.deal, np.clip(p, 0.0, 1.0))
+    curve["label"] = [usd(x) for x in curve.expected_usd]
+    curve["p_label"] = [pct(x) for x in curve.probability]
+    return curve
+
+
+def reading_terms(scenario: "Scenario", label: str) -> Any:
+    """The scenario's deal under one reading of its termination terms (``"this scenario"``: as it is)."""
+    t = scenario.deal
+    if label == "this scenario":
+        return t
+    reading = next((r for r in scenario.termination_readings if r.label == label), None)
+    if reading is None:
+        raise ValueError(f"no termination reading labelled {label!r}")
+    return replace(t, lockup_months=reading.lockup_months if reading.lockup_months is not None else t.lockup_months,
+                   earliest_notice_clause=reading.earliest_notice_date)
+
+
+def readings_grid(scenario: "Scenario") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Revenue realised and lost by notice date under every reading of the termination terms (the
+    scenario's own first): ``reading``, ``notice_date``, ``realised_usd``, ``lost_usd``; and one row
+    per reading: ``reading``, ``earliest_notice_date``, ``committed_floor_usd``, ``label``.
+
+    >>> from neocloud import load_scenario
+    >>> lines, floors = readings_grid(load_scenario("params/base.yaml"))
+    >>> floors.label.tolist()[0]
+    'Notice from 1 Aug 2026: committed floor $6.17B'
+    """
+    from neocloud.sweeps import all_choices
+
+    lines, floors = [], []
+    for label in all_choices(scenario, "termination_reading"):
+        t = reading_terms(scenario, label)
+        frame = revenue_if_terminated_many(t)
+        frame.insert(0, "reading", label)
+        lines.append(frame[["reading", "notice_date", "realised_usd", "lost_usd"]])
+        floor = committed_floor(t)
+        floors.append({"reading": label, "earliest_notice_date": t.earliest_notice_date, "committed_floor_usd": floor,
+                       "label": f"Notice from {day(t.earliest_notice_date)}: committed floor {usd(floor)}"})
+    return pd.concat(lines, ignore_index=True), pd.DataFrame(floors)
+
+
+def market_grid(scenario: "Scenario", prices: "list[float] | None" = None,
+                drifts: "list[float] | None" = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Market-driven exits over starting prices and drifts (each run as the scenario's own: its
+    paths and seed), the scenario's values included: one row per grid point (``price``, ``drift``,
+    ``expected_usd``, ``implied_probability``, ``label``) and the monthly notice shares of each
+    (``price``, ``drift``, ``notice_date``, ``buyer``, ``seller``). Prices default to the scenario's
+    and $1 steps either side (7), drifts to the scenario's and 10 points either side (3)."""
+    from neocloud.exit_option import implied_monthly_probability, rational_exit, scenario_market
+    from neocloud.market import MarketModel
+
+    m = scenario_market(scenario)
+    prices = prices or [round(m.price_usd_per_h100e_hour + k, 10) for k in range(-3, 4) if m.price_usd_per_h100e_hour + k > 0]
+    drifts = drifts or [round(m.drift_per_year + 0.1 * k, 10) for k in range(-1, 2)]
+    rows, shares = [], []
+    for price in prices:
+        for drift in drifts:
+            r = rational_exit(scenario, MarketModel(price, drift, m.volatility_per_year))
+            implied = implied_monthly_probability(scenario, r.expected_revenue_usd)
+            rows.append({"price": price, "drift": drift, "expected_usd": r.expected_revenue_usd, "implied_probability": implied,
+                         "label": f"Expected revenue {usd(r.expected_revenue_usd)}; the hazard model's equivalent: "
+                                  f"{pct(implied)} a month"})
+            s = r.notice_probability[["notice_date", "buyer", "seller"]].copy()
+            s.insert(0, "drift", drift)
+            s.insert(0, "price", price)
+            shares.append(s)
+    return pd.DataFrame(rows), pd.concat(shares, ignore_index=True)
+
+
+RAMP_STEP = 0.05
+"""Step of the ramp-discount slider."""
+
+
+def ramp_grid(scenario: "Scenario", step: float = RAMP_STEP) -> pd.DataFrame:
+    """The total contract value and the reported totals it fits over ramp discounts (0% to 100% in
+    ``step``s, and the scenario's own) and start months (the scenario's start and one and two
+    months either side): ``start``, ``start_label``, ``ramp_discount``, ``total_usd``, ``label``.
+
+    >>> from neocloud import load_scenario
+    >>> g = ramp_grid(load_scenario("params/base.yaml"))
+    >>> g[(g.ramp_discount == 0.5) & (g.start == dt.date(2026, 5, 1))].label.tolist()
+    ['Total $45.0B: fits every reported total (2 of 2)']
+    """
+    from neocloud.economics import _consistent
+
+    t = scenario.deal
+    discounts = sorted({*np.round(np.arange(0.0, 1.0 + step / 2, step), 10).tolist(), float(t.ramp_discount)})
+    heads = [h for h in scenario.headlines if h.kind == "total"]
+    rows = []
+    for k in range(-2, 3):
+        start = add_months(t.start, k)
+        if start > t.end:
+            continue
+        for d in discounts:
+            # as the headline reconciliation does (neocloud.economics.headline_consistency_grid): fee,
+            # end and ramp length as in the scenario
+            total = total_contract_value(DealTerms(t.monthly_fee_usd, start, t.end, t.ramp_months, float(d), t.notice_days,
+                                                   t.lockup_months, t.capacity_mw))
+            fits = [h for h in heads if _consistent(total, h.value_usd, h.comparison, h.tolerance)]
+            if not heads:
+                verdict = "no reported total to compare"
+            elif len(fits) == len(heads):
+                verdict = f"fits every reported total ({len(fits)} of {len(heads)})"
+            elif not fits:
+                verdict = f"fits none of the {len(heads)} reported totals"
+            else:
+                verdict = f"fits {len(fits)} of {len(heads)} reported totals: " + "; ".join(h.label for h in fits)
+            rows.append({"start": start, "start_label": f"{start:%b %Y}", "ramp_discount": float(d), "total_usd": total,
+                         "label": f"Total {usd(total)}: {verdict}"})
+    return pd.DataFrame(rows)
