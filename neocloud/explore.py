@@ -29,7 +29,8 @@ PROBABILITY_STEP = 0.005
 
 def probability_grid(scenario: "Scenario", step: float = PROBABILITY_STEP, upper: float = 0.30) -> pd.DataFrame:
     """Expected revenue (hazard model, closed form) on a grid of monthly probabilities of notice
-    that runs through the scenario's own probability in steps of ``step`` from near 0 to ``upper``:
+    that runs through the scenario's own probability in steps of ``step`` from near 0 to ``upper``
+    (or to the scenario's probability, if higher):
     ``probability``, ``expected_usd``, ``label`` (the revenue as the report writes it), ``p_label``.
 
     >>> from neocloud import load_scenario
@@ -38,6 +39,7 @@ def probability_grid(scenario: "Scenario", step: float = PROBABILITY_STEP, upper
     (['$25.11B'], 61)
     """
     p0 = scenario.termination.monthly_notice_probability.value
+    upper = max(upper, p0)  # the scenario's own probability is always on the grid (1.0: leave at once)
     k_low = int(np.floor(p0 / step + 1e-9))
     first = p0 - k_low * step
     n = int(np.floor((upper - first) / step + 1e-9)) + 1

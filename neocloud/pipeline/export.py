@@ -87,12 +87,13 @@ def notebook_parameters(nb: Any) -> dict[str, Any]:
 def report_meta(scenario: Any, scenario_label: str) -> dict[str, str]:
     """What the header of a report shows (never the wall-clock date)."""
     from neocloud import __version__
+    from neocloud.narrative import day
 
     return {
         "scenario_title": scenario.title,
         "scenario_file": scenario_label,
-        "inputs_date": scenario.inputs_date().isoformat(),
-        "as_of": scenario.as_of.value.isoformat(),
+        "inputs_date": day(scenario.inputs_date()),  # dates in the report's one style: 30 Jun 2026
+        "as_of": day(scenario.as_of.value),
         "version": __version__,
     }
 
