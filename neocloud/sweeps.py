@@ -22,7 +22,6 @@ Conventions, stated once:
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import importlib
 from dataclasses import dataclass, replace

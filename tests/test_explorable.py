@@ -6,7 +6,6 @@ Like every browser test, these fail (never skip) when Debian's Chromium is missi
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest

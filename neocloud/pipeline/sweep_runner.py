@@ -23,6 +23,7 @@ import os
 import shutil
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,8 +178,9 @@ def _run_chunks(client: Any, target: Any, todo: list[tuple[int, pd.DataFrame]], 
 
     # the target (a scenario, or a model function) is sent once, not with every chunk
     [remote] = client.scatter([target], broadcast=True) if not callable(target) else [target]
+    run = uuid.uuid4().hex  # task keys unique on a cluster that other clients share
     futures = {client.submit(_evaluate_chunk, remote, rows, list(sweep.outputs), sweep.market_paths,
-                             key=f"neocloud-chunk-{i}-{id(todo)}", pure=False): i for i, rows in todo}
+                             key=f"neocloud-chunk-{i}-{run}", pure=False): i for i, rows in todo}
     bar = tqdm(total=sum(len(r) for _, r in todo), unit="eval", disable=not progress, file=sys.stderr,
                dynamic_ncols=True, mininterval=0.5)
     try:
