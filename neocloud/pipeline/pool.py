@@ -8,6 +8,7 @@ finished report is kept and nothing partial is. A worker dies with its parent (e
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import shutil
@@ -30,7 +31,9 @@ def _worker_init() -> None:
     # KeyboardInterrupt so that papermill shuts its kernel down and the temporary files go.
     def _stop(signum: int, frame: Any) -> None:
         if not _BUSY:
-            shutdown_process_kernel()
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            with contextlib.suppress(BaseException):
+                shutdown_process_kernel()
             os._exit(0)
         raise KeyboardInterrupt
 
@@ -58,7 +61,11 @@ def _worker_run(args: tuple[Report, str]) -> Outcome:
     try:
         return execute_report(report, key)
     except KeyboardInterrupt:
-        shutdown_process_kernel()
+        # a second stop request (the pool's terminate, then the parent's death signal) must not
+        # interrupt the clean-up and print a traceback: the worker is leaving anyway
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        with contextlib.suppress(BaseException):
+            shutdown_process_kernel()
         os._exit(130)  # clean-up has run; leave without multiprocessing's traceback
     finally:
         _BUSY = False
