@@ -350,15 +350,11 @@ def evaluate(scenario: "Scenario", inputs: dict[str, Any], outputs: list[str], s
     if prepared is None:
         prepared = prepare(scenario, outputs)
 
-    t = scenario.deal
+    from neocloud.explore import reading_terms
+
+    t = reading_terms(scenario, str(inputs.get("termination_reading", "this scenario")))
     if "ramp_discount" in inputs:
         t = replace(t, ramp_discount=float(inputs["ramp_discount"]))
-    if "termination_reading" in inputs and inputs["termination_reading"] != "this scenario":
-        reading = next((r for r in scenario.termination_readings if r.label == inputs["termination_reading"]), None)
-        if reading is None:
-            raise ValueError(f"no termination reading labelled {inputs['termination_reading']!r} in this scenario")
-        t = replace(t, lockup_months=reading.lockup_months if reading.lockup_months is not None else t.lockup_months,
-                    earliest_notice_clause=reading.earliest_notice_date)
     out: dict[str, float] = {}
     for name in outputs:
         if name == "expected_revenue_usd":
