@@ -124,8 +124,9 @@ def reported_table(figures: "tuple[ReportedFigure, ...] | list[ReportedFigure]",
     ``definition``, ``source_url``, ``source_date``. ``filer`` matches case-insensitively.
 
     >>> t = reported_table(load_reported(), "coreweave")
-    >>> t.measure.unique().tolist()[:1], t.period_end.is_monotonic_increasing
-    (['backlog'], True)
+    >>> backlog = t[t.measure == "backlog"]
+    >>> backlog.period_end.min().isoformat(), backlog.period_end.is_monotonic_increasing
+    ('2024-12-31', True)
     """
     rows = [{"id": f.id, "filer": f.filer, "measure": f.measure, "line": f.line, "period_start": f.period_start,
              "period_end": f.period_end, "reported_usd": f.value_usd, "definition": f.definition,
