@@ -97,7 +97,7 @@ def rpo_by_reading(scenario: "Scenario", as_of: dt.date, reported_usd: float) ->
     >>> from neocloud import load_scenario
     >>> r = rpo_by_reading(load_scenario("params/base.yaml"), dt.date(2026, 6, 30), 14.1e9)
     >>> row = r[r.earliest_notice_date == dt.date(2026, 8, 1)].iloc[0]   # the amended S-1's, the base's own
-    >>> round(row.enforceable_rpo_usd / 1e9, 2), round(row.high_usd / 1e9, 2), bool(row.consistent)
+    >>> round(float(row.enforceable_rpo_usd) / 1e9, 2), round(float(row.high_usd) / 1e9, 2), bool(row.consistent)
     (12.71, 14.09, True)
     """
     if reported_usd <= 0:
