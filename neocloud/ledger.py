@@ -27,13 +27,14 @@ the record (:meth:`Contract.terms`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import pandas as pd
-from pydantic import BeforeValidator, Field, Strict, ValidationError, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, Strict, ValidationError, model_validator
 
 from neocloud.book import Book, BookDeal, book_backlog, book_committed_floor, book_total_contract_value
 from neocloud.deal import (
@@ -111,7 +112,14 @@ FCount = Annotated[Fact[NonNegativeInt], BeforeValidator(_as_fact)]
 FPositiveInt = Annotated[Fact[PositiveInt], BeforeValidator(_as_fact)]
 FFraction = Annotated[Fact[Fraction], BeforeValidator(_as_fact)]
 FPositive = Annotated[Fact[PositiveFloat], BeforeValidator(_as_fact)]
-ContractId = Annotated[str, Strict(), Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=100)]
+def _contract_id(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value):
+        raise ValueError("an id is lowercase letters a-z, digits 0-9 and single '-' between words, "
+                         "e.g. spacex-anthropic-colossus-1")
+    return value
+
+
+ContractId = Annotated[str, Strict(), Field(max_length=100), AfterValidator(_contract_id)]
 Name = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=r"\S")]
 
 
