@@ -634,3 +634,221 @@ def buyer_book(ledger: Ledger, buyer: str, as_of: dt.date) -> LedgerBook:
     ('Google', ['SpaceX'], 31.74)
     """
     return _book(ledger, "buyer", buyer, as_of)
+
+
+# --------------------------------------------------------------------------------------------
+# The market: every seller's and every buyer's book side by side (the `market` report)
+
+WALK_HORIZONS_DAYS = (90, 365)
+"""The horizons of "the share of the backlog that can walk within N days"."""
+
+
+def _book_sum(contracts: Sequence[Contract], figure: Any) -> float:
+    """``figure(terms)`` summed over ``contracts`` through :func:`neocloud.book.book_sum`."""
+    from neocloud.book import book_sum
+
+    if not contracts:
+        return 0.0
+    return book_sum(Book(tuple(BookDeal(c.id, c.buyer, c.terms()) for c in contracts)), figure)
+
+
+def signed_by(ledger: Ledger, as_of: dt.date) -> tuple[Contract, ...]:
+    """The contracts of the whole ledger signed by the end of ``as_of`` (the market on that day).
+
+    >>> [c.id for c in signed_by(load_ledger(), dt.date(2026, 6, 12))][:2]
+    ['spacex-anthropic-colossus-1', 'spacex-google']
+    """
+    return tuple(c for c in ledger.contracts if c.signed.value <= as_of)
+
+
+def first_stop(terms: DealTerms, as_of: dt.date) -> dt.date | None:
+    """The first day without service if the buyer serves notice at its first opportunity on or
+    after ``as_of`` (notice on ``as_of`` itself counts, as the enforceable RPO reads it); ``None``
+    when it cannot (take-or-pay, or no notice date left in the term).
+
+    >>> t = DealTerms(1.25e9, dt.date(2026, 5, 1), dt.date(2029, 5, 31), 2, 0.5, 90, 3)
+    >>> first_stop(t, dt.date(2026, 6, 30)), first_stop(t, dt.date(2027, 3, 1))
+    (datetime.date(2026, 10, 30), datetime.date(2027, 5, 30))
+    """
+    from neocloud.deal import first_exit_on_or_after, termination_date
+
+    if terms.take_or_pay:
+        return None
+    notice = first_exit_on_or_after(terms, as_of)
+    if notice > terms.end:
+        return None
+    return termination_date(terms, notice)
+
+
+def walkable_usd(terms: DealTerms, as_of: dt.date, within_days: int | None = None) -> float:
+    """Fees after ``as_of`` the buyer can walk away from by serving notice at its first
+    opportunity (fees of the days from :func:`first_stop` on), counted only if that opportunity
+    comes within ``within_days`` of ``as_of`` (``None``: whenever it comes; then it is the headline
+    backlog less the enforceable RPO). Take-or-pay: 0.
+
+    >>> t = DealTerms(1.25e9, dt.date(2026, 5, 1), dt.date(2029, 5, 31), 2, 0.5, 90, 3)
+    >>> # notice from 1 Aug 2026 (32 days after 30 June): service ends 30 Oct; 45 - 6.17 walkable
+    >>> round(walkable_usd(t, dt.date(2026, 6, 30), 90) / 1e9, 2), walkable_usd(t, dt.date(2026, 6, 30), 30)
+    (38.83, 0.0)
+    """
+    from neocloud.deal import DAY, accrued_usd, first_exit_on_or_after
+
+    stop = first_stop(terms, as_of)
+    if stop is None:
+        return 0.0
+    if within_days is not None and first_exit_on_or_after(terms, as_of) > as_of + dt.timedelta(days=within_days):
+        return 0.0
+    return total_contract_value(terms) - float(accrued_usd(terms, max(stop, as_of + DAY)))
+
+
+def _prices(c: Contract) -> dict[str, Any]:
+    from neocloud.economics import HOURS_PER_MONTH
+
+    fee = c.monthly_fee_usd_resolved
+    return {
+        "capacity_mw": float(c.capacity_mw.value) if c.capacity_mw is not None else None,
+        "capacity_basis": c.capacity_mw.basis if c.capacity_mw is not None else None,
+        "usd_per_mw_year": 12 * fee / c.capacity_mw.value if c.capacity_mw is not None else None,
+        "gpus_h100e": float(c.gpus_h100e.value) if c.gpus_h100e is not None else None,
+        "usd_per_h100e_hour": fee / (c.gpus_h100e.value * HOURS_PER_MONTH) if c.gpus_h100e is not None else None,
+    }
+
+
+def market_contracts(ledger: Ledger, as_of: dt.date) -> pd.DataFrame:
+    """Every contract signed by ``as_of``, one row each: the columns of :func:`contract_figures`,
+    ``first_stop`` (:func:`first_stop`), ``walkable_usd`` and ``walkable_90d_usd`` /
+    ``walkable_365d_usd`` (:func:`walkable_usd`), and prices where capacity is known:
+    ``capacity_mw``, ``capacity_basis``, ``usd_per_mw_year`` (twelve full monthly fees per MW),
+    ``gpus_h100e``, ``usd_per_h100e_hour`` (the full fee over H100e x 730.5 hours).
+
+    >>> m = market_contracts(load_ledger(), dt.date(2026, 6, 30))
+    >>> m.loc[m.id == "spacex-anthropic-colossus-1", ["usd_per_mw_year", "capacity_basis"]].values.tolist()
+    [[50000000.0, 'reported_unspecified']]
+    """
+    rows = []
+    for c in signed_by(ledger, as_of):
+        t = c.terms()
+        row = contract_figures(c, as_of)
+        row["first_stop"] = first_stop(t, as_of)
+        row["walkable_usd"] = walkable_usd(t, as_of)
+        for h in WALK_HORIZONS_DAYS:
+            row[f"walkable_{h}d_usd"] = walkable_usd(t, as_of, h)
+        row.update(_prices(c))
+        rows.append(row)
+    columns = [*_FIGURE_COLUMNS, "first_stop", "walkable_usd", *(f"walkable_{h}d_usd" for h in WALK_HORIZONS_DAYS),
+               "capacity_mw", "capacity_basis", "usd_per_mw_year", "gpus_h100e", "usd_per_h100e_hour"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _share(part: float, whole: float) -> float | None:
+    return part / whole if whole > 0 else None
+
+
+def market_sellers(ledger: Ledger, as_of: dt.date) -> pd.DataFrame:
+    """Every seller's book at ``as_of`` side by side, one row per seller with contracts signed by
+    then: ``seller``, ``contracts``, the book totals (:func:`book_totals`), ``enforceable_share``
+    (enforceable RPO over headline backlog), ``walkable_90d_share`` and ``walkable_365d_share``
+    (of the headline backlog), ``top_buyer`` and ``top_buyer_share`` (the largest buyer's share
+    of the headline backlog), ``hhi`` (the sum of squared buyer shares of it), and the prices of
+    the contracts whose capacity is known: ``usd_per_mw_year`` (twelve fees over their MW, with
+    ``mw_basis`` the bases mixed in) and ``usd_per_h100e_hour``. Shares are ``None`` for an
+    empty backlog, prices where no capacity is known.
+
+    >>> s = market_sellers(load_ledger(), dt.date(2026, 6, 30)).iloc[0]
+    >>> s.seller, s.top_buyer, round(float(s.top_buyer_share), 3), round(float(s.walkable_90d_share), 3)
+    ('SpaceX', 'Anthropic', 0.535, 0.475)
+    """
+    from neocloud.economics import HOURS_PER_MONTH
+
+    rows = []
+    for seller in ledger.sellers:
+        book = seller_book(ledger, seller, as_of)
+        if not book.contracts:
+            continue
+        totals = book.totals
+        headline = totals["headline_backlog_usd"]
+        by_buyer: dict[str, float] = {}
+        for c in book.contracts:
+            by_buyer[c.buyer] = by_buyer.get(c.buyer, 0.0) + _book_sum(
+                [c], lambda t: remaining_performance_obligation(t, as_of).headline_usd)
+        top = max(by_buyer, key=lambda b: by_buyer[b])
+        with_mw = [c for c in book.contracts if c.capacity_mw is not None]
+        with_h100e = [c for c in book.contracts if c.gpus_h100e is not None]
+        fees_mw = _book_sum(with_mw, lambda t: 12 * t.monthly_fee_usd)
+        mw = sum(float(c.capacity_mw.value) for c in with_mw)  # type: ignore[union-attr]
+        fees_h = _book_sum(with_h100e, lambda t: t.monthly_fee_usd)
+        h100e = sum(float(c.gpus_h100e.value) for c in with_h100e)  # type: ignore[union-attr]
+        row: dict[str, Any] = {"seller": seller, "contracts": len(book.contracts), **totals,
+                               "enforceable_share": _share(totals["enforceable_rpo_usd"], headline)}
+        for h in WALK_HORIZONS_DAYS:
+            row[f"walkable_{h}d_usd"] = _book_sum(book.contracts, lambda t, h=h: walkable_usd(t, as_of, h))
+            row[f"walkable_{h}d_share"] = _share(row[f"walkable_{h}d_usd"], headline)
+        row.update({
+            "top_buyer": top, "top_buyer_share": _share(by_buyer[top], headline),
+            "hhi": sum((v / headline) ** 2 for v in by_buyer.values()) if headline > 0 else None,
+            "usd_per_mw_year": fees_mw / mw if mw else None,
+            "mw_basis": ", ".join(sorted({c.capacity_mw.basis for c in with_mw})) or None,  # type: ignore[union-attr]
+            "usd_per_h100e_hour": fees_h / (h100e * HOURS_PER_MONTH) if h100e else None,
+        })
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def buyer_commitments(ledger: Ledger, as_of: dt.date) -> pd.DataFrame:
+    """Every buyer's commitments by seller and calendar year, for service after ``as_of``: one
+    row per buyer, seller and year with ``committed_usd`` (the fees of those days if every
+    contract runs its course) and ``walkable_usd`` (the part a notice at the first opportunity
+    after ``as_of`` would cancel; 0 under take-or-pay).
+
+    >>> f = buyer_commitments(load_ledger(), dt.date(2026, 6, 30))
+    >>> g = f[(f.buyer == "Anthropic") & (f.year == 2027)].iloc[0]
+    >>> g.seller, float(g.committed_usd) / 1e9, float(g.walkable_usd) / 1e9
+    ('SpaceX', 15.0, 15.0)
+    """
+    from neocloud.deal import DAY, accrued_usd
+
+    rows = []
+    for c in signed_by(ledger, as_of):
+        t = c.terms()
+        stop = first_stop(t, as_of)
+        first = max(t.start, as_of + DAY)
+        for year in range(first.year, t.end.year + 1):
+            lo, hi = max(dt.date(year, 1, 1), first), dt.date(year + 1, 1, 1)
+            committed = float(accrued_usd(t, hi) - accrued_usd(t, lo))
+            walk = 0.0 if stop is None else float(accrued_usd(t, hi) - accrued_usd(t, max(lo, stop)))
+            rows.append({"buyer": c.buyer, "seller": c.seller, "year": year, "committed_usd": committed,
+                         "walkable_usd": max(walk, 0.0)})
+    frame = pd.DataFrame(rows, columns=["buyer", "seller", "year", "committed_usd", "walkable_usd"])
+    return frame.groupby(["buyer", "seller", "year"], as_index=False, sort=True)[["committed_usd", "walkable_usd"]].sum()
+
+
+def notice_calendar(ledger: Ledger, as_of: dt.date, months: int = 12) -> pd.DataFrame:
+    """The notice windows opening after ``as_of`` and within ``months``, across the whole ledger,
+    and the delivery deadlines in the same window: ``date``, ``event`` (``"notice window opens"``
+    or ``"delivery deadline"``), ``id``, ``seller``, ``buyer``, ``service_ends`` (the first day
+    without service if notice is served that day) and ``at_stake_usd`` (the fees that notice
+    would cancel); the delivery rows carry the right in words instead. In date order.
+
+    >>> cal = notice_calendar(load_ledger(), dt.date(2026, 6, 30))
+    >>> [(str(r.date), r.buyer) for r in cal.itertuples() if r.event == "notice window opens"]
+    [('2026-08-01', 'Anthropic'), ('2026-10-01', 'Reflection AI'), ('2027-01-01', 'Google')]
+    """
+    from neocloud.deal import DAY, accrued_usd, add_months, termination_date
+
+    horizon = add_months(as_of, months)
+    rows = []
+    for c in signed_by(ledger, as_of):
+        t = c.terms()
+        opens = t.earliest_notice_date
+        if not t.take_or_pay and as_of < opens <= min(horizon, t.end):
+            stop = termination_date(t, opens)
+            rows.append({"date": opens, "event": "notice window opens", "id": c.id, "seller": c.seller,
+                         "buyer": c.buyer, "service_ends": stop, "notice_days": t.notice_days,
+                         "at_stake_usd": total_contract_value(t) - float(accrued_usd(t, stop)), "right": None})
+        if c.delivery_failure is not None and as_of < c.delivery_failure.deadline.value <= horizon:
+            rows.append({"date": c.delivery_failure.deadline.value, "event": "delivery deadline", "id": c.id,
+                         "seller": c.seller, "buyer": c.buyer, "service_ends": None, "notice_days": None,
+                         "at_stake_usd": None, "right": c.delivery_failure.right})
+    columns = ["date", "event", "id", "seller", "buyer", "service_ends", "notice_days", "at_stake_usd", "right"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["date", "id"], kind="stable").reset_index(drop=True) if rows else frame

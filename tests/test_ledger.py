@@ -29,6 +29,11 @@ from neocloud.deal import (
 from neocloud.hazard import expected_revenue
 from neocloud.ledger import (
     FIGURES,
+    buyer_commitments,
+    market_contracts,
+    market_sellers,
+    notice_calendar,
+    walkable_usd,
     SHIPPED_LEDGER,
     LedgerError,
     UnknownNameError,
@@ -415,3 +420,54 @@ def test_an_unknown_name_lists_the_known_ones(capsys):
         seller_book(load_ledger(SMALL, with_shipped=False), "Oracle", D(2026, 6, 30))
     with pytest.raises(SystemExit):   # --seller or --buyer, exactly one
         main(["ledger", "--seller", "SpaceX", "--buyer", "Anthropic"])
+
+
+# --------------------------------------------------------------------------------------------
+# The market views
+
+
+@given(ledgers(), dates)
+@settings(max_examples=examples(40))
+def test_what_a_buyer_can_walk_from_is_the_backlog_less_the_enforceable_rpo(led, as_of):
+    m = market_contracts(led, as_of)
+    for r in m.itertuples():
+        assert r.walkable_usd == pytest.approx(r.headline_backlog_usd - r.enforceable_rpo_usd, abs=CENT, rel=1e-12)
+        assert 0.0 <= r.walkable_90d_usd <= r.walkable_365d_usd <= r.walkable_usd
+    sellers = market_sellers(led, as_of)
+    for r in sellers.itertuples():
+        book = seller_book(led, r.seller, as_of)
+        assert r.headline_backlog_usd == book.totals["headline_backlog_usd"]
+        if r.headline_backlog_usd > 0:
+            assert 0.0 <= r.walkable_90d_share <= r.walkable_365d_share <= 1.0 + 1e-12
+            assert 0.0 < r.hhi <= 1.0 + 1e-12 and r.top_buyer_share ** 2 <= r.hhi + 1e-12
+    commitments = buyer_commitments(led, as_of)
+    for buyer in led.buyers:
+        b = buyer_book(led, buyer, as_of).totals
+        mine = commitments[commitments.buyer == buyer]
+        assert float(mine.committed_usd.sum()) == pytest.approx(b["headline_backlog_usd"], abs=1.0, rel=1e-9)
+        assert float(mine.walkable_usd.sum()) == pytest.approx(b["headline_backlog_usd"] - b["enforceable_rpo_usd"], abs=1.0, rel=1e-9)
+
+
+def test_the_notice_calendar_by_hand():
+    led = load_ledger()
+    cal = notice_calendar(led, D(2026, 6, 30))
+    rows = [(str(r.date), r.event, r.buyer) for r in cal.itertuples()]
+    assert rows == [("2026-08-01", "notice window opens", "Anthropic"), ("2026-09-30", "delivery deadline", "Google"),
+                    ("2026-10-01", "notice window opens", "Reflection AI"), ("2027-01-01", "notice window opens", "Google")]
+    reflection = cal[cal.buyer == "Reflection AI"].iloc[0]
+    # notice on 1 Oct 2026 ends service on 30 Dec: 30 Dec, 31 Dec and 2027-2029 (36 months) cancelled
+    assert reflection.service_ends == D(2026, 12, 30)
+    assert reflection.at_stake_usd == pytest.approx(0.15e9 * (2 / 31 + 36), abs=CENT)
+    # a window already open is not "opening"; none beyond twelve months
+    assert list(notice_calendar(led, D(2026, 8, 1)).buyer) == ["Google", "Reflection AI", "Google"]
+    assert notice_calendar(led, D(2026, 6, 30), months=1).empty   # nothing opens by 30 July 2026
+
+
+def test_a_seller_of_take_or_pay_contracts_has_nothing_to_lose_to_notice():
+    s = market_sellers(load_ledger(SMALL, with_shipped=False), D(2026, 9, 30)).set_index("seller")
+    assert s.loc["CoreWeave", "enforceable_share"] == 1.0 and s.loc["Nebius", "walkable_365d_share"] == 0.0
+    # IREN's one contract: its 12-month lock-up from January 2026 opens notice on 1 Jan 2027, within the year
+    assert s.loc["IREN", "walkable_90d_share"] == 0.0 and s.loc["IREN", "walkable_365d_share"] > 0.8
+    fee = load_ledger(SMALL, with_shipped=False).contract("test-iren-microsoft").terms().monthly_fee_usd
+    assert s.loc["IREN", "usd_per_mw_year"] == pytest.approx(12 * fee / 200, rel=1e-12)   # the full fee, 200 MW
+    assert s.loc["IREN", "mw_basis"] == "it_load"
