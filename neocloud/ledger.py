@@ -852,3 +852,70 @@ def notice_calendar(ledger: Ledger, as_of: dt.date, months: int = 12) -> pd.Data
     columns = ["date", "event", "id", "seller", "buyer", "service_ends", "notice_days", "at_stake_usd", "right"]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["date", "id"], kind="stable").reset_index(drop=True) if rows else frame
+
+
+def market_totals(ledger: Ledger, as_of: dt.date) -> dict[str, float]:
+    """The whole market at ``as_of``: :func:`book_totals` of every contract signed by then, with
+    ``walkable_usd`` (headline backlog less enforceable RPO) and ``contracts``.
+
+    >>> t = market_totals(load_ledger(), dt.date(2026, 6, 30))
+    >>> round(t["headline_backlog_usd"] / 1e9, 2), round(t["walkable_usd"] / 1e9, 2), t["contracts"]
+    (81.79, 69.08, 3)
+    """
+    contracts = signed_by(ledger, as_of)
+    totals: dict[str, float] = book_totals(contracts, as_of)
+    totals["walkable_usd"] = _book_sum(contracts, lambda t: walkable_usd(t, as_of))
+    totals["contracts"] = len(contracts)
+    return totals
+
+
+def market_buyers(ledger: Ledger, as_of: dt.date) -> pd.DataFrame:
+    """Every buyer's book at ``as_of``, one row per buyer with contracts signed by then:
+    ``buyer``, ``sellers`` (joined), ``contracts``, the book totals (:func:`book_totals`) and
+    ``walkable_usd`` (what it can walk away from: headline backlog less enforceable RPO), largest
+    commitment first.
+
+    >>> b = market_buyers(load_ledger(), dt.date(2026, 6, 30))
+    >>> b.buyer.tolist(), round(float(b.walkable_usd.iloc[0]) / 1e9, 2)
+    (['Anthropic', 'Google', 'Reflection AI'], 38.83)
+    """
+    rows = []
+    for buyer in ledger.buyers:
+        book = buyer_book(ledger, buyer, as_of)
+        if not book.contracts:
+            continue
+        totals = book.totals
+        rows.append({"buyer": book.name, "sellers": ", ".join(sorted({c.seller for c in book.contracts}, key=str.casefold)),
+                     "contracts": len(book.contracts), **totals,
+                     "walkable_usd": _book_sum(book.contracts, lambda t: walkable_usd(t, as_of))})
+    frame = pd.DataFrame(rows)
+    return frame.sort_values("headline_backlog_usd", ascending=False, kind="stable").reset_index(drop=True) if rows else frame
+
+
+def market_report_inputs(ledger_file: str | Path | None, as_of: str | dt.date,
+                         search_from: Sequence[Path] = ()) -> tuple[Ledger, dt.date]:
+    """The ledger and the reporting date of the market report, from its two parameters: the
+    shipped ledger with ``ledger_file`` beside it (looked for as scenario files are,
+    :func:`neocloud.scenario.find_scenario_file`), and ``as_of`` as ``YYYY-MM-DD``. Bad input
+    raises :class:`LedgerError` naming the parameter, the value and what is allowed.
+
+    >>> led, a = market_report_inputs(None, "2026-06-30")
+    >>> a, len(signed_by(led, a)) >= 3
+    (datetime.date(2026, 6, 30), True)
+    >>> market_report_inputs(None, "30 June")
+    Traceback (most recent call last):
+    ...
+    neocloud.ledger.LedgerError: as_of: value '30 June': a date written YYYY-MM-DD is expected, e.g. 2026-05-01
+    """
+    from neocloud.scenario import _iso_date, find_scenario_file
+
+    try:
+        day = _iso_date(as_of)
+    except ValueError as e:
+        raise LedgerError("as_of", [f"value {as_of!r}: {e}"]) from None
+    path: Path | None = None
+    if ledger_file is not None:
+        path = find_scenario_file(ledger_file, list(search_from))
+        if path is None:
+            raise LedgerError(str(ledger_file), ["file not found (ledger_file: your own ledger, read beside the shipped one)"])
+    return load_ledger(path), day
