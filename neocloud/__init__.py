@@ -152,6 +152,20 @@ from neocloud.sweeps import (
     load_sweep,
 )
 from neocloud.summary import headline_figures, key_dates
+from neocloud.ledger import (
+    Contract,
+    Ledger,
+    LedgerBook,
+    LedgerError,
+    UnknownNameError,
+    book_totals,
+    buyer_book,
+    contract_figures,
+    load_ledger,
+    read_ledger_file,
+    seller_book,
+)
+from neocloud.deal import delivered_share, monthly_fee_for_total
 
 try:
     __version__ = version("neocloud")
@@ -294,4 +308,17 @@ __all__ = [
     "unit_economics",
     "validate_scenario",
     "__version__",
+    "Contract",
+    "Ledger",
+    "LedgerBook",
+    "LedgerError",
+    "UnknownNameError",
+    "book_totals",
+    "buyer_book",
+    "contract_figures",
+    "delivered_share",
+    "load_ledger",
+    "monthly_fee_for_total",
+    "read_ledger_file",
+    "seller_book",
 ]

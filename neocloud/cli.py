@@ -154,6 +154,50 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ledger(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from neocloud.ledger import UnknownNameError, buyer_book, load_ledger, seller_book
+    from neocloud.narrative import usd
+
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    except ValueError:
+        _err(f"--as-of {args.as_of!r}: a date written YYYY-MM-DD is expected, e.g. 2026-06-30")
+        return 2
+    if args.ledger is not None and not Path(args.ledger).is_file():
+        _err(f"--ledger {args.ledger}: file not found (give a ledger YAML file, like neocloud/data/contracts.yaml)")
+        return 2
+    try:
+        ledger = load_ledger(args.ledger)
+        book = seller_book(ledger, args.seller, as_of) if args.seller is not None else buyer_book(ledger, args.buyer, as_of)
+    except ScenarioError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except UnknownNameError as e:
+        _err(str(e))
+        return 2
+    for w in ledger.warnings:
+        print(w, file=sys.stderr)
+    data = book.to_json()
+    if args.json:
+        print(json.dumps(data, indent=2, allow_nan=False))
+        return 0
+    other = "buyer" if book.side == "seller" else "seller"
+    print(f"{book.side} {book.name}: {len(book.contracts)} contract(s) signed by {as_of}")
+    rows = [(c[other], c["id"], c["signed"], usd(c["monthly_fee_usd"]), usd(c["total_contract_value_usd"]),
+             usd(c["headline_backlog_usd"]), usd(c["enforceable_rpo_usd"]), usd(c["contingent_usd"]) if c["contingent_usd"] else "-")
+            for c in data["contracts"]]
+    t = data["totals"]
+    rows.append(("book", "", "", "", usd(t["total_contract_value_usd"]), usd(t["headline_backlog_usd"]),
+                 usd(t["enforceable_rpo_usd"]), usd(t["contingent_usd"]) if t["contingent_usd"] else "-"))
+    header = (other, "id", "signed", "fee/month", "total", "headline backlog", "enforceable RPO", "contingent")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        print("  " + "  ".join(str(v).ljust(w) if i < 3 else str(v).rjust(w) for i, (v, w) in enumerate(zip(r, widths))))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from neocloud.bench import main as bench_main
 
@@ -223,6 +267,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebooks", default="notebooks", help="folder of notebooks to refresh (default: notebooks)")
     p.add_argument("--base", default="params/base.yaml", help="the scenario their parameters cell names (default: params/base.yaml)")
     p.set_defaults(func=cmd_notebooks)
+
+    p = sub.add_parser("ledger", help="a seller's or a buyer's book of compute contracts from the ledger",
+                       description="The contracts of one seller (or buyer) signed by the reporting date, from the "
+                                   "shipped ledger (neocloud/data/contracts.yaml) and your own file beside it: "
+                                   "each contract's total, headline backlog, enforceable RPO and contingent amounts, "
+                                   "and the book's sums.")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--seller", metavar="NAME", help="the seller (any case)")
+    who.add_argument("--buyer", metavar="NAME", help="the buyer (any case)")
+    p.add_argument("--ledger", metavar="FILE", default=None,
+                   help="your own ledger file, read beside the shipped one (ids must differ)")
+    p.add_argument("--as-of", metavar="DATE", default=None,
+                   help="the reporting date, YYYY-MM-DD (default: today): contracts signed after it are left out")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_ledger)
 
     p = sub.add_parser("bench", help="run the benchmarks and print one JSON object (options: neocloud bench --help)",
                        add_help=False)

@@ -65,6 +65,12 @@ class DealTerms:
     """A dated clause: no notice before this day (replaces the lock-up rule)."""
     signed: dt.date | None = None
     """The signing date: no notice before it, whatever the clauses say."""
+    delivery_steps: tuple[tuple[dt.date, float], ...] = ()
+    """Delivered share: ``(from, share)`` pairs in date order; from each ``from`` on, ``share`` of
+    the contracted capacity is in service and billed (before the first step: 1; none: 1 throughout)."""
+    take_or_pay: bool = False
+    """No termination for convenience (``termination.kind: none``): no notice date falls within the
+    term, so the committed floor is the total and the enforceable RPO the headline backlog."""
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -73,6 +79,12 @@ class DealTerms:
             raise ValueError(f"ramp_discount {self.ramp_discount} is outside [0, 1]")
         if self.notice_days < 1:
             raise ValueError(f"notice_days {self.notice_days} must be at least 1")
+        froms = [d for d, _ in self.delivery_steps]
+        if froms != sorted(froms) or len(set(froms)) != len(froms):
+            raise ValueError(f"delivery steps must be in strictly increasing date order: {froms}")
+        for d, share in self.delivery_steps:
+            if not 0.0 <= share <= 1.0:
+                raise ValueError(f"delivery share {share} from {d} is outside [0, 1]")
 
     @property
     def months(self) -> int:
@@ -100,6 +112,8 @@ class DealTerms:
 
     @property
     def _clause_notice_date(self) -> dt.date:
+        if self.take_or_pay:  # no termination for convenience: the first "notice" day is after the term
+            return self.end + DAY
         if self.earliest_notice_clause is not None:
             return self.earliest_notice_clause
         return add_months(self.start.replace(day=1), self.lockup_months)
@@ -111,6 +125,8 @@ class DealTerms:
         >>> DealTerms(1e9, dt.date(2026, 5, 1), dt.date(2029, 5, 31), lockup_months=3).notice_rule
         'the 3-month lock-up'
         """
+        if self.take_or_pay:
+            return "take-or-pay terms (no termination for convenience)"
         if self.signed is not None and self.signed > self._clause_notice_date:
             return f"the signing on {self.signed}"
         if self.earliest_notice_clause is not None:
@@ -184,6 +200,8 @@ def accrued_usd(deal: Deal, days: "dt.date | np.ndarray | pd.Series") -> "float 
     6200000000.0
     """
     t = terms_of(deal)
+    if t.delivery_steps:
+        return _accrued_delivered_usd(t, days)
     scalar = isinstance(days, dt.date)
     d = np.atleast_1d(np.asarray(days, dtype="datetime64[D]"))
     start, stop = np.datetime64(t.start, "D"), np.datetime64(t.end + DAY, "D")
@@ -195,6 +213,62 @@ def accrued_usd(deal: Deal, days: "dt.date | np.ndarray | pd.Series") -> "float 
     partial = np.where(into == dim[k], full_fee[k], full_fee[k] * into / dim[k])
     out = before[k] + partial
     return float(out[0]) if scalar else out
+
+
+def _accrued_delivered_usd(t: DealTerms, days: "dt.date | np.ndarray | pd.Series") -> "float | np.ndarray":
+    """:func:`accrued_usd` with delivery steps: accrual is linear in the days served, so the fees
+    before ``d`` are the undelivered-share accrual ``A`` (same terms, no steps) cut at each step:
+    ``A(min(d, f1)) + sum_i s_i * (A(min(d, f_i+1)) - A(min(d, f_i)))`` (the last step runs to the end).
+
+    >>> t = DealTerms(3.1e9, dt.date(2026, 5, 1), dt.date(2026, 6, 30),
+    ...               delivery_steps=((dt.date(2026, 5, 11), 0.5),))
+    >>> accrued_usd(t, dt.date(2026, 6, 1))   # 10 days in full, 21 at half: 1.0 + 0.5 * 2.1
+    2050000000.0
+    """
+    base = replace(t, delivery_steps=())
+    scalar = isinstance(days, dt.date)
+    d = np.atleast_1d(np.asarray(days, dtype="datetime64[D]"))
+    cuts = [np.datetime64(f, "D") for f, _ in t.delivery_steps] + [np.datetime64(t.end + DAY, "D")]
+    shares = [s for _, s in t.delivery_steps]
+    out = np.asarray(accrued_usd(base, np.minimum(d, cuts[0])), dtype=float)
+    for i, share in enumerate(shares):
+        lo = accrued_usd(base, np.minimum(d, cuts[i]))
+        hi = accrued_usd(base, np.minimum(d, np.maximum(cuts[i + 1], cuts[i])))
+        out = out + share * (hi - lo)
+    return float(out[0]) if scalar else out
+
+
+def delivered_share(deal: Deal, day: dt.date) -> float:
+    """The share of the contracted capacity in service (and billed) on ``day``: the share of the
+    last delivery step on or before it; 1 before the first step and without steps.
+
+    >>> t = DealTerms(1e9, dt.date(2026, 10, 1), dt.date(2027, 12, 31),
+    ...               delivery_steps=((dt.date(2026, 10, 1), 0.5), (dt.date(2027, 1, 1), 1.0)))
+    >>> delivered_share(t, dt.date(2026, 11, 15)), delivered_share(t, dt.date(2027, 2, 1))
+    (0.5, 1.0)
+    """
+    share = 1.0
+    for start, s in terms_of(deal).delivery_steps:
+        if start <= day:
+            share = s
+    return share
+
+
+def monthly_fee_for_total(total_usd: float, terms: DealTerms) -> float:
+    """The monthly fee that makes the contract's total under daily accrual ``total_usd``: the
+    total over ``W``, the sum over service days of ``share(d) * ramp_factor(d) / days in the month
+    of d`` (conventions, "Fee given as a total"). ``terms.monthly_fee_usd`` is ignored.
+
+    >>> t = DealTerms(1.0, dt.date(2026, 1, 1), dt.date(2027, 12, 31), ramp_months=3, ramp_discount=0.5)
+    >>> round(monthly_fee_for_total(22.5e9, t) / 1e9, 9)   # W = 21 + 3 * 0.5 = 22.5 months
+    1.0
+    """
+    if not total_usd > 0:
+        raise ValueError(f"total_usd {total_usd!r} must be positive")
+    w = total_contract_value(replace(terms, monthly_fee_usd=1.0))
+    if not w > 0:
+        raise ValueError("no service is billed over the term (every delivered share or ramp factor is 0)")
+    return total_usd / w
 
 
 def month_index_np(start: dt.date, days: np.ndarray) -> np.ndarray:

@@ -1,0 +1,134 @@
+"""Altair charts of the market report (every seller's and buyer's book from the ledger), in the
+conventions of :mod:`neocloud.charts`: its theme, findings as titles, units on axes, sources in
+the subtitle. Charts take the frames :mod:`neocloud.ledger` returns; nothing here computes a
+contract figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from neocloud.charts import PALETTE, WIDTH, _json_safe, _title
+
+BAR_ROW_PX = 22
+"""Height of one bar row: labels never overlap."""
+
+
+def seller_backlog_chart(sellers: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
+    """Each seller's headline backlog against its enforceable RPO, USD billions, largest first
+    (from :func:`neocloud.ledger.market_sellers`).
+
+    >>> import datetime as dt, neocloud as nc
+    >>> from neocloud.ledger import market_sellers
+    >>> c = seller_backlog_chart(market_sellers(nc.load_ledger(), dt.date(2026, 6, 30)), "t", ["s"])
+    >>> sorted({r["measure"] for r in c.to_dict()["datasets"][c.to_dict()["data"]["name"]]})
+    ['Enforceable RPO', 'Headline backlog']
+    """
+    long = sellers.melt(id_vars=["seller"], value_vars=["headline_backlog_usd", "enforceable_rpo_usd"],
+                        var_name="measure", value_name="usd")
+    long["measure"] = long.measure.map({"headline_backlog_usd": "Headline backlog", "enforceable_rpo_usd": "Enforceable RPO"})
+    long["usd_bn"] = long.usd / 1e9
+    order = sellers.sort_values("headline_backlog_usd", ascending=False).seller.tolist()
+    return (
+        alt.Chart(_json_safe(long[["seller", "measure", "usd_bn"]]),
+                  title=_title(title, sources, "Fees of service after the reporting date; enforceable: what the buyer cannot avoid by notice"))
+        .mark_bar()
+        .encode(
+            y=alt.Y("seller:N", title=None, sort=order),
+            yOffset=alt.YOffset("measure:N", sort=["Headline backlog", "Enforceable RPO"]),
+            x=alt.X("usd_bn:Q", title="USD billions"),
+            color=alt.Color("measure:N", title=None, sort=["Headline backlog", "Enforceable RPO"],
+                            scale=alt.Scale(range=[PALETTE[0], PALETTE[4]])),
+            tooltip=[alt.Tooltip("seller:N", title="Seller"), alt.Tooltip("measure:N", title="Figure"),
+                     alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f")],
+        )
+        .properties(width=WIDTH, height=alt.Step(BAR_ROW_PX))
+    )
+
+
+def walk_share_chart(sellers: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
+    """The share of each seller's headline backlog its buyers can walk away from by serving
+    notice within 90 and within 365 days of the reporting date."""
+    long = sellers.melt(id_vars=["seller"], value_vars=["walkable_90d_share", "walkable_365d_share"],
+                        var_name="horizon", value_name="share")
+    long["horizon"] = long.horizon.map({"walkable_90d_share": "Notice within 90 days",
+                                        "walkable_365d_share": "Notice within 365 days"})
+    order = sellers.sort_values("headline_backlog_usd", ascending=False).seller.tolist()
+    return (
+        alt.Chart(_json_safe(long), title=_title(title, sources, "Fees a notice at the first opportunity would cancel, over the headline backlog; take-or-pay contracts: none"))
+        .mark_bar()
+        .encode(
+            y=alt.Y("seller:N", title=None, sort=order),
+            yOffset=alt.YOffset("horizon:N", sort=["Notice within 90 days", "Notice within 365 days"]),
+            x=alt.X("share:Q", title="Share of the headline backlog", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("horizon:N", title=None, sort=["Notice within 90 days", "Notice within 365 days"],
+                            scale=alt.Scale(range=[PALETTE[1], PALETTE[3]])),
+            tooltip=[alt.Tooltip("seller:N", title="Seller"), alt.Tooltip("horizon:N", title="Horizon"),
+                     alt.Tooltip("share:Q", title="Share", format=".1%")],
+        )
+        .properties(width=WIDTH, height=alt.Step(BAR_ROW_PX))
+    )
+
+
+def buyer_commitments_chart(commitments: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
+    """Each buyer's commitments by calendar year, stacked by seller, USD billions (from
+    :func:`neocloud.ledger.buyer_commitments`): one row of bars per buyer."""
+    f = commitments.copy()
+    f["committed_usd_bn"] = f.committed_usd / 1e9
+    f["walkable_usd_bn"] = f.walkable_usd / 1e9
+    f["year"] = f.year.astype(str)
+    return (
+        alt.Chart(_json_safe(f[["buyer", "seller", "year", "committed_usd_bn", "walkable_usd_bn"]]))
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title="Calendar year", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("committed_usd_bn:Q", title="USD billions"),
+            color=alt.Color("seller:N", title="Seller"),
+            tooltip=[alt.Tooltip("buyer:N", title="Buyer"), alt.Tooltip("seller:N", title="Seller"),
+                     alt.Tooltip("year:O", title="Year"),
+                     alt.Tooltip("committed_usd_bn:Q", title="Committed, USD bn", format=",.2f"),
+                     alt.Tooltip("walkable_usd_bn:Q", title="Of which it can walk from, USD bn", format=",.2f")],
+        )
+        .properties(width=WIDTH, height=110)
+        .facet(row=alt.Row("buyer:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12)),
+               title=_title(title, sources, "Fees of service after the reporting date if every contract runs its course"))
+        .resolve_scale(y="independent")
+    )
+
+
+def notice_calendar_chart(calendar: pd.DataFrame, as_of: dt.date, months: int, title: str,
+                          sources: Sequence[str]) -> alt.LayerChart:
+    """The notice windows opening in the next ``months`` (and the delivery deadlines) on a time
+    line, one row per contract; a window's point is sized by the fees a notice that day would
+    cancel (from :func:`neocloud.ledger.notice_calendar`)."""
+    from neocloud.deal import add_months
+
+    f = calendar.copy()
+    f["date"] = pd.to_datetime(f.date)
+    f["service_ends"] = pd.to_datetime(f.service_ends)
+    f["at_stake_usd_bn"] = f.at_stake_usd / 1e9
+    f["size_bn"] = f.at_stake_usd_bn.fillna(0.0)  # a deadline has no amount: drawn at the smallest size
+    f["contract"] = f.seller + " - " + f.buyer
+    f = _json_safe(f[["date", "event", "contract", "service_ends", "at_stake_usd_bn", "size_bn", "right"]])
+    domain = [pd.Timestamp(as_of).isoformat(), pd.Timestamp(add_months(as_of, months)).isoformat()]
+    base = alt.Chart(f, title=_title(title, sources, "Circles: notice may first be served that day (size: fees it would cancel); "
+                                                     "diamonds: delivery deadlines"))
+    points = base.mark_point(filled=True, opacity=0.85).encode(
+        x=alt.X("date:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("contract:N", title=None),
+        shape=alt.Shape("event:N", title=None, scale=alt.Scale(domain=["notice window opens", "delivery deadline"],
+                                                                 range=["circle", "diamond"])),
+        size=alt.Size("size_bn:Q", title="USD bn at stake", scale=alt.Scale(range=[80, 900], zero=True)),
+        color=alt.Color("event:N", title=None, scale=alt.Scale(domain=["notice window opens", "delivery deadline"],
+                                                                 range=[PALETTE[1], PALETTE[0]]), legend=None),
+        tooltip=[alt.Tooltip("contract:N", title="Contract"), alt.Tooltip("event:N", title="Event"),
+                 alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+                 alt.Tooltip("service_ends:T", title="Service ends if notice that day", format="%d %b %Y"),
+                 alt.Tooltip("at_stake_usd_bn:Q", title="USD bn at stake", format=",.2f"),
+                 alt.Tooltip("right:N", title="Right")],
+    )
+    return alt.layer(points).properties(width=WIDTH, height=alt.Step(28))
