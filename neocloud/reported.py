@@ -30,6 +30,11 @@ the others are stocks at the end of ``period_end`` (``arr``: a run-rate a year).
 
 FLOWS = frozenset({"revenue"})
 
+Scope = Literal["contracts", "line", "company"]
+"""What a reported figure covers: ``contracts`` (the filer's compute contracts only, what a ledger
+can hold), ``line`` (a whole line of business: the contracts and the line's other sales),
+``company`` (every line of business of the filer)."""
+
 RecordId = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 
 
@@ -41,6 +46,8 @@ class ReportedFigure(_Model):
     measure: Measure
     line: Text
     """The line of business or the scope the figure is of, in the filer's terms."""
+    scope: Scope
+    """What the figure covers against what a ledger of compute contracts can hold."""
     period_start: IsoDate | None = None
     period_end: IsoDate
     value_usd: Annotated[float, Field(gt=0, lt=1e14, allow_inf_nan=False)]

@@ -165,6 +165,7 @@ GOOD_RECORD = """\
     filer: Demo
     measure: revenue
     line: "cloud"
+    scope: line
     period_start: 2026-04-01
     period_end: 2026-06-30
     value_usd: 1.6e+9
