@@ -1,0 +1,89 @@
+"""Altair charts of the model held against the filings, in the conventions of :mod:`neocloud.charts`
+(its theme, findings as titles, units on axes, sources in the subtitle). They draw the frames of
+:mod:`neocloud.filings` and :mod:`neocloud.reconcile`; nothing here computes a figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from neocloud.charts import PALETTE, WIDTH, _json_safe, _title
+
+ROW_PX = 26
+"""Height of one reading's row."""
+
+
+def readings_filing_chart(rpo: pd.DataFrame, reported_usd: float, half_width_usd: float, title: str,
+                          sources: Sequence[str]) -> alt.LayerChart:
+    """The book's enforceable RPO under each reading of the termination terms (a dot as assumed, a
+    bar over the range the undisclosed terms allow) against the reported figure (a band as wide as
+    its rounding), USD billions. ``rpo`` is :func:`neocloud.filings.rpo_by_reading`.
+
+    >>> import datetime as dt, neocloud as nc
+    >>> from neocloud.filings import rpo_by_reading
+    >>> r = rpo_by_reading(nc.load_scenario("params/base.yaml"), dt.date(2026, 6, 30), 14.1e9)
+    >>> spec = readings_filing_chart(r, 14.1e9, 5e7, "t", ["s"]).to_dict()
+    >>> len(spec["layer"])
+    3
+    """
+    frame = rpo[["reading", "enforceable_rpo_usd", "low_usd", "high_usd", "consistent"]].copy()
+    for c in ("enforceable_rpo_usd", "low_usd", "high_usd"):
+        frame[c.replace("_usd", "_bn")] = frame.pop(c) / 1e9
+    frame["fits"] = frame.pop("consistent").map({True: "fits the filing", False: "does not fit"})
+    order = frame.reading.tolist()
+    band = pd.DataFrame({"low_bn": [(reported_usd - half_width_usd) / 1e9], "high_bn": [(reported_usd + half_width_usd) / 1e9],
+                         "label": [f"reported ${reported_usd / 1e9:,.1f}B"]})
+    y = alt.Y("reading:N", title=None, sort=order, axis=alt.Axis(labelLimit=0))
+    colour = alt.Color("fits:N", title=None, sort=["fits the filing", "does not fit"],
+                       scale=alt.Scale(range=[PALETTE[2], PALETTE[6]]))
+    reported = (alt.Chart(_json_safe(band)).mark_rect(opacity=0.35, color=PALETTE[1])
+                .encode(x="low_bn:Q", x2="high_bn:Q", tooltip=[alt.Tooltip("label:N", title="Filing")]))
+    ranges = (alt.Chart(_json_safe(frame)).mark_bar(height=8, opacity=0.5)
+              .encode(y=y, x=alt.X("low_bn:Q", title="Enforceable RPO at the period end, USD billions",
+                                   scale=alt.Scale(zero=False)),
+                      x2="high_bn:Q", color=colour,
+                      tooltip=[alt.Tooltip("reading:N", title="Reading"),
+                               alt.Tooltip("low_bn:Q", title="Lowest, USD bn", format=",.2f"),
+                               alt.Tooltip("high_bn:Q", title="Highest, USD bn", format=",.2f")]))
+    assumed = (alt.Chart(_json_safe(frame)).mark_point(filled=True, size=70)
+               .encode(y=y, x="enforceable_rpo_bn:Q", color=colour,
+                       tooltip=[alt.Tooltip("reading:N", title="Reading"),
+                                alt.Tooltip("enforceable_rpo_bn:Q", title="As assumed, USD bn", format=",.2f")]))
+    return (alt.layer(reported, ranges, assumed,
+                      title=_title(title, sources, "Dot: the book as assumed; bar: over its undisclosed terms; "
+                                                   "red band: the reported figure and its rounding"))
+            .properties(width=WIDTH, height=alt.Step(ROW_PX)))
+
+
+def reconciliation_chart(rec: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
+    """Reported figures against the model's, by period end, one panel row per measure, USD billions
+    (``rec`` is :func:`neocloud.reconcile.reconcile`).
+
+    >>> import neocloud as nc
+    >>> from neocloud.reconcile import reconcile
+    >>> from neocloud.reported import load_reported
+    >>> c = reconciliation_chart(reconcile(nc.load_ledger(), load_reported(), "CoreWeave"), "t", ["s"])
+    >>> sorted(c.to_dict()["encoding"]["color"]["sort"])
+    ['Model (ledger)', 'Reported']
+    """
+    long = rec.melt(id_vars=["period_end", "measure", "line"], value_vars=["reported_usd", "model_usd"],
+                    var_name="figure", value_name="usd")
+    long["figure"] = long.figure.map({"reported_usd": "Reported", "model_usd": "Model (ledger)"})
+    long["usd_bn"] = long.pop("usd") / 1e9
+    long["period_end"] = pd.to_datetime(long.period_end)
+    return (alt.Chart(_json_safe(long), title=_title(title, sources, "Model: the ledger's contracts signed by each period end"))
+            .mark_line(point=True)
+            .encode(x=alt.X("period_end:T", title="Period end", axis=alt.Axis(format="%b %Y", tickCount="month")),
+                    y=alt.Y("usd_bn:Q", title="USD billions"),
+                    color=alt.Color("figure:N", title=None, sort=["Reported", "Model (ledger)"],
+                                    scale=alt.Scale(range=[PALETTE[1], PALETTE[0]])),
+                    detail="line:N",
+                    row=alt.Row("measure:N", title=None),
+                    tooltip=[alt.Tooltip("period_end:T", title="Period end", format="%d %b %Y"),
+                             alt.Tooltip("line:N", title="Line"), alt.Tooltip("figure:N", title="Figure"),
+                             alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f")])
+            .properties(width=WIDTH, height=160)
+            .resolve_scale(y="independent"))
