@@ -169,10 +169,11 @@ class DeliveryStep(_Model):
 
 
 class DeliveryFailure(_Model):
-    """A right on late delivery: the deadline and the right, in words (recorded and shown)."""
+    """A right on late delivery: the deadline and the right, in words (recorded and shown; the
+    figures do not assume it is used)."""
 
     deadline: FDate
-    right: Text
+    right: Text | None = None
 
 
 class Contract(_Model):

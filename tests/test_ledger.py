@@ -9,6 +9,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from conftest import PARAMS, examples, neocloud_cli
@@ -284,6 +285,10 @@ def test_a_contract_signed_after_the_reporting_date_changes_no_figure(led, as_of
         assert seller_book(more, name, as_of).totals == seller_book(led, name, as_of).totals
     for name in led.buyers:
         assert buyer_book(more, name, as_of).totals == buyer_book(led, name, as_of).totals
+    # nor any market view: concentration, walkable shares, prices, commitments, the notice calendar
+    pd.testing.assert_frame_equal(market_sellers(more, as_of), market_sellers(led, as_of))
+    pd.testing.assert_frame_equal(buyer_commitments(more, as_of), buyer_commitments(led, as_of))
+    pd.testing.assert_frame_equal(notice_calendar(more, as_of), notice_calendar(led, as_of))
 
 
 # --------------------------------------------------------------------------------------------
@@ -364,6 +369,14 @@ def test_a_bad_ledger_file_names_the_file_and_the_record(tmp_path, capsys, what,
     err = capsys.readouterr().err
     assert err.startswith(f"{path}: "), err
     assert expected in err, err
+
+
+def test_a_bad_ledger_exits_2_from_the_installed_command(tmp_path):
+    path = _write(tmp_path, {"contracts": [record(total_usd=12e9)]})
+    proc = neocloud_cli("ledger", "--ledger", str(path), "--seller", "Acme", "--as-of", "2026-06-30", "--json")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip() == (f"{path}: contracts.0 (id 'acme-bigco'): key 'monthly_fee_usd': value 1000000000.0: "
+                                   "give monthly_fee_usd or total_usd (the total over the term), not both")
 
 
 def test_bad_yaml_and_missing_files_exit_2(tmp_path, capsys):
