@@ -480,6 +480,16 @@ def test_the_notice_calendar_by_hand():
     assert notice_calendar(led, D(2026, 6, 30), months=1).empty   # nothing opens by 30 July 2026
 
 
+def test_what_can_walk_within_a_horizon_by_hand():
+    t = load_ledger().contract("spacex-anthropic-colossus-1").terms()
+    a = D(2026, 6, 30)
+    # notice may first be served on 1 Aug 2026 (32 days on): service ends 30 Oct, 45 - 6.169 cancelled
+    cancelled = 45e9 - (1.25e9 + 3 * 1.25e9 + 1.25e9 * 29 / 31)
+    assert walkable_usd(t, a, 90) == walkable_usd(t, a, 365) == walkable_usd(t, a) == pytest.approx(cancelled, abs=CENT)
+    assert walkable_usd(t, a, 31) == 0.0   # the window opens on day 32
+    assert walkable_usd(replace(t, take_or_pay=True), a) == 0.0
+
+
 def test_a_seller_of_take_or_pay_contracts_has_nothing_to_lose_to_notice():
     s = market_sellers(load_ledger(SMALL, with_shipped=False), D(2026, 9, 30)).set_index("seller")
     assert s.loc["CoreWeave", "enforceable_share"] == 1.0 and s.loc["Nebius", "walkable_365d_share"] == 0.0
