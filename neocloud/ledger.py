@@ -169,10 +169,11 @@ class DeliveryStep(_Model):
 
 
 class DeliveryFailure(_Model):
-    """A right on late delivery: the deadline and the right, in words (recorded and shown)."""
+    """A right on late delivery: the deadline and the right, in words (recorded and shown; the
+    figures do not assume it is used)."""
 
     deadline: FDate
-    right: Text
+    right: Text | None = None
 
 
 class Contract(_Model):
@@ -390,7 +391,9 @@ def validate_ledger(data: Any, path: str | Path = "<ledger>", *, strict: bool = 
         try:
             c = Contract.model_validate(record)
         except ValidationError as e:
-            problems += [f"{where}: {p}" for p in _problems(e, Contract)]
+            # a delivery step's date is written `from` (a Python keyword: the field is `from_`)
+            problems += [f"{where}: {p.replace('(allowed here: from_, ', '(allowed here: from, ')}"
+                         for p in _problems(e, Contract)]
             continue
         except RecursionError:
             problems.append(f"{where}: data nested too deeply")
@@ -446,7 +449,17 @@ def read_ledger_file(path: str | Path, *, strict: bool = False) -> Ledger:
 
 def merge_ledgers(ledgers: Iterable[Ledger]) -> Ledger:
     """Several ledgers as one; an id in two files, or a company spelled two ways, is a
-    :class:`LedgerError` naming both files."""
+    :class:`LedgerError` naming both files.
+
+    >>> small = read_ledger_file("tests/data/ledger_small.yaml")
+    >>> len(merge_ledgers([small, read_ledger_file("tests/data/ledger_plain.yaml")]).contracts)
+    7
+    >>> merge_ledgers([small, small])
+    Traceback (most recent call last):
+    ...
+    neocloud.ledger.LedgerError: tests/data/ledger_small.yaml: id 'test-coreweave-meta-1': also in tests/data/ledger_small.yaml; each contract needs its own id (rename yours, or drop it if it is the same contract)
+    ...
+    """
     contracts: list[Contract] = []
     files: list[str] = []
     warnings: list[str] = []
@@ -563,6 +576,13 @@ class LedgerBook:
     """A seller's or a buyer's book at a reporting date: the contracts signed by then.
 
     ``side`` is ``"seller"`` or ``"buyer"``, ``name`` the company as the ledger spells it.
+
+    >>> b = buyer_book(load_ledger(), "Anthropic", dt.date(2026, 6, 30))
+    >>> b.figures[["id", "seller", "headline_backlog_usd"]].values.tolist()
+    [['spacex-anthropic-colossus-1', 'SpaceX', 43750000000.0]]
+    >>> j = b.to_json()
+    >>> j["buyer"], j["as_of"], j["totals"]["total_contract_value_usd"], j["contracts"][0]["termination"]
+    ('Anthropic', '2026-06-30', 45000000000.0, 'for_convenience')
     """
 
     side: Literal["seller", "buyer"]

@@ -12,7 +12,30 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from neocloud.charts import PALETTE, WIDTH, _json_safe, _title
+from neocloud.charts import PALETTE, WIDTH, _title
+
+def _records(frame: pd.DataFrame) -> alt.Data:
+    """Chart data as plain JSON values: dates as ``YYYY-MM-DD``, missing values as null, floats
+    to :data:`neocloud.charts.SIGNIFICANT_DIGITS` significant digits (the same on every machine).
+
+    >>> _records(pd.DataFrame({"d": [pd.Timestamp("2026-08-01"), pd.NaT], "x": [1 / 3, float("nan")]})).values
+    [{'d': '2026-08-01', 'x': 0.3333333333}, {'d': None, 'x': None}]
+    """
+    from neocloud.charts import SIGNIFICANT_DIGITS
+
+    def clean(v: object) -> object:
+        if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
+            return None
+        if isinstance(v, (pd.Timestamp, dt.date)):
+            return v.strftime("%Y-%m-%d")
+        if isinstance(v, float):
+            return float(f"{v:.{SIGNIFICANT_DIGITS}g}")
+        if hasattr(v, "item"):  # numpy scalars
+            return clean(v.item())  # type: ignore[attr-defined]
+        return v
+
+    return alt.Data(values=[{k: clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")])
+
 
 BAR_ROW_PX = 22
 """Height of one bar row: labels never overlap."""
@@ -25,7 +48,7 @@ def seller_backlog_chart(sellers: pd.DataFrame, title: str, sources: Sequence[st
     >>> import datetime as dt, neocloud as nc
     >>> from neocloud.ledger import market_sellers
     >>> c = seller_backlog_chart(market_sellers(nc.load_ledger(), dt.date(2026, 6, 30)), "t", ["s"])
-    >>> sorted({r["measure"] for r in c.to_dict()["datasets"][c.to_dict()["data"]["name"]]})
+    >>> sorted({r["measure"] for r in c.data.values})
     ['Enforceable RPO', 'Headline backlog']
     """
     long = sellers.melt(id_vars=["seller"], value_vars=["headline_backlog_usd", "enforceable_rpo_usd"],
@@ -34,7 +57,7 @@ def seller_backlog_chart(sellers: pd.DataFrame, title: str, sources: Sequence[st
     long["usd_bn"] = long.usd / 1e9
     order = sellers.sort_values("headline_backlog_usd", ascending=False).seller.tolist()
     return (
-        alt.Chart(_json_safe(long[["seller", "measure", "usd_bn"]]),
+        alt.Chart(_records(long[["seller", "measure", "usd_bn"]]),
                   title=_title(title, sources, "Fees of service after the reporting date; enforceable: what the buyer cannot avoid by notice"))
         .mark_bar()
         .encode(
@@ -59,7 +82,7 @@ def walk_share_chart(sellers: pd.DataFrame, title: str, sources: Sequence[str]) 
                                         "walkable_365d_share": "Notice within 365 days"})
     order = sellers.sort_values("headline_backlog_usd", ascending=False).seller.tolist()
     return (
-        alt.Chart(_json_safe(long), title=_title(title, sources, "Fees a notice at the first opportunity would cancel, over the headline backlog; take-or-pay contracts: none"))
+        alt.Chart(_records(long[["seller", "horizon", "share"]]), title=_title(title, sources, "Fees a notice at the first opportunity would cancel, over the headline backlog; take-or-pay contracts: none"))
         .mark_bar()
         .encode(
             y=alt.Y("seller:N", title=None, sort=order),
@@ -82,7 +105,7 @@ def buyer_commitments_chart(commitments: pd.DataFrame, title: str, sources: Sequ
     f["walkable_usd_bn"] = f.walkable_usd / 1e9
     f["year"] = f.year.astype(str)
     return (
-        alt.Chart(_json_safe(f[["buyer", "seller", "year", "committed_usd_bn", "walkable_usd_bn"]]))
+        alt.Chart(_records(f[["buyer", "seller", "year", "committed_usd_bn", "walkable_usd_bn"]]))
         .mark_bar()
         .encode(
             x=alt.X("year:O", title="Calendar year", axis=alt.Axis(labelAngle=0)),
@@ -108,17 +131,16 @@ def notice_calendar_chart(calendar: pd.DataFrame, as_of: dt.date, months: int, t
     from neocloud.deal import add_months
 
     f = calendar.copy()
-    f["date"] = pd.to_datetime(f.date)
-    f["service_ends"] = pd.to_datetime(f.service_ends)
     f["at_stake_usd_bn"] = f.at_stake_usd / 1e9
     f["size_bn"] = f.at_stake_usd_bn.fillna(0.0)  # a deadline has no amount: drawn at the smallest size
     f["contract"] = f.seller + " - " + f.buyer
-    f = _json_safe(f[["date", "event", "contract", "service_ends", "at_stake_usd_bn", "size_bn", "right"]])
-    domain = [pd.Timestamp(as_of).isoformat(), pd.Timestamp(add_months(as_of, months)).isoformat()]
+    f = _records(f[["date", "event", "contract", "service_ends", "at_stake_usd_bn", "size_bn", "right"]])
+    pad = dt.timedelta(days=10)  # a point on the first or last day is drawn whole
+    domain = [(as_of - pad).isoformat(), (add_months(as_of, months) + pad).isoformat()]
     base = alt.Chart(f, title=_title(title, sources, "Circles: notice may first be served that day (size: fees it would cancel); "
                                                      "diamonds: delivery deadlines"))
     points = base.mark_point(filled=True, opacity=0.85).encode(
-        x=alt.X("date:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%b %Y")),
+        x=alt.X("date:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": 2})),
         y=alt.Y("contract:N", title=None),
         shape=alt.Shape("event:N", title=None, scale=alt.Scale(domain=["notice window opens", "delivery deadline"],
                                                                  range=["circle", "diamond"])),

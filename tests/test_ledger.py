@@ -9,6 +9,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from conftest import PARAMS, examples, neocloud_cli
@@ -284,6 +285,10 @@ def test_a_contract_signed_after_the_reporting_date_changes_no_figure(led, as_of
         assert seller_book(more, name, as_of).totals == seller_book(led, name, as_of).totals
     for name in led.buyers:
         assert buyer_book(more, name, as_of).totals == buyer_book(led, name, as_of).totals
+    # nor any market view: concentration, walkable shares, prices, commitments, the notice calendar
+    pd.testing.assert_frame_equal(market_sellers(more, as_of), market_sellers(led, as_of))
+    pd.testing.assert_frame_equal(buyer_commitments(more, as_of), buyer_commitments(led, as_of))
+    pd.testing.assert_frame_equal(notice_calendar(more, as_of), notice_calendar(led, as_of))
 
 
 # --------------------------------------------------------------------------------------------
@@ -307,6 +312,10 @@ BAD = [
     ("ramp discount above 1", dict(ramp_months=1, ramp_discount=2.0), "key 'ramp_discount.value': value 2.0"),
     ("fee of zero", dict(monthly_fee_usd=0.0), "key 'monthly_fee_usd.value': value 0.0: Input should be greater than 0"),
     ("unknown key", dict(fee=3), "unknown key 'fee' (allowed here: buyer, capacity_mw, contingent_note"),
+    ("unknown key in a step", dict(delivery_steps=[{"from": "2026-03-01", "share": 0.5, "until": "2026-04-01"}]),
+     "unknown key 'delivery_steps.0.until' (allowed here: from, share)"),
+    ("unknown capacity basis", dict(capacity_mw={"value": 300, "basis": "nameplate"}),
+     "key 'capacity_mw.basis': value 'nameplate': Input should be 'it_load', 'facility' or 'reported_unspecified'"),
     ("take-or-pay with notice", dict(termination={"kind": "none", "notice_days": 90}),
      "key 'termination.notice_days': value 90: kind: none (take-or-pay) has no notice terms"),
     ("no notice days", dict(termination={"kind": "for_convenience"}), "key 'termination.notice_days': value None"),
@@ -360,6 +369,14 @@ def test_a_bad_ledger_file_names_the_file_and_the_record(tmp_path, capsys, what,
     err = capsys.readouterr().err
     assert err.startswith(f"{path}: "), err
     assert expected in err, err
+
+
+def test_a_bad_ledger_exits_2_from_the_installed_command(tmp_path):
+    path = _write(tmp_path, {"contracts": [record(total_usd=12e9)]})
+    proc = neocloud_cli("ledger", "--ledger", str(path), "--seller", "Acme", "--as-of", "2026-06-30", "--json")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip() == (f"{path}: contracts.0 (id 'acme-bigco'): key 'monthly_fee_usd': value 1000000000.0: "
+                                   "give monthly_fee_usd or total_usd (the total over the term), not both")
 
 
 def test_bad_yaml_and_missing_files_exit_2(tmp_path, capsys):
@@ -461,6 +478,16 @@ def test_the_notice_calendar_by_hand():
     # a window already open is not "opening"; none beyond twelve months
     assert list(notice_calendar(led, D(2026, 8, 1)).buyer) == ["Google", "Reflection AI", "Google"]
     assert notice_calendar(led, D(2026, 6, 30), months=1).empty   # nothing opens by 30 July 2026
+
+
+def test_what_can_walk_within_a_horizon_by_hand():
+    t = load_ledger().contract("spacex-anthropic-colossus-1").terms()
+    a = D(2026, 6, 30)
+    # notice may first be served on 1 Aug 2026 (32 days on): service ends 30 Oct, 45 - 6.169 cancelled
+    cancelled = 45e9 - (1.25e9 + 3 * 1.25e9 + 1.25e9 * 29 / 31)
+    assert walkable_usd(t, a, 90) == walkable_usd(t, a, 365) == walkable_usd(t, a) == pytest.approx(cancelled, abs=CENT)
+    assert walkable_usd(t, a, 31) == 0.0   # the window opens on day 32
+    assert walkable_usd(replace(t, take_or_pay=True), a) == 0.0
 
 
 def test_a_seller_of_take_or_pay_contracts_has_nothing_to_lose_to_notice():
