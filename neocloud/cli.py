@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -40,6 +41,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 2 if bad else 0
 
 
+def _finite(data: object) -> object:
+    """``data`` (JSON-ready dicts, lists, numbers, text) with every NaN or infinite float as None.
+
+    >>> _finite({"a": [1.0, float("nan")], "b": float("inf"), "c": "x"})
+    {'a': [1.0, None], 'b': None, 'c': 'x'}
+    """
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     from neocloud.narrative import pct, usd
     from neocloud.summary import headline_figures
@@ -50,7 +66,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print(str(e), file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"scenario_file": str(args.path), **figures}, indent=2, sort_keys=False))
+        # strict JSON: a figure that is not a finite number (a share of nothing) is null, never NaN
+        print(json.dumps(_finite({"scenario_file": str(args.path), **figures}), indent=2, sort_keys=False,
+                         allow_nan=False))
         return 0
     t = figures["terms"]
     print(f"{args.path}: {figures['title']}")
