@@ -23,9 +23,17 @@ def _err(message: str) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from neocloud.data import DataFileError, check_data_files
     from neocloud.scenario import scenario_warnings
 
     bad = 0
+    data_ok = True
+    try:  # the data files every report reads, validated like the scenarios
+        for w in check_data_files():
+            print(w.replace(": ", ": warning: ", 1), file=sys.stderr)
+    except DataFileError as e:
+        print(str(e), file=sys.stderr)
+        data_ok = False
     for path in args.paths:
         try:
             scenario = load_scenario(path)
@@ -38,7 +46,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(str(e), file=sys.stderr)
     if bad:
         _err(f"{bad} of {len(args.paths)} file(s) invalid")
-    return 2 if bad else 0
+    if not data_ok:
+        _err("the data files are invalid (every report reads them); fix the rows named above")
+    return 2 if bad or not data_ok else 0
 
 
 def _finite(data: object) -> object:
@@ -93,6 +103,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     if missing:
         _err("not found: " + ", ".join(str(p) for p in missing))
         return 2
+    from neocloud.data import check_data_files
+
+    check_data_files()  # bad data files: DataFileError, exit 2 (main) before any work
     try:
         result = render(
             [Path(p) for p in args.paths] or None,
