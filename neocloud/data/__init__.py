@@ -15,6 +15,7 @@ edited copy without touching the package).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 import os
@@ -236,13 +237,14 @@ def _shown(path: Path) -> str:
     return str(path)
 
 
-_CACHE: dict[tuple[str, int, int], pd.DataFrame] = {}
+_CACHE: dict[tuple[str, str], pd.DataFrame] = {}
 
 
 def read_table(name: str) -> pd.DataFrame:
     """The validated data file ``name`` (a key of :data:`TABLES`) as a data frame, one row per
     line: dates as ``datetime.date``, numbers as floats (NaN where a cell is empty), flags as
-    bools, text as text. Raises :class:`DataFileError` listing every problem.
+    bools, text as text. Raises :class:`DataFileError` listing every problem. A file is parsed
+    once per content (cached by its bytes' hash).
 
     >>> f = read_table("gpu_prices.csv")
     >>> f.usd_per_gpu_hour.dtype.name, type(f.date.iloc[0]).__name__, f.calibration.dtype.name
@@ -250,27 +252,31 @@ def read_table(name: str) -> pd.DataFrame:
     """
     path = data_path(name)
     try:
-        stat = path.stat()
-    except OSError:
+        if path.stat().st_size > MAX_DATA_BYTES:
+            raise DataFileError([f"{_shown(path)}: file is {path.stat().st_size:,} bytes; "
+                                 f"a data file may be at most {MAX_DATA_BYTES:,}"])
+        raw = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
         raise DataFileError([f"{_shown(path)}: file not found"]) from None
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    except OSError as e:
+        raise DataFileError([f"{_shown(path)}: cannot be read ({e.strerror or e})"]) from None
+    key = (str(path), hashlib.sha256(raw).hexdigest())
     if key not in _CACHE:
-        frame, problems = _parse(name, path)
+        frame, problems = _parse(name, raw)
         if problems:
             raise DataFileError([f"{_shown(path)}: {p}" for p in problems])
-        _CACHE.clear() if len(_CACHE) > 32 else None
+        if len(_CACHE) > 32:
+            _CACHE.clear()
         _CACHE[key] = frame
     return _CACHE[key].copy()
 
 
-def _parse(name: str, path: Path) -> tuple[pd.DataFrame, list[str]]:
+def _parse(name: str, raw: bytes) -> tuple[pd.DataFrame, list[str]]:
     """The file's rows validated by its model, and the problems found (empty if none)."""
     table = TABLES[name]
     columns = list(table.model.model_fields)
-    if path.stat().st_size > MAX_DATA_BYTES:
-        return pd.DataFrame(), [f"file is {path.stat().st_size:,} bytes; a data file may be at most {MAX_DATA_BYTES:,}"]
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         return pd.DataFrame(), [f"file is not UTF-8 text (byte {e.start}); save it as UTF-8 CSV"]
     if "\x00" in text:
@@ -339,6 +345,7 @@ def _parse(name: str, path: Path) -> tuple[pd.DataFrame, list[str]]:
         elif frame[col].dtype == object:
             frame[col] = frame[col].map(lambda v: float("nan") if v is None else v)  # as pandas reads an empty cell
     problems += _rules(name, frame, lines)
+    frame.attrs["rows"] = lines  # the file row of each frame row, for messages
     return frame, problems
 
 
@@ -396,7 +403,7 @@ def data_warnings() -> list[str]:
     for k, p in enumerate(prices):
         near = [prices[j] for j in (k - 1, k + 1) if 0 <= j < len(prices)]
         if near and all(p > 3 * q or p < q / 3 for q in near):
-            out.append(f"{where}: row {_row_of(cal['index'][k])}, column 'usd_per_gpu_hour': value {p:g}: "
+            out.append(f"{where}: row {panel.attrs['rows'][cal['index'][k]]}, column 'usd_per_gpu_hour': value {p:g}: "
                        f"a calibration price far from its neighbours ({', '.join(f'{q:g}' for q in near)}); a typo?")
     from neocloud.market import calibrate_gbm
 
@@ -420,11 +427,6 @@ def data_warnings() -> list[str]:
                        "owned (a rented share above 100%); check the rows of that date")
             break
     return out
-
-
-def _row_of(index: int) -> int:
-    """The file row of a frame index (header row 1, no blank lines)."""
-    return int(index) + 2
 
 
 def check_data_files() -> list[str]:
