@@ -143,7 +143,25 @@ class Input(_Model, Generic[T]):
     @model_validator(mode="after")
     def _sourced(self) -> "Input[T]":
         _check_sourced(self, "value")
+        for i, other in enumerate(self.other_readings):
+            _check_like(other.value, self.value, f"other_readings.{i}.value")
         return self
+
+
+def _check_like(other: Any, value: Any, key: str) -> None:
+    """Another source's reading is a value of the same kind as the input's own (a finite number
+    for a number, a date for a date), so that every report can compute with it."""
+    import math
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(other, bool) or not isinstance(other, (int, float)) or not math.isfinite(other) or abs(other) > MAX_USD:
+            raise _CrossFieldError(key, other, f"a number like the input's own value ({value!r}) is expected"
+                                   + (number_hint(other) if isinstance(other, str) else ""))
+    elif isinstance(value, dt.date):
+        try:
+            _iso_date(other)
+        except ValueError as e:
+            raise _CrossFieldError(key, other, str(e)) from None
 
 
 class Terms(_Model):
