@@ -213,6 +213,10 @@ def test_random_edits_are_accepted_sanely_or_refused_in_house_style(edits):
             try:
                 for w in check_data_files():
                     assert w.startswith(str(folder)), w
+                from neocloud.market import calibrate_gbm
+
+                fit = calibrate_gbm()  # what the exit model is given: finite whenever the files are accepted
+                assert math.isfinite(fit.drift_per_year) and math.isfinite(fit.volatility_per_year)
             except DataFileError as e:
                 assert all(p.startswith(str(folder)) for p in e.problems)
         finally:
