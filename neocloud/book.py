@@ -339,22 +339,23 @@ def book_path_stops(scenario: "Scenario") -> dict[str, dict[str, dt.date]]:
 
 
 def book_path_labels(scenario: "Scenario") -> dict[str, str]:
-    """Words for each path of :func:`book_path_stops`.
+    """Words for each path of :func:`book_path_stops`, as :class:`neocloud.narrative.UserText`
+    (they carry buyers' names): plain in a chart, escaped when formatted into Markdown.
 
     >>> from neocloud import load_scenario
     >>> list(book_path_labels(load_scenario("params/base.yaml")).values())
     ['Every contract runs its course', 'Every buyer leaves at its first opportunity after the IPO', 'Google walks away on 1 Nov 2026: capacity not delivered by 30 Sep 2026']
     """
-    from neocloud.narrative import day
+    from neocloud.narrative import UserText, day
 
     book = book_of(scenario)
-    labels = {"full": "Every contract runs its course",
-              "first_opportunity": "Every buyer leaves at its first opportunity after the IPO"}
+    labels = {"full": UserText("Every contract runs its course"),
+              "first_opportunity": UserText("Every buyer leaves at its first opportunity after the IPO")}
     for key in book_path_stops(scenario):
         if key.startswith("delivery_failure: "):
             d = book.deal(key.removeprefix("delivery_failure: "))
-            labels[key] = (f"{d.buyer} walks away on {day(delivery_failure_date(d))}: capacity not delivered by "
-                           f"{day(d.delivery_deadline)}")
+            labels[key] = UserText(f"{d.buyer} walks away on {day(delivery_failure_date(d))}: capacity not delivered by "
+                                   f"{day(d.delivery_deadline)}")
     return labels
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -34,10 +33,11 @@ if TYPE_CHECKING:
 
 
 def _csv(name: str) -> pd.DataFrame:
-    with resources.files("neocloud.data").joinpath(name).open("r", encoding="utf-8") as f:
-        frame = pd.read_csv(f, dtype={"source_date": str, "note": str})
-    frame["date"] = pd.to_datetime(frame["date"]).dt.date
-    return frame
+    """A data file, validated (:func:`neocloud.data.read_table`: bad rows raise
+    :class:`neocloud.data.DataFileError` naming the file, row, column and value)."""
+    from neocloud.data import read_table
+
+    return read_table(name)
 
 
 def capacity_ledger() -> pd.DataFrame:
@@ -49,9 +49,7 @@ def capacity_ledger() -> pd.DataFrame:
     >>> sorted(c.kind.unique()), int(c[c.party == "Anthropic"].mw.iloc[0])
     (['owned', 'planned', 'rented'], 300)
     """
-    frame = _csv("capacity.csv")
-    frame["assumption"] = frame["assumption"].astype(bool)
-    return frame
+    return _csv("capacity.csv")
 
 
 def own_use_signals() -> pd.DataFrame:

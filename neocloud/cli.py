@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -22,9 +23,17 @@ def _err(message: str) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from neocloud.data import DataFileError, check_data_files
     from neocloud.scenario import scenario_warnings
 
     bad = 0
+    data_ok = True
+    try:  # the data files every report reads, validated like the scenarios
+        for w in check_data_files():
+            print(w.replace(": ", ": warning: ", 1), file=sys.stderr)
+    except DataFileError as e:
+        print(str(e), file=sys.stderr)
+        data_ok = False
     for path in args.paths:
         try:
             scenario = load_scenario(path)
@@ -37,7 +46,24 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(str(e), file=sys.stderr)
     if bad:
         _err(f"{bad} of {len(args.paths)} file(s) invalid")
-    return 2 if bad else 0
+    if not data_ok:
+        _err("the data files are invalid (every report reads them); fix the rows named above")
+    return 2 if bad or not data_ok else 0
+
+
+def _finite(data: object) -> object:
+    """``data`` (JSON-ready dicts, lists, numbers, text) with every NaN or infinite float as None.
+
+    >>> _finite({"a": [1.0, float("nan")], "b": float("inf"), "c": "x"})
+    {'a': [1.0, None], 'b': None, 'c': 'x'}
+    """
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -50,7 +76,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print(str(e), file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"scenario_file": str(args.path), **figures}, indent=2, sort_keys=False))
+        # strict JSON: a figure that is not a finite number (a share of nothing) is null, never NaN
+        print(json.dumps(_finite({"scenario_file": str(args.path), **figures}), indent=2, sort_keys=False,
+                         allow_nan=False))
         return 0
     t = figures["terms"]
     print(f"{args.path}: {figures['title']}")
@@ -75,6 +103,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     if missing:
         _err("not found: " + ", ".join(str(p) for p in missing))
         return 2
+    from neocloud.data import check_data_files
+
+    check_data_files()  # bad data files: DataFileError, exit 2 (main) before any work
     try:
         result = render(
             [Path(p) for p in args.paths] or None,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -138,9 +137,9 @@ def comparable_deals() -> pd.DataFrame:
     >>> bool(c.source_url.str.startswith("http").all()), "IREN - Microsoft" in set(c.deal)
     (True, True)
     """
-    with resources.files("neocloud.data").joinpath("comparables.csv").open("r", encoding="utf-8") as f:
-        frame = pd.read_csv(f, dtype={"notice_terms": str, "value_basis": str})
-    return frame
+    from neocloud.data import read_table
+
+    return read_table("comparables.csv")  # validated: bad rows raise DataFileError
 
 
 def normalise_deals(deals: pd.DataFrame, scenario: "Scenario | None" = None) -> pd.DataFrame:

@@ -50,14 +50,25 @@ def probability_grid(scenario: "Scenario", step: float = PROBABILITY_STEP, upper
     return curve
 
 
-def reading_terms(scenario: "Scenario", label: str) -> Any:
-    """The scenario's deal under one reading of its termination terms (``"this scenario"``: as it is)."""
+def reading_terms(scenario: "Scenario", reading_id: str) -> Any:
+    """The scenario's deal under one reading of its termination terms, named by its ``id``
+    (:data:`neocloud.scenario.THIS_SCENARIO`, ``"this scenario"``: the terms as they are). Labels
+    are for people and never looked up; an unknown id raises ``ValueError`` naming the ids there are.
+
+    >>> from neocloud import load_scenario
+    >>> s = load_scenario("params/base.yaml")
+    >>> reading_terms(s, "original_s1").earliest_notice_date.isoformat(), reading_terms(s, "this scenario").lockup_months
+    ('2026-05-03', 3)
+    """
+    from neocloud.scenario import THIS_SCENARIO
+
     t = scenario.deal
-    if label == "this scenario":
+    if reading_id == THIS_SCENARIO:
         return t
-    reading = next((r for r in scenario.termination_readings if r.label == label), None)
+    reading = next((r for r in scenario.termination_readings if r.id == reading_id), None)
     if reading is None:
-        raise ValueError(f"no termination reading labelled {label!r}")
+        known = ", ".join([repr(THIS_SCENARIO), *(repr(r.id) for r in scenario.termination_readings)])
+        raise ValueError(f"no termination reading with id {reading_id!r} (the ids: {known})")
     return replace(t, lockup_months=reading.lockup_months if reading.lockup_months is not None else t.lockup_months,
                    earliest_notice_clause=reading.earliest_notice_date)
 
@@ -65,23 +76,29 @@ def reading_terms(scenario: "Scenario", label: str) -> Any:
 def readings_grid(scenario: "Scenario") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Revenue realised and lost by notice date under every reading of the termination terms (the
     scenario's own first): ``reading``, ``notice_date``, ``realised_usd``, ``lost_usd``; and one row
-    per reading: ``reading``, ``earliest_notice_date``, ``committed_floor_usd``, ``label``.
+    per reading: ``id``, ``reading``, ``earliest_notice_date``, ``committed_floor_usd``, ``label``.
+    ``id`` is the reading's identity (``"this scenario"`` for the scenario's own); ``reading`` is
+    the label people read (unique: the scenario's validation refuses two readings with one label).
 
     >>> from neocloud import load_scenario
     >>> lines, floors = readings_grid(load_scenario("params/base.yaml"))
-    >>> floors.label.tolist()[0]
-    'Notice from 1 Aug 2026: committed floor $6.17B'
+    >>> floors.label.tolist()[0], floors.id.tolist()[:2]
+    ('Notice from 1 Aug 2026: committed floor $6.17B', ['this scenario', 'original_s1'])
     """
+    from neocloud.scenario import THIS_SCENARIO
     from neocloud.sweeps import all_choices
 
+    shown = {r.id: r.label for r in scenario.termination_readings}
     lines, floors = [], []
-    for label in all_choices(scenario, "termination_reading"):
-        t = reading_terms(scenario, label)
+    for reading_id in all_choices(scenario, "termination_reading"):
+        label = shown.get(reading_id, THIS_SCENARIO)
+        t = reading_terms(scenario, reading_id)
         frame = revenue_if_terminated_many(t)
         frame.insert(0, "reading", label)
         lines.append(frame[["reading", "notice_date", "realised_usd", "lost_usd"]])
         floor = committed_floor(t)
-        floors.append({"reading": label, "earliest_notice_date": t.earliest_notice_date, "committed_floor_usd": floor,
+        floors.append({"id": reading_id, "reading": label, "earliest_notice_date": t.earliest_notice_date,
+                       "committed_floor_usd": floor,
                        "label": f"Notice from {day(t.earliest_notice_date)}: committed floor {usd(floor)}"})
     return pd.concat(lines, ignore_index=True), pd.DataFrame(floors)
 

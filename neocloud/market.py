@@ -23,7 +23,6 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -44,11 +43,9 @@ def gpu_price_panel() -> pd.DataFrame:
     >>> len(p) >= 25, sorted(p.basis.unique())[:3]
     (True, ['1-year contract', 'dedicated cluster', 'list'])
     """
-    with resources.files("neocloud.data").joinpath("gpu_prices.csv").open("r", encoding="utf-8") as f:
-        frame = pd.read_csv(f, dtype={"source_date": str, "note": str})
-    frame["date"] = pd.to_datetime(frame["date"]).dt.date
-    frame["calibration"] = frame["calibration"].astype(bool)
-    return frame
+    from neocloud.data import read_table
+
+    return read_table("gpu_prices.csv")  # validated: bad rows raise DataFileError
 
 
 @dataclass(frozen=True)

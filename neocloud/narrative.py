@@ -76,17 +76,42 @@ def esc(text: Any) -> str:
     >>> print(esc("<script>alert(1)</script> *x* CoreWeave's"))
     &lt;script&gt;alert\\(1\\)&lt;/script&gt; \\*x\\* CoreWeave's
     """
-    s = html.escape(plain(text), quote=False)
+    s = html.escape(plain(str.__str__(text) if isinstance(text, str) else text), quote=False)
     s = _MD_SPECIAL.sub(r"\\\1", s)
     return " ".join(s.split())
 
 
+class UserText(str):
+    """Text that came from a scenario, a data file or a ledger, kept plain for data (a chart's
+    legend, ``str()``, a table cell of a data frame) and escaped whenever it is formatted into a
+    report's words: ``f"**{label}**"`` and ``format(label)`` give :func:`esc` of it, so a label
+    built here cannot reach Markdown raw even where the caller forgets :func:`esc`.
+    :func:`esc` of it escapes it once (never twice).
+
+    >>> label = UserText("G[click](javascript:alert(1)) <img src=x>")
+    >>> print(f"- **{label}**")
+    - **G\\[click\\]\\(javascript:alert\\(1\\)\\) &lt;img src=x&gt;**
+    >>> str(label) == "G[click](javascript:alert(1)) <img src=x>", esc(label) == f"{label}"
+    (True, True)
+    """
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return format(esc(str.__str__(self)), spec)
+
+
 def link(url: str, text: str | None = None) -> str:
-    """A Markdown link whose URL cannot break out of the link syntax.
+    """A Markdown link whose URL cannot break out of the link syntax; a URL that is not
+    ``http(s)://`` (``javascript:``, ``data:``) is never a link, only escaped text.
 
     >>> link("https://example.com/a b(c)")
     '[example.com](https://example.com/a%20b%28c%29)'
+    >>> print(link("javascript:alert(1)"))
+    javascript:alert\\(1\\)
     """
+    if not re.match(r"(?i)^https?://", str(url).strip()):
+        return esc(text if text is not None else url)
     safe = quote(url, safe=":/?#@!$&'*+,;=%~-._")
     safe = safe.replace("'", "%27")
     label = text if text is not None else urlsplit(url).netloc

@@ -35,6 +35,17 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_YAML_DEPTH = 12
 """Deepest nesting a scenario needs is 5; deeper documents are refused while parsing."""
 
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2200, 12, 31)
+"""Every date of a scenario lies in this range (the calendar arithmetic needs room to move)."""
+MAX_TERM_YEARS = 30
+"""A deal's service runs at most this many years (``end`` at most 30 years after ``start``), so
+that every figure is computed in bounded time."""
+MAX_MONTHS = 12 * MAX_TERM_YEARS
+"""Lock-ups and ramps are counted in calendar months; none is longer than the longest term."""
+MAX_USD = 1e14
+"""No amount of money in a scenario exceeds USD 100 trillion (sums of them stay finite)."""
+
 if TYPE_CHECKING:
     from neocloud.deal import DealTerms
 
@@ -45,19 +56,26 @@ def _iso_date(value: Any) -> dt.date:
     """Dates are written ``YYYY-MM-DD``; numbers (timestamps) and times of day are refused."""
     if isinstance(value, dt.datetime):
         raise ValueError("a date without a time of day is expected, written YYYY-MM-DD")
-    if isinstance(value, dt.date):
-        return value
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         try:
-            return dt.date.fromisoformat(value.strip())
+            value = dt.date.fromisoformat(value.strip())
         except ValueError:
             raise ValueError("not a calendar date (check the month and day)") from None
+    if isinstance(value, dt.date):
+        if not MIN_DATE <= value <= MAX_DATE:
+            raise ValueError(f"a date from {MIN_DATE} to {MAX_DATE} is expected")
+        return value
     raise ValueError("a date written YYYY-MM-DD is expected, e.g. 2026-05-01")
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
-PositiveFloat = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+PositiveFloat = Annotated[float, Strict(), Field(gt=0, le=1e12, allow_inf_nan=False)]
+Usd = Annotated[float, Strict(), Field(gt=0, le=MAX_USD, allow_inf_nan=False)]
+"""An amount of money in USD, positive and below :data:`MAX_USD`."""
+Months = Annotated[int, Strict(), Field(ge=0, le=MAX_MONTHS)]
+"""A number of calendar months (a lock-up, a ramp), at most :data:`MAX_MONTHS`."""
+NoticeDays = Annotated[int, Strict(), Field(gt=0, le=366 * MAX_TERM_YEARS)]
 Fraction = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
 Probability = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
 NonNegativeInt = Annotated[int, Strict(), Field(ge=0)]
@@ -125,7 +143,25 @@ class Input(_Model, Generic[T]):
     @model_validator(mode="after")
     def _sourced(self) -> "Input[T]":
         _check_sourced(self, "value")
+        for i, other in enumerate(self.other_readings):
+            _check_like(other.value, self.value, f"other_readings.{i}.value")
         return self
+
+
+def _check_like(other: Any, value: Any, key: str) -> None:
+    """Another source's reading is a value of the same kind as the input's own (a finite number
+    for a number, a date for a date), so that every report can compute with it."""
+    import math
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(other, bool) or not isinstance(other, (int, float)) or not math.isfinite(other) or abs(other) > MAX_USD:
+            raise _CrossFieldError(key, other, f"a number like the input's own value ({value!r}) is expected"
+                                   + (number_hint(other) if isinstance(other, str) else ""))
+    elif isinstance(value, dt.date):
+        try:
+            _iso_date(other)
+        except ValueError as e:
+            raise _CrossFieldError(key, other, str(e)) from None
 
 
 class Terms(_Model):
@@ -133,13 +169,13 @@ class Terms(_Model):
     name a date ("90 days' notice after 31 December 2026": 2027-01-01); it replaces the lock-up
     rule, and ``lockup_months`` is then ignored."""
 
-    monthly_fee_usd: Input[PositiveFloat]
+    monthly_fee_usd: Input[Usd]
     start: Input[IsoDate]
     end: Input[IsoDate]
-    ramp_months: Input[NonNegativeInt]
+    ramp_months: Input[Months]
     ramp_discount: Input[Fraction]
-    notice_days: Input[PositiveInt]  # at least one day: notice takes effect after the day it is served
-    lockup_months: Input[NonNegativeInt]
+    notice_days: Input[NoticeDays]  # at least one day: notice takes effect after the day it is served
+    lockup_months: Input[Months]
     capacity_mw: Input[PositiveFloat]
     earliest_notice_date: Input[IsoDate] | None = None
 
@@ -157,6 +193,19 @@ def _check_terms(terms: "DealTerms", prefix: str, signed_key: str) -> None:
     t = terms
     if t.end < t.start:
         raise _CrossFieldError(f"{prefix}terms.end.value", t.end, f"must be on or after terms.start ({t.start})")
+    from neocloud.deal import add_months
+
+    latest_end = add_months(t.start, MAX_MONTHS)
+    if t.end > latest_end:
+        raise _CrossFieldError(
+            f"{prefix}terms.end.value", t.end,
+            f"must be at most {MAX_TERM_YEARS} years after terms.start ({t.start}), i.e. on or before {latest_end}",
+        )
+    if t.lockup_months > t.months and t.earliest_notice_clause is None:
+        raise _CrossFieldError(
+            f"{prefix}terms.lockup_months.value", t.lockup_months,
+            f"must be at most the {t.months} calendar months of the term (a lock-up within the term)",
+        )
     if t.ramp_months > t.months:
         raise _CrossFieldError(
             f"{prefix}terms.ramp_months.value", t.ramp_months,
@@ -207,7 +256,7 @@ class Headline(_Model):
     """A figure reported in the press, to reconcile against the model."""
 
     label: Text
-    value_usd: PositiveFloat
+    value_usd: Usd
     kind: Literal["total", "annual"]
     comparison: Literal["over", "about"]
     tolerance: Fraction = 0.0
@@ -235,12 +284,12 @@ class Termination(_Model):
 class Seller(_Model):
     """The seller's side: its revenue without the deal, its costs and its reporting calendar."""
 
-    baseline_revenue_usd_per_year: Input[PositiveFloat]
+    baseline_revenue_usd_per_year: Input[Usd]
     baseline_year: Annotated[int, Strict(), Field(ge=2000, le=2100)]
     baseline_growth_per_year: Input[Growth]
     fiscal_year_end_month: Annotated[int, Strict(), Field(ge=1, le=12)] = 12
-    owner_cost_usd_per_mw_year: Input[PositiveFloat]
-    all_in_capex_usd_per_mw: Input[PositiveFloat]
+    owner_cost_usd_per_mw_year: Input[Usd]
+    all_in_capex_usd_per_mw: Input[Usd]
     precedent_concentration: Input[Fraction]
     segment_revenue: list[ReportedRevenue] = Field(default_factory=list)
     """Revenue the seller reported for its AI segment, shown beside the book."""
@@ -273,7 +322,7 @@ class DeliveryClause(_Model):
     delivered by ``deadline``, the buyer may terminate at once after ``grace_months``."""
 
     deadline: Input[IsoDate]
-    grace_months: Input[NonNegativeInt]
+    grace_months: Input[Months]
 
 
 class OtherDeal(_Model):
@@ -298,12 +347,19 @@ class OtherDeal(_Model):
         return self.terms.deal_terms(self.signed.value)
 
 
+THIS_SCENARIO = "this scenario"
+"""The label (and the identity, in sweeps and report controls) of the scenario's own reading of
+its termination terms. It is not a :data:`Key`, so no reading's ``id`` can take it."""
+
+
 class TerminationReading(_Model):
     """One reading of the scenario deal's termination terms, where sources word them
-    differently: the rule it gives (a lock-up in months, or a first notice date) and its source."""
+    differently: the rule it gives (a lock-up in months, or a first notice date) and its source.
+    ``id`` is its identity (sweeps and report controls name it); ``label`` is what people read."""
 
+    id: Key
     label: Text
-    lockup_months: NonNegativeInt | None = None
+    lockup_months: Months | None = None
     earliest_notice_date: IsoDate | None = None
     source: Source | None = None
     assumption: bool = False
@@ -319,12 +375,23 @@ class TerminationReading(_Model):
         return self
 
 
-class ReportedRevenue(Input[float]):
-    """A revenue figure the seller reported for a period (e.g. its AI segment), in USD."""
+RevenueUsd = Annotated[float, Strict(), Field(ge=0, le=MAX_USD, allow_inf_nan=False)]
+
+
+class ReportedRevenue(Input[RevenueUsd]):
+    """A revenue figure the seller reported for a period (e.g. its AI segment), in USD; the
+    period runs from ``period_start`` to ``period_end`` (both inclusive, in that order)."""
 
     label: Text
     period_start: IsoDate
     period_end: IsoDate
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> "ReportedRevenue":
+        if self.period_end < self.period_start:
+            raise _CrossFieldError("period_end", self.period_end,
+                                   f"must be on or after period_start ({self.period_start})")
+        return self
 
 
 class Scenario(_Model):
@@ -380,7 +447,41 @@ class Scenario(_Model):
                 raise _CrossFieldError(f"other_deals.{i}.deal_name", other.deal_name,
                                        "each deal of a book needs its own name")
             names.add(other.deal_name)
+        self._check_readings()
         return self
+
+    def _check_readings(self) -> None:
+        """Readings of the termination terms are checked as terms are: each gives a first notice
+        on or before the end and a lock-up within the term; ids and labels are unique, and no
+        label is the scenario's own (``"this scenario"``)."""
+        from dataclasses import replace
+
+        base = self.deal
+        ids: set[str] = set()
+        labels: dict[str, int] = {}
+        for i, r in enumerate(self.termination_readings):
+            key = f"termination_readings.{i}"
+            if r.id in ids:
+                raise _CrossFieldError(f"{key}.id", r.id, "each reading needs its own id")
+            ids.add(r.id)
+            norm = " ".join(r.label.split()).casefold()
+            if norm == THIS_SCENARIO:
+                raise _CrossFieldError(f"{key}.label", r.label,
+                                       f"'{THIS_SCENARIO}' names the scenario's own reading; give this reading its own label")
+            if norm in labels:
+                raise _CrossFieldError(f"{key}.label", r.label,
+                                       f"the same label as termination_readings.{labels[norm]}; each reading needs its own")
+            labels[norm] = i
+            if r.lockup_months is not None and r.lockup_months > base.months:
+                raise _CrossFieldError(f"{key}.lockup_months", r.lockup_months,
+                                       f"must be at most the {base.months} calendar months of the term (a lock-up within the term)")
+            t = replace(base, lockup_months=r.lockup_months if r.lockup_months is not None else base.lockup_months,
+                        earliest_notice_clause=r.earliest_notice_date)
+            if t.earliest_notice_date > base.end:
+                field = "lockup_months" if r.lockup_months is not None else "earliest_notice_date"
+                raise _CrossFieldError(f"{key}.{field}", getattr(r, field),
+                                       f"lets the first notice fall on {t.earliest_notice_date} ({t.notice_rule}), "
+                                       f"after the end ({base.end})")
 
     @property
     def deal(self) -> "DealTerms":
@@ -486,6 +587,47 @@ class _GuardedLoader(yaml.SafeLoader):
 
 _GuardedLoader.add_constructor("tag:yaml.org,2002:timestamp", _GuardedLoader.construct_yaml_timestamp)
 
+_FLOAT_FORMS = re.compile(r"""^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$""")
+"""Scientific notation as people write it (``1.25e9``, ``1.25E9``, ``1e9``, ``-2.5e-3``): YAML 1.1,
+which PyYAML follows, reads these as text (it wants a dot and a signed exponent, ``1.25e+9``)."""
+_GuardedLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_FORMS, list("-+0123456789."))
+
+
+def number_hint(text: str) -> str:
+    """What to write instead of a number typed in a form the loader does not read as a number
+    (``"1,000"``, ``$2.65``, ``1000 MW``, ``5%``, a quoted number): a clause to append to the
+    message, or ``""`` when the text does not look like a number at all.
+
+    >>> number_hint("1,250,000,000"), number_hint("$2.65"), number_hint("300 MW")
+    ('; write 1250000000 (no thousands separators)', '; write 2.65 (the unit is in the key name)', '; write 300 (the unit is in the key name)')
+    >>> number_hint("5%"), number_hint("1.25e9"), number_hint("Colossus")
+    ('; write 0.05 for 5% (a fraction)', '; write 1.25e9 without quotes (it is a number, not text)', '')
+    """
+    t = text.strip()
+    m = re.fullmatch(r"([-+]?[0-9][0-9_.]*(?:[eE][-+]?[0-9]+)?)\s*%", t)
+    if m and _as_number(m.group(1)) is not None:
+        return f"; write {_as_number(m.group(1)) / 100:g} for {t} (a fraction)"
+    if _as_number(t) is not None:
+        return f"; write {t} without quotes (it is a number, not text)"
+    if re.fullmatch(r"[-+]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", t):
+        return f"; write {t.replace(',', '')} (no thousands separators)"
+    m = re.fullmatch(r"(?:US)?\$\s*([-+]?[0-9][0-9_.,]*(?:[eE][-+]?[0-9]+)?)\s*(?:USD)?|"
+                     r"([-+]?[0-9][0-9_.,]*(?:[eE][-+]?[0-9]+)?)\s*(?:USD|MW|GW|kW|%|[A-Za-z][A-Za-z /-]*)", t)
+    if m:
+        number = (m.group(1) or m.group(2)).replace(",", "")
+        if _as_number(number) is not None:
+            return f"; write {number} (the unit is in the key name)"
+    return ""
+
+
+def _as_number(text: str) -> float | None:
+    """``text`` as a finite float if Python reads it as one (``1_000``, ``1.25e9``), else None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
 
 def _read_yaml(path: Path, what: str = "scenario", example: str = "params/base.yaml") -> Any:
     """A YAML file read with the guarded loader; every problem a :class:`ScenarioError` that says
@@ -565,7 +707,8 @@ def _problems(error: ValidationError, root: Any = None) -> list[str]:
         ctx = err.get("ctx") or {}
         cross = ctx.get("error")
         if isinstance(cross, _CrossFieldError):
-            problems.append(f"key '{cross.key}': value {_short(cross.value)}: {cross.allowed}")
+            full = ".".join([*(str(p) for p in loc), cross.key])
+            problems.append(f"key '{full}': value {_short(cross.value)}: {cross.allowed}")
             continue
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc, root)
@@ -577,9 +720,11 @@ def _problems(error: ValidationError, root: Any = None) -> list[str]:
             continue
         msg = err["msg"].removeprefix("Value error, ")
         value = err.get("input")
-        if (err["type"] == "less_than_equal" and ctx.get("le") == 1 and isinstance(value, (int, float))
-                and 1 < value <= 100):
+        if (err["type"] == "less_than_equal" and ctx.get("le") in (1, 2, 3) and isinstance(value, (int, float))
+                and ctx["le"] < value <= 100 * ctx["le"]):
             msg += f"; a fraction is expected: write {value / 100:g} for {value:g}%"
+        elif err["type"] in ("float_type", "int_type", "float_parsing", "int_parsing") and isinstance(value, str):
+            msg += number_hint(value)
         problems.append(f"key '{key}': value {_short(value)}: {msg}")
     return problems
 
@@ -630,15 +775,26 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def scenario_warnings(scenario: Scenario) -> list[str]:
-    """Suspicious but valid inputs, one line each (``neocloud check`` prints them): a fee under
-    $1,000 a month, growth over 100% a year, a reporting date after the end of the term, an IPO
-    before the signing, a source dated after the reporting date.
+    """Suspicious but valid inputs, one line each (``neocloud check`` prints them). Each fires only
+    where its premise holds:
+
+    * a fee under $1,000 a month (fees are USD);
+    * growth over 100% a year, a drift over 50% or a volatility over 150% a year (a percent typed
+      for a fraction?);
+    * a reporting date after the end of the term (every backlog figure is then zero);
+    * an IPO still to come on the reporting date that falls before the signing (the prospectus could
+      not describe the deal; a seller already listed on the reporting date is not warned);
+    * a source *published* after the reporting date (hindsight in a back-test), except the seller's
+      results for a period that ended by the reporting date (published after it, as results are)
+      and undated sources (``dated: gathered``);
+    * deals of the book renting more MW than the seller owns (a rented share above 100%).
 
     >>> scenario_warnings(load_scenario("params/base.yaml"))
     []
     """
     out = []
     s = scenario
+    as_of = s.as_of.value
     deals = [("terms", s.terms)] + [(f"other_deals.{i}.terms", o.terms) for i, o in enumerate(s.other_deals)]
     for key, terms in deals:
         if terms.monthly_fee_usd.value < 1000:
@@ -648,15 +804,52 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
     if growth > 1.0:
         out.append(f"key 'seller.baseline_growth_per_year.value': value {growth:g}: over 100% a year; "
                    f"a fraction is expected ({growth / 100:g} for {growth:g}%)")
-    if s.as_of.value > s.terms.end.value:
-        out.append(f"key 'as_of.value': value {s.as_of.value}: after the end of the term ({s.terms.end.value}); "
+    if s.market is not None:
+        for name, limit in (("drift_per_year", 0.5), ("volatility_per_year", 1.5)):
+            item = getattr(s.market, name)
+            if item is not None and abs(item.value) > limit:
+                out.append(f"key 'market.{name}.value': value {item.value:g}: {abs(item.value):.0%} a year is implausible "
+                           f"for a GPU rental price; a fraction is expected ({item.value / 100:g} for {item.value:g}%)")
+    if as_of > s.terms.end.value:
+        out.append(f"key 'as_of.value': value {as_of}: after the end of the term ({s.terms.end.value}); "
                    "every backlog figure is then zero")
-    if s.key_dates.ipo.value < s.key_dates.signed.value:
-        out.append(f"key 'key_dates.ipo.value': value {s.key_dates.ipo.value}: before the signing ({s.key_dates.signed.value})")
+    ipo, signed = s.key_dates.ipo.value, s.key_dates.signed.value
+    if as_of < ipo < signed:
+        out.append(f"key 'key_dates.ipo.value': value {ipo}: before the signing ({signed}), so the prospectus "
+                   f"cannot describe this deal (if the seller was listed by the reporting date, {as_of}, "
+                   "give the IPO date on or before it)")
     for key, _, item in s.inputs():
-        if item.source is not None and item.source.date > s.as_of.value:
-            out.append(f"key '{key}.source.date': value {item.source.date}: after the reporting date ({s.as_of.value})")
+        if item.source is None or item.source.dated != "published" or item.source.date <= as_of:
+            continue
+        if isinstance(item, ReportedRevenue) and item.period_end <= as_of:
+            continue  # a period's own results, published after it ended
+        out.append(f"key '{key}.source.date': value {item.source.date}: published after the reporting date ({as_of}); "
+                   "the scenario then uses what was not known on that date")
+    out += _capacity_warnings(s)
     return out
+
+
+def _capacity_warnings(scenario: Scenario) -> list[str]:
+    """A rented share above 100%: the book's deals rent more MW than the seller's capacity ledger
+    (``neocloud/data/capacity.csv``) says it owns in some quarter."""
+    from neocloud.capacity import rented_share_by_quarter
+
+    try:
+        shares = rented_share_by_quarter(scenario)
+    except ScenarioError:  # a data file's problem: the data files' own check reports it
+        return []
+    if shares.empty:
+        return []
+    shares = shares.assign(rented_share=shares.rented_share.astype(float))
+    shares = shares[shares.rented_share.notna()]
+    if shares.empty or shares.rented_share.max() <= 1.0:
+        return []
+    peak = shares.loc[shares.rented_share.idxmax()]
+    biggest = max([("terms", scenario.terms)] + [(f"other_deals.{i}.terms", o.terms) for i, o in enumerate(scenario.other_deals)],
+                  key=lambda kv: kv[1].capacity_mw.value)
+    return [f"key '{biggest[0]}.capacity_mw.value': value {biggest[1].capacity_mw.value:g}: the book rents "
+            f"{peak.rented_share:.0%} of the capacity the seller owns in {peak.quarter} (more than it owns; "
+            "check the MW, or the owned rows of neocloud/data/capacity.csv)"]
 
 
 def scenario_stem(path: str | Path) -> str:

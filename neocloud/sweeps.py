@@ -245,10 +245,10 @@ def coordinates(sweep: Sweep, scenario: "Scenario | None" = None) -> list[Coordi
 
 
 def all_choices(scenario: "Scenario", name: str) -> list[str]:
-    """Every choice of a choice input in a scenario: its termination readings' labels (its own
-    terms first) or its GPU bases' keys."""
+    """Every choice of a choice input in a scenario: its termination readings' ids (its own
+    terms first, as ``"this scenario"``) or its GPU bases' keys."""
     if name == "termination_reading":
-        return ["this scenario"] + [r.label for r in scenario.termination_readings]
+        return ["this scenario"] + [r.id for r in scenario.termination_readings]
     if name == "gpu_basis":
         return list(scenario.gpu_bases)
     raise ValueError(f"input {name} has no list of choices in a scenario; give a 'range' or list 'choices'")

@@ -56,7 +56,7 @@ def test_termination_controls_show_the_library_figures(rendered, browser):  # no
         for p in (0.0, 0.02, 0.115, 0.3):
             _slide(v.page, "notice_p", p)
             _shows(v.page, f"At {pct(p)} a month: {usd(nc.expected_revenue(sc.deal, p))} expected", "At ")
-        labels = ["this scenario"] + [r.label for r in sc.termination_readings]
+        labels = ["this scenario"] + [r.id for r in sc.termination_readings]
         for i, label in enumerate(labels):
             t = nc.reading_terms(sc, label)
             _pick(v.page, "reading", i)

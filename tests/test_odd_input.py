@@ -97,6 +97,9 @@ def _short_scenario():
     data["terms"]["ramp_months"]["value"] = 1
     data["terms"]["notice_days"]["value"] = 30
     data["terms"]["lockup_months"]["value"] = 0
+    # readings that give a first notice after the end are refused for so short a term: keep those that fit
+    data["termination_readings"] = [r for r in data["termination_readings"]
+                                    if r.get("lockup_months", 99) < 3 or str(r.get("earliest_notice_date", "9")) <= "2026-07-31"]
     return data
 
 
@@ -217,3 +220,132 @@ def test_workers_die_with_their_parent(tmp_path):
                    for w in workers)
 
     wait_for(gone, "the orphaned worker to stop", timeout_s=60)
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 22 item 2, issue 23 item 6: readings validated like terms and named by identity; warnings
+# whose premise holds; accepted values the code can compute with.
+
+
+def _base_data() -> dict:
+    import yaml
+
+    from neocloud.scenario import _GuardedLoader
+
+    return yaml.load(_base_text(), Loader=_GuardedLoader)
+
+
+def _problem(data: dict) -> str:
+    from neocloud import validate_scenario
+
+    with pytest.raises(ScenarioError) as info:
+        validate_scenario(data, "r.yaml")
+    return str(info.value)
+
+
+READING_CASES = {
+    "first notice after the end": (lambda r: r[1].update(earliest_notice_date="2030-01-01"),
+                                   "key 'termination_readings.1.earliest_notice_date': value 2030-01-01: lets the first notice fall on 2030-01-01"),
+    "lock-up outlasting the term": (lambda r: r[0].update(lockup_months=100),
+                                    "key 'termination_readings.0.lockup_months': value 100: must be at most the 37 calendar months"),
+    "lock-up of 100,000 months": (lambda r: r[0].update(lockup_months=100000),
+                                  "key 'termination_readings.0.lockup_months': value 100000: Input should be less than or equal to 360"),
+    "a label twice": (lambda r: r[2].update(label=r[0]["label"]), "key 'termination_readings.2.label'"),
+    "a label like the scenario's own": (lambda r: r[3].update(label="This scenario"),
+                                        "'this scenario' names the scenario's own reading"),
+    "an id twice": (lambda r: r[3].update(id=r[1]["id"]), "key 'termination_readings.3.id': value 'musk_180_days_in_all': each reading needs its own id"),
+    "no id": (lambda r: r[0].pop("id"), "key 'termination_readings.0.id' is missing (required)"),
+    "an id that is not a key": (lambda r: r[0].update(id="this scenario"), "key 'termination_readings.0.id'"),
+}
+
+
+@pytest.mark.parametrize("case", READING_CASES, ids=list(READING_CASES))
+def test_readings_are_checked_like_terms(case):
+    edit, expected = READING_CASES[case]
+    data = _base_data()
+    edit(data["termination_readings"])
+    message = _problem(data)
+    assert expected in message and "(top level)" not in message, message
+
+
+def test_readings_are_named_by_id_never_by_label():
+    import neocloud as nc
+    from neocloud.sweeps import all_choices
+
+    data = _base_data()
+    # two readings whose labels look alike, and one whose label is another's id: ids decide
+    data["termination_readings"][0]["label"] = "musk_180_days_in_all"
+    s = nc.validate_scenario(data, "r.yaml")
+    assert all_choices(s, "termination_reading") == ["this scenario", "original_s1", "musk_180_days_in_all", "amended_s1",
+                                                     "musk_lease_then_notice"]
+    assert nc.reading_terms(s, "musk_180_days_in_all").earliest_notice_date.isoformat() == "2026-07-30"
+    assert nc.reading_terms(s, "original_s1").lockup_months == 0
+    with pytest.raises(ValueError, match="no termination reading with id"):
+        nc.reading_terms(s, data["termination_readings"][1]["label"])
+    lines, floors = nc.readings_grid(s)
+    assert floors.id.tolist()[0] == "this scenario" and floors.reading.is_unique
+    assert floors.set_index("id").reading["original_s1"] == "musk_180_days_in_all"  # the label, shown to people
+
+
+def test_the_ipo_warning_does_not_fire_for_a_seller_already_listed():
+    from neocloud import validate_scenario
+
+    data = _base_data()  # IPO 12 Jun 2026, before the reporting date 30 Jun 2026: listed
+    data["key_dates"]["signed"]["value"] = data["key_dates"]["ipo"]["value"].replace(day=20)
+    assert not [w for w in scenario_warnings(validate_scenario(data)) if "key_dates.ipo" in w]
+    data["as_of"]["value"] = data["key_dates"]["ipo"]["value"].replace(day=1)  # the IPO still to come, before the signing
+    warnings = [w for w in scenario_warnings(validate_scenario(data)) if "key_dates.ipo" in w]
+    assert warnings and "before the signing" in warnings[0]
+
+
+def test_a_quarters_own_results_are_not_hindsight():
+    import datetime as dt
+
+    from neocloud import validate_scenario
+
+    data = _base_data()
+    data["as_of"]["value"] = dt.date(2026, 3, 31)  # a back-test on the quarter's end
+    data["seller"]["segment_revenue"][1]["source"]["date"] = dt.date(2026, 5, 1)  # its Q1 results, published after
+    data["seller"]["segment_revenue"][1]["source"]["dated"] = "published"
+    warnings = scenario_warnings(validate_scenario(data))
+    assert not [w for w in warnings if w.startswith("key 'seller.segment_revenue.1.")]
+    # a published figure about later events is hindsight, and an undated (gathered) source is not dated after
+    assert [w for w in warnings if w.startswith("key 'terms.monthly_fee_usd.source.date'") and "published after" in w]
+    gathered = [k for k, _, i in validate_scenario(data).inputs() if i.source is not None and i.source.dated == "gathered"
+                and i.source.date > dt.date(2026, 3, 31)]
+    assert gathered and not [w for w in warnings if any(w.startswith(f"key '{k}.") for k in gathered)]
+
+
+def test_more_mw_rented_than_owned_is_a_warning():
+    from neocloud import validate_scenario
+
+    data = _base_data()
+    data["other_deals"][0]["terms"]["capacity_mw"]["value"] = 5000.0
+    warnings = scenario_warnings(validate_scenario(data))
+    assert any(w.startswith("key 'other_deals.0.terms.capacity_mw.value': value 5000") and "more than it owns" in w for w in warnings)
+
+
+@pytest.mark.parametrize("name, typed, hint", [("volatility_per_year", 40, "write 0.4 for 40%"),
+                                               ("drift_per_year", 5, "write 0.05 for 5%")])
+def test_a_percent_typed_for_the_market_gets_a_hint(name, typed, hint):
+    data = _base_data()
+    data["market"][name] = {"value": typed, "assumption": True, "note": "typed as a percent"}
+    assert f"key 'market.{name}.value': value {typed}" in _problem(data) and hint in _problem(data)
+    data["market"][name]["value"] = 1.8 if name == "drift_per_year" else 2.5  # possible, implausible: a warning
+    from neocloud import validate_scenario
+
+    assert any(w.startswith(f"key 'market.{name}.value'") for w in scenario_warnings(validate_scenario(data)))
+
+
+def test_check_accepts_nothing_that_summary_cannot_compute(tmp_path):
+    import json
+
+    # the longest term and lock-up accepted, at the largest fee: summary answers in bounded time, in JSON
+    text = (_base_text().replace("    value: 2029-05-31\n", "    value: 2056-04-30\n", 1)
+            .replace("  lockup_months:\n    value: 3\n", "  lockup_months:\n    value: 359\n", 1)
+            .replace("    value: 1250000000.0\n", "    value: 1.0e14\n", 1))
+    p = _write(tmp_path, text)
+    assert neocloud_cli("check", str(p)).returncode == 0
+    res = neocloud_cli("summary", str(p), "--json", timeout=300)
+    assert res.returncode == 0, res.stderr
+    json.loads(res.stdout, parse_constant=lambda c: pytest.fail(f"not JSON: {c}"))

@@ -112,6 +112,8 @@ def valid_scenarios(draw):
     t["capacity_mw"]["value"] = draw(st.floats(min_value=1, max_value=10000))
     data["termination"]["monthly_notice_probability"]["value"] = draw(st.floats(min_value=0, max_value=1))
     data["title"] = draw(st.text(min_size=1, max_size=80).filter(lambda s: "\n" not in s and "\r" not in s))
+    # a reading of the terms must fit them (first notice on or before the end): keep the one that always does
+    data["termination_readings"] = [r for r in data["termination_readings"] if r.get("lockup_months") == 0]
     return data
 
 

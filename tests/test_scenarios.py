@@ -61,6 +61,25 @@ CASES = {
     "date as a number": (("    value: 2026-05-01\n", "    value: 20260501\n"), ["terms.start.value", "20260501", "YYYY-MM-DD"]),
     "impossible date": (("    value: 2029-05-31\n", '    value: "2029-02-30"\n'), ["terms.end.value", "not a calendar date"]),
     "no source": (("      quote: \"over 300 MW\"\n", "      quote: \"over 300 MW\"\n    assumption: true\n"), ["terms.capacity_mw", "either a 'source' or 'assumption: true', not both"]),
+    # issue 22 item 2 and issue 23 item 6: periods in order, bounded terms, readings checked as terms
+    "revenue period ends before it starts": (("      period_start: 2026-01-01\n      period_end: 2026-03-31\n",
+                                               "      period_start: 2026-03-31\n      period_end: 2026-01-01\n"),
+                                              ["seller.segment_revenue.1.period_end", "2026-01-01", "on or after period_start (2026-03-31)"]),
+    "end in 9999": (("    value: 2029-05-31\n", "    value: 9999-12-31\n"), ["terms.end.value", "9999-12-31", "from 1900-01-01 to 2200-12-31"]),
+    "a term of 100 years": (("    value: 2029-05-31\n", "    value: 2126-05-31\n"), ["terms.end.value", "at most 30 years after terms.start", "2056-05-01"]),
+    "lock-up of 100,000 months": (("  lockup_months:\n    value: 3\n", "  lockup_months:\n    value: 100000\n"),
+                                  ["key 'terms.lockup_months.value': value 100000", "less than or equal to 360"]),
+    "lock-up longer than the term": (("  lockup_months:\n    value: 3\n", "  lockup_months:\n    value: 40\n"),
+                                     ["terms.lockup_months.value", "at most the 37 calendar months of the term"]),
+    "absurd fee": (("    value: 1250000000.0\n", "    value: 1.0e300\n"), ["terms.monthly_fee_usd.value", "less than or equal to 100000000000000"]),
+    "infinite fee": (("    value: 1250000000.0\n", "    value: .inf\n"), ["terms.monthly_fee_usd.value", "finite number"]),
+    "another source's reading as text": (("    other_readings:\n      - value: ", "    other_readings:\n      - value: about "),
+                                         ["other_readings.0.value", "a number like the input's own value"]),
+    "drift typed as a percent": (("\nmarket:\n", "\nmarket:\n  drift_per_year:\n    value: 5\n    assumption: true\n    note: typed as a percent\n"),
+                                 ["market.drift_per_year.value", "write 0.05 for 5%"]),
+    "a number with thousands separators": (("    value: 1250000000.0\n", "    value: 1,250,000,000\n"),
+                                           ["terms.monthly_fee_usd.value", "write 1250000000 (no thousands separators)"]),
+    "a fee with its unit": (("    value: 300.0\n", "    value: 300 MW\n"), ["terms.capacity_mw.value", "write 300 (the unit is in the key name)"]),
 }
 
 
@@ -138,6 +157,38 @@ def test_cli_summary_json():
     assert set(f["usd_per_gpu_hour"]) == {"reported", "h100_equivalent", "colossus_1_and_2"}
     assert f["enforceable_rpo_usd"] == pytest.approx(3.75e9 + 1.25e9 * 29 / 31)
     assert f["headline_backlog_usd"] == 43.75e9
+
+
+@pytest.mark.parametrize("typed", ["1.25e9", "1.25E9", "1_250_000_000", "1.25e+9", "1250000000", "1.25e9  # USD"])
+def test_a_number_is_read_as_typed(tmp_path, typed):
+    path = write(tmp_path, BASE_TEXT.replace("    value: 1250000000.0\n", f"    value: {typed}\n", 1))
+    assert load_scenario(path).terms.monthly_fee_usd.value == 1.25e9
+
+
+def test_the_fee_warning_suggests_a_form_that_is_accepted(tmp_path):
+    from neocloud.scenario import scenario_warnings
+
+    low = load_scenario(write(tmp_path, BASE_TEXT.replace("    value: 1250000000.0\n", "    value: 1.25\n", 1)))
+    warning = next(w for w in scenario_warnings(low) if "under $1,000" in w)
+    suggested = warning.split("(")[-1].split(" for ")[0]
+    fixed = write(tmp_path, BASE_TEXT.replace("    value: 1250000000.0\n", f"    value: {suggested}\n", 1), "fixed.yaml")
+    assert load_scenario(fixed).terms.monthly_fee_usd.value == 1.25e9
+
+
+def test_cli_summary_json_is_strict_json_at_the_bounds(tmp_path):
+    # the largest fee accepted, a term of 30 years: every figure finite, no NaN or Infinity tokens
+    text = BASE_TEXT.replace("    value: 1250000000.0\n", "    value: 1.0e14\n", 1).replace("    value: 2029-05-31\n", "    value: 2056-04-30\n", 1)
+    res = neocloud_cli("summary", str(write(tmp_path, text)), "--json")
+    assert res.returncode == 0, res.stderr
+    assert "NaN" not in res.stdout and "Infinity" not in res.stdout
+    json.loads(res.stdout, parse_constant=lambda c: pytest.fail(f"not JSON: {c}"))
+
+
+def test_summary_json_turns_non_finite_figures_into_null():
+    from neocloud.cli import _finite
+
+    text = json.dumps(_finite({"a": float("nan"), "b": [float("inf"), 1.0], "c": {"d": float("-inf")}}), allow_nan=False)
+    assert json.loads(text) == {"a": None, "b": [None, 1.0], "c": {"d": None}}
 
 
 def test_cli_bad_input_never_tracebacks(tmp_path):

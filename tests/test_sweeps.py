@@ -66,7 +66,7 @@ def test_sobol_design_uses_every_choice_of_a_choice_input():
 
     sc = load_scenario(ROOT / "params/base.yaml")
     design = design_table(load_sweep(ROOT / "params/sweeps/termination_sobol.yaml"), sc)
-    assert set(design.termination_reading) == {"this scenario", *(r.label for r in sc.termination_readings)}
+    assert set(design.termination_reading) == {"this scenario", *(r.id for r in sc.termination_readings)}
     assert set(design.gpu_basis) == set(sc.gpu_bases)
 
 
