@@ -67,7 +67,9 @@ def owned_capacity(on: dt.date, ledger: pd.DataFrame | None = None) -> dict[str,
     """Owned MW (facility basis) on ``on``: each site's latest ``owned`` row up to that day;
     and owned H100-equivalents where the ledger states them (None otherwise).
 
-    >>> owned_capacity(dt.date(2026, 6, 30))["mw"]   # Colossus 1 (300) + Colossus 2 online (1,000)
+    >>> owned_capacity(dt.date(2026, 6, 30))["mw"]   # Colossus 1 (300) + Colossus 2 as measured from 15 Jun (946)
+    1246.0
+    >>> owned_capacity(dt.date(2026, 6, 14))["mw"]   # before: the company's claim of 1 GW
     1300.0
     >>> owned_capacity(dt.date(2025, 12, 31))["mw"]
     300.0
@@ -88,7 +90,7 @@ def rented_capacity(scenario: "Scenario", on: dt.date, stops: Mapping[str, dt.da
     >>> from neocloud import load_scenario
     >>> s = load_scenario("params/base.yaml")
     >>> rented_capacity(s, dt.date(2026, 6, 30))["mw"], rented_capacity(s, dt.date(2026, 7, 1))["mw"]
-    (300.0, 475.0)
+    (300.0, 563.0)
     """
     stops = stops or {}
     mw = h100e = 0.0
@@ -132,8 +134,8 @@ def capacity_figures(scenario: "Scenario") -> dict[str, Any]:
 
     >>> from neocloud import load_scenario
     >>> f = capacity_figures(load_scenario("params/base.yaml"))
-    >>> f["owned_mw"], f["rented_mw"], round(f["rented_share"], 4)   # 300 / 1,300 on 30 Jun 2026
-    (1300.0, 300.0, 0.2308)
+    >>> f["owned_mw"], f["rented_mw"], round(f["rented_share"], 4)   # 300 / 1,246 on 30 Jun 2026
+    (1246.0, 300.0, 0.2408)
     >>> f["rental_usd_per_mw_year"], round(f["own_use_usd_per_mw_year"])   # 12 * 1.25e9 / 300; 4 * 818M / 1,300 MW
     (50000000.0, 2516923)
     """

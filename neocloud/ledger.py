@@ -143,20 +143,21 @@ class ContractTermination(_Model):
 
     @model_validator(mode="after")
     def _kind_rules(self) -> "ContractTermination":
+        # keys relative to this mapping: the error's location names ``termination``
         notice = [k for k in ("notice_days", "lockup_months", "earliest_notice_date") if getattr(self, k) is not None]
         if self.kind == "none":
             if notice:
-                raise _CrossFieldError(f"termination.{notice[0]}", getattr(self, notice[0]).value,
+                raise _CrossFieldError(notice[0], getattr(self, notice[0]).value,
                                        "kind: none (take-or-pay) has no notice terms; remove it, or use kind: for_convenience")
             return self
         if self.basis is not None:
-            raise _CrossFieldError("termination.basis", self.basis.value,
+            raise _CrossFieldError("basis", self.basis.value,
                                    "only for kind: none (take-or-pay); remove it for kind: for_convenience")
         if self.notice_days is None:
-            raise _CrossFieldError("termination.notice_days", None,
+            raise _CrossFieldError("notice_days", None,
                                    "kind: for_convenience needs notice_days (the notice period in days)")
         if self.lockup_months is not None and self.earliest_notice_date is not None:
-            raise _CrossFieldError("termination.earliest_notice_date", self.earliest_notice_date.value,
+            raise _CrossFieldError("earliest_notice_date", self.earliest_notice_date.value,
                                    "give lockup_months or earliest_notice_date, not both")
         return self
 

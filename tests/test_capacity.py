@@ -38,18 +38,19 @@ def test_rented_never_exceeds_owned():
 def test_capacity_figures_by_hand():
     s = nc.load_scenario("params/base.yaml")
     f = nc.capacity_figures(s)
-    # 30 Jun 2026: Colossus 1 (300 MW) and Colossus 2's first gigawatt online; Anthropic rents 300 MW
-    assert f["owned_mw"] == 1300 and f["rented_mw"] == 300 and f["rented_share"] == pytest.approx(300 / 1300)
+    # 30 Jun 2026: Colossus 1 (300 MW) and Colossus 2 as measured (946 MW); Anthropic rents 300 MW
+    assert f["owned_mw"] == 1246 and f["rented_mw"] == 300 and f["rented_share"] == pytest.approx(300 / 1246)
     assert f["rental_usd_per_mw_year"] == pytest.approx(12 * 1.25e9 / 300)
-    # Q1 2026: $818M a quarter, all 1,300 MW kept for own use (Anthropic's service began in May)
+    # Q1 2026: $818M a quarter, all 1,300 MW (the claim, before the measurement) kept for own use
+    # (Anthropic's service began in May)
     assert f["own_use_usd_per_mw_year"] == pytest.approx(4 * 818e6 / 1300)
     q = nc.rented_share_by_quarter(s).set_index("quarter")
-    # from July 2026: Anthropic 300 + Google 150 (assumed) + Reflection 25 (assumed) of 1,300 MW
-    assert q.rented_share["2026 Q3"] == pytest.approx(475 / 1300)
-    assert q.rented_share_h100e["2026 Q3"] == pytest.approx((276_000 + 275_000 + 45_000) / 1_000_000)
+    # from July 2026: Anthropic 300 + Google 225 (assumed) + Reflection 38 (assumed) of 1,246 MW
+    assert q.rented_share["2026 Q3"] == pytest.approx(563 / 1246)
+    assert q.rented_share_h100e["2026 Q3"] == pytest.approx((276_000 + 275_000 + 45_000) / 1_530_000)
     first = nc.rented_share_by_quarter(s, nc.first_opportunity_stops(s, D(2026, 6, 12))).set_index("quarter")
     # Anthropic's service ends 29 Oct 2026 and Reflection's 29 Dec; Google's runs to 31 Mar 2027
-    assert first.rented_mw["2026 Q4"] == 150 and first.rented_mw["2027 Q2"] == 0
+    assert first.rented_mw["2026 Q4"] == 225 and first.rented_mw["2027 Q2"] == 0
 
 
 def test_rented_share_under_market_exits():
