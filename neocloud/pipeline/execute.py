@@ -62,6 +62,7 @@ def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
     import nbformat
     import papermill as pm
 
+    from neocloud.pipeline.export import ReportRefused
     from neocloud.pipeline.kernels import process_kernel, register_engine
 
     t0 = time.perf_counter()
@@ -109,7 +110,7 @@ def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
         report.failed.unlink(missing_ok=True)  # an earlier failure's partial notebook and log
         report.failed.with_suffix(".log").unlink(missing_ok=True)
         return Outcome(report, Status.RENDERED, time.perf_counter() - t0)
-    except ScenarioError as e:
+    except (ScenarioError, ReportRefused) as e:
         return Outcome(report, Status.FAILED, time.perf_counter() - t0, str(e))
     except OSError as e:
         reason = "disk full" if e.errno == errno.ENOSPC else e.strerror or str(e)
