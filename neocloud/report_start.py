@@ -75,27 +75,28 @@ def check_parameters(given: dict[str, Any]) -> None:
     (``-f params/early_exit.yaml``) is refused with the parameter to use instead.
 
     >>> check_parameters({"scenario_file": "params/base.yaml"})
-    >>> check_parameters({"title": "Exit", "terms": {}, "scenario_file": "params/base.yaml"})
+    >>> check_parameters({"title": "Exit", "terms": {}, "scenario_file": "params/base.yaml", "n": 3})
     Traceback (most recent call last):
     ...
-    neocloud.report_start.ReportInputError: papermill parameters: unknown parameter 'terms' = {} (this report takes scenario_file, scenario)
-    papermill parameters: unknown parameter 'title' = 'Exit' (this report takes scenario_file, scenario)
-    papermill parameters: 'terms', 'title' are keys of a scenario file: give the file as a parameter, `-p scenario_file params/NAME.yaml`, not as a parameters file (-f)
+    neocloud.report_start.ReportInputError: papermill parameters: 'terms', 'title' are keys of a scenario file, not parameters (this report takes scenario_file, scenario): give the file as `-p scenario_file params/NAME.yaml`, not as papermill's parameters file (-f)
+    papermill parameters: unknown parameter 'n' = 3 (this report takes scenario_file, scenario)
     """
     from neocloud.scenario import Scenario
 
     unknown = sorted(k for k in given if k not in PARAMETERS)
     if not unknown:
         return
+    takes = f"this report takes {', '.join(PARAMETERS)}"
+    keys = [k for k in unknown if k in Scenario.model_fields]
     problems = []
-    for name in unknown:
+    if keys:
+        problems.append(f"{', '.join(repr(k) for k in keys)} {'is a key' if len(keys) == 1 else 'are keys'} of a scenario file, "
+                        f"not parameters ({takes}): give the file as `-p scenario_file params/NAME.yaml`, "
+                        "not as papermill's parameters file (-f)")
+    for name in (k for k in unknown if k not in keys):
         shown = repr(given[name])
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
-        problems.append(f"unknown parameter '{name}' = {shown} (this report takes {', '.join(PARAMETERS)})")
-    keys = [k for k in unknown if k in Scenario.model_fields]
-    if keys:
-        problems.append(f"{', '.join(repr(k) for k in keys)} {'is a key' if len(keys) == 1 else 'are keys'} of a scenario file: "
-                        "give the file as a parameter, `-p scenario_file params/NAME.yaml`, not as a parameters file (-f)")
+        problems.append(f"unknown parameter '{name}' = {shown} ({takes})")
     raise ReportInputError("papermill parameters", problems)
 
 
@@ -114,11 +115,11 @@ def parameters_digest(scenario: Any) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def run_record(sc: "Scenario", scenario_file: str, scenario: Any) -> dict[str, Any]:
+def scenario_record(sc: "Scenario", scenario_file: str, scenario: Any) -> dict[str, Any]:
     """What a report's export needs, recorded when it runs (:data:`RUN_MIME`).
 
     >>> from neocloud.scenario import load_scenario
-    >>> r = run_record(load_scenario("params/base.yaml"), "params/base.yaml", None)
+    >>> r = scenario_record(load_scenario("params/base.yaml"), "params/base.yaml", None)
     >>> r["scenario_file"], r["inputs_date"], r["scenario_digest"]
     ('params/base.yaml', '30 Jun 2026', None)
     """
@@ -169,7 +170,7 @@ def start_report(scenario_file: str, scenario: dict[str, Any] | None = None) -> 
     """Start a report: refuse parameters the report does not take (:func:`check_parameters`),
     read and validate the scenario (:func:`neocloud.report_scenario`: bad input stops here with a
     clear message, no traceback), enable the one chart theme, record what the report computes
-    (:func:`run_record`, displayed as :data:`RUN_MIME` in a kernel), display the scenario's
+    (:func:`scenario_record`, displayed as :data:`RUN_MIME` in a kernel), display the scenario's
     suspicious but valid inputs (if any) as a note, and return the scenario with its headline
     figures (:func:`neocloud.headline_figures`), which the report's words and tables quote.
 
@@ -195,7 +196,7 @@ def start_report(scenario_file: str, scenario: dict[str, Any] | None = None) -> 
     except ScenarioError as e:
         raise ReportInputError(e.path, e.problems) from None
     if shell is not None:
-        record = run_record(sc, scenario_file, scenario)
+        record = scenario_record(sc, scenario_file, scenario)
         display({RUN_MIME: record, "text/plain": (
             f"Scenario: {record['scenario_title']} ({record['scenario_file']}); inputs as of {record['inputs_date']}; "
             f"reporting date {record['as_of']}; neocloud {record['version']}")}, raw=True)

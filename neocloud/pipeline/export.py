@@ -121,10 +121,11 @@ def _record_in_outputs(nb: Any) -> dict[str, Any] | None:
     return records[-1] if records else None
 
 
-def run_record(nb: Any) -> dict[str, Any]:
+def run_record(nb: Any, supplied: dict[str, Any] | None = None) -> dict[str, Any]:
     """What an executed report was computed from (the record its first cell displayed when it ran,
-    :func:`neocloud.report_start.run_record`; in a rendered notebook, kept in its metadata as
-    ``neocloud.run``), after checking that the notebook is a report of one complete run of the
+    :func:`neocloud.report_start.scenario_record`; else ``supplied``, the record of the scenario
+    ``neocloud render`` injected, for a notebook that does not call ``start_report``; in a
+    rendered notebook, kept in its metadata as ``neocloud.run``), after checking that the notebook is a report of one complete run of the
     scenario its parameters name. Raises :class:`ReportRefused` (one line) for:
 
     * an empty notebook, or one that is not a neocloud report (no cell calls ``start_report``);
@@ -151,7 +152,7 @@ def run_record(nb: Any) -> dict[str, Any]:
     meta = nb.metadata.get("neocloud") if isinstance(nb.metadata.get("neocloud"), dict) else {}
     code = [c for c in cells if c.get("cell_type") == "code" and str(c.get("source", "")).strip()
             and "skip-execution" not in _tags(c)]
-    if not any("start_report(" in str(c.get("source", "")) for c in code) and not meta:
+    if not any("start_report(" in str(c.get("source", "")) for c in code) and not meta and supplied is None:
         raise ReportRefused("not a neocloud report (no cell calls neocloud's start_report); "
                             "export other notebooks with `jupyter nbconvert --to html`")
     for c in code:
@@ -166,7 +167,7 @@ def run_record(nb: Any) -> dict[str, Any]:
     counts = [c.get("execution_count") for c in code]
     if all(n is None for n in counts):
         raise ReportRefused(f"never executed: {RUN_IT}, then export the executed notebook")
-    record = _record_in_outputs(nb) or meta.get("run")
+    record = _record_in_outputs(nb) or supplied or meta.get("run")
     if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in HEADER_KEYS):
         raise ReportRefused("its outputs carry no record of the scenario they were computed for (its first cells "
                             f"were not run, or it ran on an older neocloud): {RUN_IT}")
@@ -294,14 +295,14 @@ class ReportExporter(HTMLExporter):
         config.NbConvertBase.display_data_priority = [VEGALITE_MIME, *[m for m in priority if m != VEGALITE_MIME]]
         return config
 
-    def prepare(self, nb: Any, fallback_name: str = "report") -> tuple[Any, dict[str, str]]:
+    def prepare(self, nb: Any, fallback_name: str = "report", supplied: dict[str, Any] | None = None) -> tuple[Any, dict[str, str]]:
         """A scrubbed copy of ``nb`` with its title, and the header of its report, both from the
         notebook alone (:func:`run_record`; no scenario file is read). The run record leaves the
         cell outputs for the notebook's metadata (``neocloud.run``): the page shows it in the
         header, and the rendered notebook exports again to the same bytes.
 
         Raises :class:`ReportRefused` for a notebook that is not an executed report."""
-        record = run_record(nb)
+        record = run_record(nb, supplied)
         name = report_name(nb, fallback_name)
         nb = clean_notebook(copy.deepcopy(nb))
         for cell in nb.cells:
