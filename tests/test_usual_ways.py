@@ -256,20 +256,36 @@ REFUSALS = {
 }
 
 
-@pytest.mark.parametrize("case", list(REFUSALS))
-def test_the_exporter_refuses_what_is_not_an_executed_report_in_one_line(executed, tmp_path, case):
+def _write_case(executed: Path, path: Path, case: str) -> str:
     change, reason = REFUSALS[case]
-    path = tmp_path / "x.ipynb"
     if change is None:
         path.write_text("", encoding="utf-8")
     elif isinstance(change, str):
         path.write_text(change, encoding="utf-8")
     else:
         nbformat.write(change(nbformat.read(executed, as_version=4)), path)
+    return reason
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_the_exporter_refuses_what_is_not_an_executed_report(executed, tmp_path, case):
+    """Through the exporter's Python API (what the nbconvert command calls): one line naming the
+    file and what to do."""
+    path = tmp_path / "x.ipynb"
+    reason = _write_case(executed, path, case)
+    with pytest.raises(ReportRefused) as e:
+        ReportExporter().from_filename(str(path))
+    assert str(e.value).startswith(f"{path}: ") and reason in str(e.value) and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("case", ["empty file", "not a neocloud report", "never executed", "execution failed"])
+def test_the_nbconvert_command_refuses_in_one_line_with_status_2(executed, tmp_path, case):
+    path = tmp_path / "x.ipynb"
+    reason = _write_case(executed, path, case)
     res = export(path, cwd=tmp_path)
     assert res.returncode == 2, res.stderr
     ours = [line for line in res.stderr.splitlines() if not line.startswith("[NbConvertApp]")]
-    assert ours == [f"{path}: {ours[0].split(': ', 1)[1]}"] and reason in ours[0], res.stderr
+    assert len(ours) == 1 and ours[0].startswith(f"{path}: ") and reason in ours[0], res.stderr
     assert "Traceback" not in res.stderr and not path.with_suffix(".html").exists()
 
 
