@@ -220,14 +220,24 @@ def _out_of_order(nb):
     return nb
 
 
-def _other_scenario(nb):
-    nb.metadata.papermill["parameters"]["scenario_file"] = "params/base.yaml"
+def _inject(nb, **parameters):
+    """What ``papermill --prepare-only`` does to an executed notebook: new parameters in the
+    injected cell and the metadata, over the old outputs."""
+    from papermill.translators import PythonTranslator
+
+    params = {**nb.metadata.papermill["parameters"], **parameters}
+    nb.metadata.papermill["parameters"] = params
+    cell = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    cell.source = PythonTranslator.codify(params)
     return nb
+
+
+def _other_scenario(nb):
+    return _inject(nb, scenario_file="params/base.yaml")
 
 
 def _other_data(nb):
-    nb.metadata.papermill["parameters"]["scenario"] = scenario_parameters(nc.load_scenario(PARAMS / "base.yaml"))
-    return nb
+    return _inject(nb, scenario=scenario_parameters(nc.load_scenario(PARAMS / "base.yaml")))
 
 
 def _no_record(nb):
@@ -319,8 +329,8 @@ def test_any_break_of_one_run_is_refused(executed, data):
     elif how == "error":
         code[i].outputs.append(nbformat.v4.new_output("error", ename="E", evalue="x", traceback=[]))
     else:
-        broken.metadata.papermill["parameters"]["scenario_file"] = data.draw(
-            st.text(min_size=1, max_size=30).filter(lambda s: s != "params/early_exit.yaml"), label="scenario_file")
+        _inject(broken, scenario_file=data.draw(
+            st.text(min_size=1, max_size=30).filter(lambda s: s != "params/early_exit.yaml"), label="scenario_file"))
     with pytest.raises(ReportRefused):
         run_record(broken)
 

@@ -100,14 +100,18 @@ def report_title(scenario_title: str, name: str) -> str:
 
 def notebook_parameters(nb: Any) -> dict[str, Any]:
     """The parameters a notebook ran with: its ``parameters`` cell's defaults, overridden by what
-    papermill injected (recorded in the notebook's metadata)."""
+    papermill injected (recorded in the notebook's metadata, and the cell it injected)."""
     from neocloud.pipeline.notebooks import parameter_defaults
+    from neocloud.report_start import injected_parameters
 
     try:
         params = parameter_defaults(nb)
     except (ValueError, SyntaxError):
         params = {}
     params.update(nb.metadata.get("papermill", {}).get("parameters", {}))
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code" and "injected-parameters" in _tags(cell):
+            params.update(injected_parameters([str(cell.get("source", ""))]))
     return params
 
 
