@@ -388,3 +388,23 @@ def test_every_notebook_names_its_report_and_records_the_kernel_it_ran_on():
         nb = json.loads(path.read_text(encoding="utf-8"))
         assert nb["metadata"]["neocloud"] == {"report": path.stem}
         assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_render_runs_a_notebook_saved_under_another_kernel_name_and_writes_the_papermill_report(
+        exported, tmp_path):
+    """``neocloud render`` (its warm kernel and papermill engine) runs ``deal`` saved under a
+    kernel this machine does not have, records the kernel it ran on, and writes the very bytes
+    that papermill + ``jupyter nbconvert --to neocloud-report`` write."""
+    from conftest import neocloud_cli
+
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    nb = nbformat.read(DEAL, as_version=4)
+    nb.metadata.kernelspec = {"name": "my-env", "display_name": "My env", "language": "python"}
+    nbformat.write(nb, nbs / "deal.ipynb")
+    res = neocloud_cli("render", "--notebooks", str(nbs), "--outputs", str(tmp_path / "out"), "params/early_exit.yaml")
+    assert res.returncode == 0, res.stdout + res.stderr
+    rendered = nbformat.read(tmp_path / "out" / "early_exit" / "deal.ipynb", as_version=4)
+    assert rendered.metadata.kernelspec["name"] == "python3"
+    assert rendered.metadata.neocloud["run"]["scenario_file"] == "params/early_exit.yaml"
+    assert (tmp_path / "out" / "early_exit" / "deal.html").read_bytes() == exported
