@@ -59,18 +59,32 @@ kernels), so that a chart's JSON, and with it a committed notebook or a report, 
 every machine."""
 
 
-def stable_values(data: Any) -> dict[str, Any]:
-    """Altair data transformer ``neocloud``: the data inlined as values (no row limit), floats
-    rounded to :data:`SIGNIFICANT_DIGITS` significant digits.
+MAX_CHART_ROWS = 10_000
+"""The most rows of data one chart inlines into a notebook and its report (the reports' charts
+hold at most about 1,500; Altair's own default limit is 5,000). More is refused with Altair's
+``MaxRowsError``: a chart of 200,000 rows would put megabytes into every notebook."""
+
+
+def stable_values(data: Any, max_rows: int = MAX_CHART_ROWS) -> dict[str, Any]:
+    """Altair data transformer ``neocloud``: the data inlined as values, floats rounded to
+    :data:`SIGNIFICANT_DIGITS` significant digits; more than ``max_rows`` rows (default
+    :data:`MAX_CHART_ROWS`) raise ``altair.MaxRowsError`` (thin or aggregate the frame first).
 
     >>> stable_values(pd.DataFrame({"x": [0.1 + 0.2, 2 / 3], "n": [1, 2]}))["values"]
     [{'x': 0.3, 'n': 1}, {'x': 0.6666666667, 'n': 2}]
+    >>> stable_values(pd.DataFrame({"x": range(3)}), max_rows=2)
+    Traceback (most recent call last):
+    ...
+    altair.utils.data.MaxRowsError: chart data of 3 rows is more than the 2 a chart may inline (neocloud.charts.MAX_CHART_ROWS): thin or aggregate the data first
     """
-    from altair.utils.data import to_values
+    from altair.utils.data import MaxRowsError, to_values
 
     values = to_values(data)
     if "values" not in values or not isinstance(values["values"], list):
         return values
+    if max_rows is not None and len(values["values"]) > max_rows:
+        raise MaxRowsError(f"chart data of {len(values['values']):,} rows is more than the {max_rows:,} a chart may inline "
+                           "(neocloud.charts.MAX_CHART_ROWS): thin or aggregate the data first")
 
     def stable(v: Any) -> Any:
         return float(f"{v:.{SIGNIFICANT_DIGITS}g}") if isinstance(v, float) and math.isfinite(v) else v

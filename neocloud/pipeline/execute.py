@@ -62,7 +62,9 @@ def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
     import nbformat
     import papermill as pm
 
+    from neocloud.pipeline.export import ReportRefused
     from neocloud.pipeline.kernels import process_kernel, register_engine
+    from neocloud.report_start import scenario_record
 
     t0 = time.perf_counter()
     tmp = report.outputs / ".tmp" / f"{report.scenario}.{report.name}.{os.getpid()}"
@@ -96,7 +98,10 @@ def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
             if isinstance(e, Exception):
                 return Outcome(report, Status.FAILED, time.perf_counter() - t0, _describe(e), partial)
             raise
-        nb, header = report_exporter().prepare(nbformat.read(executed, as_version=4), report.name)
+        # the header comes from the record the kernel made; for a notebook that does not call
+        # start_report, from the scenario the render read (no file is read again)
+        supplied = scenario_record(scenario, parameters["scenario_file"], parameters["scenario"])
+        nb, header = report_exporter().prepare(nbformat.read(executed, as_version=4), report.name, supplied)
         ipynb_text = nbformat.writes(nb) + "\n"
         html = notebook_to_html(nb, header)
         (tmp / "out.ipynb").write_text(ipynb_text, encoding="utf-8")
@@ -109,7 +114,7 @@ def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
         report.failed.unlink(missing_ok=True)  # an earlier failure's partial notebook and log
         report.failed.with_suffix(".log").unlink(missing_ok=True)
         return Outcome(report, Status.RENDERED, time.perf_counter() - t0)
-    except ScenarioError as e:
+    except (ScenarioError, ReportRefused) as e:
         return Outcome(report, Status.FAILED, time.perf_counter() - t0, str(e))
     except OSError as e:
         reason = "disk full" if e.errno == errno.ENOSPC else e.strerror or str(e)

@@ -9,7 +9,14 @@ papermill and exports it the usual way gets the same file, byte for byte::
 
 The exporter hides the code, scrubs what differs between runs (timings, paths, random ids), draws
 charts with one inlined copy of Vega (no network), and heads the report with the scenario it was
-computed from: the notebook's own parameters (papermill's, or the ``parameters`` cell's defaults).
+computed from: the record the report's first cell made when it ran (:func:`run_record`), so that
+the export needs nothing outside the notebook (no scenario file is read: the same bytes from any
+folder, also after the scenario file changed).
+
+It refuses, in one line and with exit status 2, what is not an executed report: an empty file or
+notebook, a notebook that is not a neocloud report, one never executed, one whose execution failed
+(refused, not exported with a mark), and one whose outputs were computed for another scenario than
+its parameters name (``papermill --prepare-only``).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import copy
 import json
 import os
 import re
+import sys
 from importlib import resources as package_resources
 from pathlib import Path
 from typing import Any
@@ -49,53 +57,152 @@ def clean_notebook(nb: Any) -> Any:
     return nb
 
 
+class ReportRefused(ValueError):
+    """A notebook the exporter will not turn into a report; ``str(error)`` says why and what to do,
+    in one line. ``jupyter nbconvert --to neocloud-report`` prints it (after the file's name) and
+    exits with status 2, with no traceback."""
+
+
+RUN_MIME = "application/vnd.neocloud.run+json"
+"""The record a report's first cell displays when it runs (:data:`neocloud.report_start.RUN_MIME`)."""
+
+RUN_IT = "run it with `papermill NOTEBOOK.ipynb OUT.ipynb -p scenario_file params/NAME.yaml` (or Run All in JupyterLab)"
+
+
 def report_name(nb: Any, fallback: str) -> str:
-    """The report a notebook is (``deal``, ``termination``...): the notebook papermill ran, or
-    ``fallback`` (the file's own name).
+    """The report a notebook is (``deal``, ``termination``...): what the source notebook's
+    metadata names (``neocloud.report``, kept by papermill in every output, also when papermill
+    runs an output notebook again), else the notebook papermill ran, else ``fallback`` (the
+    file's own name).
 
     >>> import nbformat
     >>> report_name(nbformat.v4.new_notebook(metadata={"papermill": {"input_path": "notebooks/deal.ipynb"}}), "out")
     'deal'
+    >>> report_name(nbformat.v4.new_notebook(metadata={"neocloud": {"report": "deal"},
+    ...                                                 "papermill": {"input_path": "c1.ipynb"}}), "c2")
+    'deal'
     """
+    named = nb.metadata.get("neocloud", {}).get("report")
+    if isinstance(named, str) and named:
+        return named
     input_path = nb.metadata.get("papermill", {}).get("input_path")
     return Path(input_path).stem if input_path else fallback
 
 
-def report_title(scenario: Any, name: str) -> str:
+def report_title(scenario_title: str, name: str) -> str:
     """The title of a report page: the scenario's title and the report's name.
 
-    >>> from neocloud import load_scenario
-    >>> report_title(load_scenario("params/base.yaml"), "ipo_narrative")
+    >>> report_title("Base case: the reported terms of the amended S-1", "ipo_narrative")
     'Base case: the reported terms of the amended S-1: ipo narrative'
     """
-    return f"{scenario.title}: {name.replace('_', ' ')}"
+    return f"{scenario_title}: {name.replace('_', ' ')}"
 
 
 def notebook_parameters(nb: Any) -> dict[str, Any]:
     """The parameters a notebook ran with: its ``parameters`` cell's defaults, overridden by what
-    papermill injected (recorded in the notebook's metadata)."""
+    papermill injected (recorded in the notebook's metadata, and the cell it injected)."""
     from neocloud.pipeline.notebooks import parameter_defaults
+    from neocloud.report_start import injected_parameters
 
     try:
         params = parameter_defaults(nb)
-    except ValueError:
+    except (ValueError, SyntaxError):
         params = {}
     params.update(nb.metadata.get("papermill", {}).get("parameters", {}))
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code" and "injected-parameters" in _tags(cell):
+            params.update(injected_parameters([str(cell.get("source", ""))]))
     return params
 
 
-def report_meta(scenario: Any, scenario_label: str) -> dict[str, str]:
-    """What the header of a report shows (never the wall-clock date)."""
-    from neocloud import __version__
-    from neocloud.narrative import day
+def _tags(cell: Any) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
 
-    return {
-        "scenario_title": scenario.title,
-        "scenario_file": scenario_label,
-        "inputs_date": day(scenario.inputs_date()),  # dates in the report's one style: 30 Jun 2026
-        "as_of": day(scenario.as_of.value),
-        "version": __version__,
-    }
+
+def _record_in_outputs(nb: Any) -> dict[str, Any] | None:
+    records = [o["data"][RUN_MIME] for c in nb.cells if c.get("cell_type") == "code" for o in c.get("outputs", [])
+               if isinstance(o.get("data"), dict) and isinstance(o["data"].get(RUN_MIME), dict)]
+    return records[-1] if records else None
+
+
+def run_record(nb: Any, supplied: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What an executed report was computed from (the record its first cell displayed when it ran,
+    :func:`neocloud.report_start.scenario_record`; else ``supplied``, the record of the scenario
+    ``neocloud render`` injected, for a notebook that does not call ``start_report``; in a
+    rendered notebook, kept in its metadata as ``neocloud.run``), after checking that the notebook is a report of one complete run of the
+    scenario its parameters name. Raises :class:`ReportRefused` (one line) for:
+
+    * an empty notebook, or one that is not a neocloud report (no cell calls ``start_report``);
+    * a notebook never executed, or whose execution failed (an error output, or papermill's
+      ``exception`` flag): it is refused rather than exported with a mark;
+    * outputs computed for another scenario than its parameters name (``papermill
+      --prepare-only`` over executed outputs, a parameter edited and not run), or no record of
+      the scenario at all;
+    * cells not executed top to bottom in one run (execution counts not increasing).
+
+    >>> import nbformat
+    >>> run_record(nbformat.v4.new_notebook())
+    Traceback (most recent call last):
+    ...
+    neocloud.pipeline.export.ReportRefused: an empty notebook (no cells): nothing to export
+    >>> run_record(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]))
+    Traceback (most recent call last):
+    ...
+    neocloud.pipeline.export.ReportRefused: not a neocloud report (no cell calls neocloud's start_report); export other notebooks with `jupyter nbconvert --to html`
+    """
+    cells = nb.get("cells") or []
+    if not cells:
+        raise ReportRefused("an empty notebook (no cells): nothing to export")
+    meta = nb.metadata.get("neocloud") if isinstance(nb.metadata.get("neocloud"), dict) else {}
+    code = [c for c in cells if c.get("cell_type") == "code" and str(c.get("source", "")).strip()
+            and "skip-execution" not in _tags(c)]
+    if not any("start_report(" in str(c.get("source", "")) for c in code) and not meta and supplied is None:
+        raise ReportRefused("not a neocloud report (no cell calls neocloud's start_report); "
+                            "export other notebooks with `jupyter nbconvert --to html`")
+    for c in code:
+        for o in c.get("outputs", []):
+            if o.get("output_type") == "error":
+                evalue = (str(o.get("evalue", "")).strip().splitlines() or [""])[0]
+                n = c.get("execution_count")
+                raise ReportRefused(f"its execution failed (cell [{n}] raised {o.get('ename', 'an error')}: {evalue}); "
+                                    f"fix the cause and {RUN_IT}")
+    if nb.metadata.get("papermill", {}).get("exception"):
+        raise ReportRefused(f"its execution failed (papermill recorded an exception); fix the cause and {RUN_IT}")
+    counts = [c.get("execution_count") for c in code]
+    if all(n is None for n in counts):
+        raise ReportRefused(f"never executed: {RUN_IT}, then export the executed notebook")
+    record = _record_in_outputs(nb) or supplied or meta.get("run")
+    if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in HEADER_KEYS):
+        raise ReportRefused("its outputs carry no record of the scenario they were computed for (its first cells "
+                            f"were not run, or it ran on an older neocloud): {RUN_IT}")
+    from neocloud.report_start import parameters_digest
+
+    params = notebook_parameters(nb)
+    label = str(params.get("scenario_file", ""))
+    if record["scenario_file"] != label or record.get("scenario_digest") != parameters_digest(params.get("scenario")):
+        raise ReportRefused(f"its outputs were computed for {record['scenario_file']}, not for the scenario its parameters "
+                            f"name ({label or 'none'}; papermill --prepare-only, or a parameter changed and not run): {RUN_IT}")
+    for i, n in enumerate(counts):
+        previous = counts[i - 1] if i else 0
+        if n is None or previous is None or n <= previous:
+            how = "never ran" if n is None else f"ran as [{n}] after [{previous}]"
+            raise ReportRefused(f"its cells were not executed top to bottom in one run (code cell {i + 1} {how}): "
+                                f"restart the kernel and run all cells, or {RUN_IT}")
+    return dict(record)
+
+
+HEADER_KEYS = ("scenario_title", "scenario_file", "inputs_date", "as_of", "version")
+"""What the header of a report shows (never the wall-clock date), all from the run record."""
+
+
+def report_meta(record: dict[str, Any]) -> dict[str, str]:
+    """The header of a report, from its run record (:func:`run_record`).
+
+    >>> report_meta({"scenario_title": "T", "scenario_file": "params/t.yaml", "inputs_date": "1 Jan 2026",
+    ...              "as_of": "2 Jan 2026", "version": "1.0", "scenario_digest": None})["scenario_file"]
+    'params/t.yaml'
+    """
+    return {k: str(record[k]) for k in HEADER_KEYS}
 
 
 _VEGA_JS: dict[str, str] = {}
@@ -192,24 +299,28 @@ class ReportExporter(HTMLExporter):
         config.NbConvertBase.display_data_priority = [VEGALITE_MIME, *[m for m in priority if m != VEGALITE_MIME]]
         return config
 
-    def prepare(self, nb: Any, fallback_name: str = "report", search_from: "tuple[Path, ...]" = ()) -> tuple[Any, dict[str, str]]:
-        """A scrubbed copy of ``nb`` with its title, and the header of its report."""
-        from neocloud.scenario import report_scenario
+    def prepare(self, nb: Any, fallback_name: str = "report", supplied: dict[str, Any] | None = None) -> tuple[Any, dict[str, str]]:
+        """A scrubbed copy of ``nb`` with its title, and the header of its report, both from the
+        notebook alone (:func:`run_record`; no scenario file is read). The run record leaves the
+        cell outputs for the notebook's metadata (``neocloud.run``): the page shows it in the
+        header, and the rendered notebook exports again to the same bytes.
 
+        Raises :class:`ReportRefused` for a notebook that is not an executed report."""
+        record = run_record(nb, supplied)
         name = report_name(nb, fallback_name)
         nb = clean_notebook(copy.deepcopy(nb))
-        params = notebook_parameters(nb)
-        label = str(params.get("scenario_file", ""))
-        scenario = report_scenario(label, params.get("scenario"), search_from=search_from)
-        nb.metadata.setdefault("title", report_title(scenario, name))
-        return nb, report_meta(scenario, label)
+        for cell in nb.cells:
+            if cell.get("outputs"):
+                cell.outputs = [o for o in cell.outputs if RUN_MIME not in o.get("data", {})]
+        nb.metadata["neocloud"] = {**nb.metadata.get("neocloud", {}), "report": name, "run": record}
+        nb.metadata["title"] = report_title(record["scenario_title"], name)
+        return nb, report_meta(record)
 
     def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any) -> tuple[str, dict[str, Any]]:
         resources = dict(resources or {})
         meta = resources.get("metadata") or {}
-        where = tuple(Path(p) for p in [meta.get("path")] if p)
         if "neocloud" not in resources:
-            nb, header = self.prepare(nb, meta.get("name") or "report", where)
+            nb, header = self.prepare(nb, meta.get("name") or "report")
             resources["neocloud"] = header
         has_chart = any(VEGALITE_MIME in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", []))
         css = package_resources.files("neocloud").joinpath("templates/report/report.css").read_text(encoding="utf-8")
@@ -219,3 +330,32 @@ class ReportExporter(HTMLExporter):
             "vega_js": vega_javascript(self.vega_cache_dir) if has_chart else "",
         }
         return super().from_notebook_node(nb, resources, **kw)
+
+    def from_file(self, file_stream: Any, resources: dict[str, Any] | None = None, **kw: Any) -> tuple[str, dict[str, Any]]:
+        import nbformat
+
+        name = getattr(file_stream, "name", "<stdin>")
+        text = file_stream.read()
+        if not text.strip():
+            _refuse(ReportRefused("an empty file, not a notebook"), name)
+        try:
+            nb = nbformat.reads(text, as_version=4)
+        except Exception as e:  # noqa: BLE001 - nbformat raises many types for what is not a notebook
+            _refuse(ReportRefused(f"not a notebook ({type(e).__name__}: {(str(e).strip().splitlines() or [''])[0][:200]})"), name)
+        try:
+            return self.from_notebook_node(nb, resources=resources, **kw)
+        except ReportRefused as e:
+            _refuse(e, name)
+            raise  # not reached
+
+
+def _refuse(error: ReportRefused, name: str) -> None:
+    """In ``jupyter nbconvert``, print the refusal in one line and exit with status 2 (no
+    traceback); elsewhere (``neocloud render``, the Python API) raise it."""
+    from nbconvert.nbconvertapp import NbConvertApp
+
+    if NbConvertApp.initialized():
+        sys.stderr.write(f"{name}: {error}\n")
+        sys.stderr.flush()
+        raise SystemExit(2)
+    raise ReportRefused(f"{name}: {error}") from None

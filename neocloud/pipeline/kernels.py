@@ -148,11 +148,52 @@ def shutdown_process_kernel() -> None:
         _PROCESS_KERNEL.shutdown()
 
 
+def kernel_metadata(kernel_name: str) -> dict[str, str]:
+    """The ``kernelspec`` a notebook records for the kernel it ran on: its name, display name and
+    language, as JupyterLab writes them (the name alone if no such kernel is installed).
+
+    >>> kernel_metadata("python3")["language"]
+    'python'
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    except NoSuchKernel:
+        return {"name": kernel_name}
+    return {"display_name": spec.display_name, "language": spec.language, "name": kernel_name}
+
+
+def current_kernel_name(saved: str | None) -> str:
+    """The kernel to run a notebook saved under the kernel name ``saved``: that kernel if it is
+    installed, else this environment's own Python kernel (``python3``, ipykernel's native
+    kernel). A notebook saved in JupyterLab under a user's kernel (``"name": "my-env"``) then
+    runs here rather than failing with ``NoSuchKernel``.
+
+    >>> current_kernel_name("no-such-kernel-here")
+    'python3'
+    """
+    from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpecManager, NoSuchKernel
+
+    if saved:
+        try:
+            KernelSpecManager().get_kernel_spec(saved)
+            return saved
+        except NoSuchKernel:
+            pass
+    return NATIVE_KERNEL_NAME
+
+
 def register_engine() -> str:
     """Register (once) and name the papermill engine the render uses: papermill's nbclient
     engine, saving the executed notebook once when execution ends (also when it fails, so the
-    partial notebook is kept) instead of after every cell, which cost more than the cells."""
+    partial notebook is kept) instead of after every cell, which cost more than the cells.
+
+    It runs whatever kernel name a notebook was saved with (:func:`current_kernel_name`; a warm
+    kernel given as ``km`` is used as it is), and the executed notebook records the kernel it
+    actually ran on (:func:`kernel_metadata`), not the one it was saved with."""
     from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+    from papermill.utils import nb_kernel_name
 
     class FinalSaveOnly(NotebookExecutionManager):
         _final = False
@@ -167,15 +208,22 @@ def register_engine() -> str:
 
     class OneSaveEngine(NBClientEngine):
         @classmethod
+        def nb_kernel_name(cls, nb: Any, name: str | None = None) -> str:
+            return name or current_kernel_name(nb_kernel_name(nb, None))
+
+        @classmethod
         def execute_notebook(cls, nb: Any, kernel_name: str, output_path: Any = None, progress_bar: bool = True,
                              log_output: bool = False, autosave_cell_every: int = 30, **kwargs: Any) -> Any:
             nb_man = FinalSaveOnly(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
                                    autosave_cell_every=autosave_cell_every)
+            km = kwargs.get("km")
+            ran_on = getattr(km, "kernel_name", None) or kernel_name
             nb_man.notebook_start()
             try:
                 cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
             finally:
                 nb_man.cleanup_pbar()
+                nb_man.nb.metadata["kernelspec"] = kernel_metadata(ran_on)
                 nb_man.notebook_complete()
             return nb_man.nb
 

@@ -16,21 +16,23 @@ from neocloud.pipeline.files import display_path
 from neocloud.scenario import load_scenario
 
 HEADER = """\
-# Parameters (papermill injects its values below this cell).
-# scenario_file: the scenario this report computes; the next cell reads and validates it.
+# Parameters (papermill injects its values below this cell; any other parameter is refused).
 #   papermill notebooks/NAME.ipynb OUT.ipynb -p scenario_file params/early_exit.yaml
-#   In JupyterLab, edit the path and run all cells.
-# scenario: the same scenario as data, or None to read the file (`neocloud render` passes
-#   both; if both are given they must agree)."""
+#   In JupyterLab, edit the path and run all cells."""
 
 
 def parameters_source(scenario_file: str) -> str:
     """The source of a notebook's ``parameters`` cell.
 
-    >>> print(parameters_source("params/base.yaml").splitlines()[-2:])
-    ["scenario_file = 'params/base.yaml'", 'scenario = None']
+    Each parameter carries its type and help in the form papermill reads
+    (``papermill --help-notebook``: ``name: type = default  # help``).
+
+    >>> print(parameters_source("params/base.yaml").splitlines()[-2].split("  #")[0])
+    scenario_file: str = 'params/base.yaml'
     """
-    return f"{HEADER}\nscenario_file = {scenario_file!r}\nscenario = None"
+    return (f"{HEADER}\n"
+            f"scenario_file: str = {scenario_file!r}  # the scenario this report computes (YAML); the next cell reads and validates it\n"
+            'scenario: "Optional[dict]" = None  # the same scenario as data (neocloud render passes both; they must agree), or None to read the file')
 
 
 def parameters_cell(nb: Any) -> Any:
@@ -53,6 +55,8 @@ def parameter_defaults(nb: Any) -> dict[str, Any]:
     for node in ast.parse(parameters_cell(nb).source).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             out[node.targets[0].id] = ast.literal_eval(node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            out[node.target.id] = ast.literal_eval(node.value)
     return out
 
 
