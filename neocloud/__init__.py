@@ -166,6 +166,9 @@ from neocloud.ledger import (
     seller_book,
 )
 from neocloud.deal import delivered_share, monthly_fee_for_total
+from neocloud.reported import ReportedFigure, load_reported, reported_table
+from neocloud.filings import filing_check, implied_ramp_discount, rpo_by_reading, rpo_gap_closers
+from neocloud.reconcile import reconcile
 
 try:
     __version__ = version("neocloud")
@@ -321,4 +324,12 @@ __all__ = [
     "monthly_fee_for_total",
     "read_ledger_file",
     "seller_book",
+    "ReportedFigure",
+    "filing_check",
+    "implied_ramp_discount",
+    "load_reported",
+    "reconcile",
+    "reported_table",
+    "rpo_by_reading",
+    "rpo_gap_closers",
 ]

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from neocloud.narrative import day, esc, pct, usd
+from neocloud.narrative import day, esc, link, pct, usd
 from neocloud.reconcile import DIFFERENCE_PARTS
 
 if TYPE_CHECKING:
-    from neocloud.filings import ImpliedDiscount
+    from neocloud.filings import FilingCheck, ImpliedDiscount
 
 
 def difference_words(parts: Sequence[str], ratio: float) -> str:
@@ -79,3 +79,48 @@ def implied_discount_words(r: "ImpliedDiscount", assumed: float, deal: str) -> s
             f"from the day after its signing at one discount. The model assumes {pct(assumed, 0)}, which gives "
             f"{usd(r.model_revenue_usd)}: " + ("inside what the filing supports." if inside else
                                                   "outside what the filing supports."))
+
+
+def filing_section(check: "FilingCheck", deal: str, assumed_discount: float) -> str:
+    """The section's answer in Markdown: the reported figures with their sources, the readings
+    the reported RPO fits and what closes the gap, and the ramp discount the revenue implies."""
+    parts = []
+    if check.backlog_figure is not None and check.readings is not None and check.closers is not None:
+        f = check.backlog_figure
+        parts.append(f"**{esc(f.filer)} reported {usd(f.value_usd)} of {esc(f.measure.replace('_', ' '))} at "
+                     f"{day(f.period_end)}** ({link(f.source.url, f.source.title or 'the filing')}): "
+                     f"{esc(f.definition)}")
+        parts.append(readings_against_filing(check.readings, f.value_usd, f.period_end))
+        closers = gap_closers_words(check.closers)
+        if closers:
+            parts.append("Under the scenario's own reading, one undisclosed term alone would close the gap:\n\n" + closers)
+    if check.revenue_figure is not None and check.discount is not None:
+        f = check.revenue_figure
+        parts.append(implied_discount_words(check.discount, assumed_discount, deal)
+                     + f" ({link(f.source.url, f.source.title or 'the filing')}: {esc(f.definition)})")
+    return "\n\n".join(parts)
+
+
+def readings_chart_title(rpo: pd.DataFrame, reported_usd: float) -> str:
+    """The chart's finding: how many readings of the terms reach the reported figure.
+
+    >>> readings_chart_title(pd.DataFrame({"reading": ["a", "b"], "consistent": [True, False]}), 14.1e9)
+    'Only a reaches the reported $14.1B'
+    """
+    fits = rpo[rpo.consistent].reading.tolist()
+    if len(fits) == 1:
+        return f"Only {fits[0]} reaches the reported {usd(reported_usd)}"
+    if not fits:
+        return f"No reading of the terms reaches the reported {usd(reported_usd)}"
+    return f"{len(fits)} of {len(rpo)} readings of the terms reach the reported {usd(reported_usd)}"
+
+
+def reconciliation_rows(rec: pd.DataFrame) -> list[list[str]]:
+    """Rows for :func:`neocloud.narrative.table`: period end, figure, reported, model, model /
+    reported, what the difference is known to be made of."""
+    return [[day(r.period_end), f"{esc(r.measure.replace('_', ' '))}: {esc(r.line)}", usd(r.reported_usd),
+             usd(r.model_usd), pct(r.ratio, 0), esc(difference_words(r.difference_parts, r.ratio))]
+            for r in rec.itertuples()]
+
+
+RECONCILIATION_HEADER = ["Period end", "Figure", "Reported", "Model (ledger)", "Model / reported", "The difference"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -32,6 +33,7 @@ from neocloud.deal import DAY, DealTerms, add_months, month_index, recognised_re
 from neocloud.reported import rounding_half_width_usd
 
 if TYPE_CHECKING:
+    from neocloud.reported import ReportedFigure
     from neocloud.scenario import Scenario
 
 
@@ -258,3 +260,46 @@ def implied_ramp_discount(scenario: "Scenario", reported_usd: float, period_star
                      for x in (0.0, 1.0))
     return ImpliedDiscount(reported_usd, period_start, period_end, _solve(*alone, reported_usd),
                            _solve(*everyone, reported_usd), alone, everyone, revenue(book))
+
+
+@dataclass(frozen=True)
+class FilingCheck:
+    """The scenario's book held against its seller's filing for the period ending on the reporting
+    date: the reported RPO-like figure and revenue of the contracts, the readings the RPO fits
+    (:func:`rpo_by_reading`), the undisclosed terms that close the gap (:func:`rpo_gap_closers`) and
+    the ramp discount the revenue implies (:func:`implied_ramp_discount`); each part None where the
+    filing gives no such figure."""
+
+    backlog_figure: "ReportedFigure | None"
+    revenue_figure: "ReportedFigure | None"
+    readings: pd.DataFrame | None
+    closers: pd.DataFrame | None
+    discount: ImpliedDiscount | None
+
+
+def filing_check(scenario: "Scenario", reported: "Sequence[ReportedFigure]") -> FilingCheck | None:
+    """What the seller's filing for the period ending on the scenario's reporting date says about
+    the terms: the contracts' reported RPO (``rpo`` or ``contracted_sales`` of scope
+    ``contracts``) and their reported revenue for the period (``revenue`` of scope ``contracts``).
+    None when the scenario names no ``seller.ledger_name`` or the filer reported neither.
+
+    >>> from neocloud import load_scenario
+    >>> from neocloud.reported import load_reported
+    >>> c = filing_check(load_scenario("params/base.yaml"), load_reported())
+    >>> c.backlog_figure.value_usd, c.revenue_figure.value_usd, round(c.discount.alone, 2)
+    (14100000000.0, 1600000000.0, 0.36)
+    """
+    name = scenario.seller.ledger_name
+    if name is None:
+        return None
+    as_of = scenario.as_of.value
+    mine = [f for f in reported if f.filer.casefold() == name.casefold() and f.period_end == as_of and f.scope == "contracts"]
+    backlog = next((f for f in mine if f.measure in ("rpo", "contracted_sales")), None)
+    revenue = next((f for f in mine if f.measure == "revenue"), None)
+    if backlog is None and revenue is None:
+        return None
+    readings = rpo_by_reading(scenario, as_of, backlog.value_usd) if backlog else None
+    closers = rpo_gap_closers(scenario, as_of, backlog.value_usd) if backlog else None
+    discount = (implied_ramp_discount(scenario, revenue.value_usd, revenue.period_start, revenue.period_end)
+                if revenue is not None and revenue.period_start is not None else None)
+    return FilingCheck(backlog, revenue, readings, closers, discount)

@@ -36,6 +36,7 @@ from neocloud.ledger import Contract, Ledger, book_totals, seller_book
 from neocloud.reported import ReportedFigure
 
 DIFFERENCE_PARTS = {
+    "assumed_terms": "the ledger's assumed terms of these contracts (undisclosed starts, ramps and discounts)",
     "contracts_not_in_ledger": "the filer's contracts that the ledger does not hold",
     "other_committed_amounts": "a wider definition: backlog is RPO plus other committed amounts",
     "other_sales_of_the_line": "the line's other sales (subscriptions, API, smaller customers)",
@@ -97,13 +98,32 @@ def difference_parts(figure: ReportedFigure, model_usd: float, contracts: Sequen
             parts.append("other_sales_of_the_line")
         if figure.measure == "backlog" and "other amounts" in figure.definition:
             parts.append("other_committed_amounts")
+        if _assumed_terms(contracts):
+            parts.append("assumed_terms")
         parts.append("contracts_not_in_ledger")
     elif model_usd > reported:
         parts.append("ledger_counts_more")
+        if _assumed_terms(contracts):
+            parts.append("assumed_terms")
     terminable = any(c.termination.kind == "for_convenience" for c in contracts)
     if terminable and figure.measure in ("backlog", "rpo", "contracted_sales") and model_usd != reported:
         parts.append("terminable_contracts")
     return parts
+
+
+FEE_SHAPING_TERMS = ("start", "end", "monthly_fee_usd", "total_usd", "ramp_months", "ramp_discount")
+"""The fields of a contract that shape its revenue in time: where one is an assumption, the
+model's figure for a period moves with it."""
+
+
+def _assumed_terms(contracts: Sequence[Contract]) -> bool:
+    """Whether any contract's revenue in time rests on an assumption (a marked field of
+    :data:`FEE_SHAPING_TERMS` or an assumed delivery step)."""
+    for c in contracts:
+        fields = [getattr(c, k) for k in FEE_SHAPING_TERMS] + [s.share for s in c.delivery_steps]
+        if any(f is not None and f.assumption for f in fields):
+            return True
+    return False
 
 
 def _has_other_lines(figure: ReportedFigure) -> bool:

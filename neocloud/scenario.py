@@ -284,6 +284,10 @@ class Termination(_Model):
 class Seller(_Model):
     """The seller's side: its revenue without the deal, its costs and its reporting calendar."""
 
+    ledger_name: Text | None = None
+    """The seller as the ledger and the reported figures name it (``neocloud/data/contracts.yaml``,
+    ``reported.yaml``): the reports hold the book against what this filer reported."""
+
     baseline_revenue_usd_per_year: Input[Usd]
     baseline_year: Annotated[int, Strict(), Field(ge=2000, le=2100)]
     baseline_growth_per_year: Input[Growth]
