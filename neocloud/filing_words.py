@@ -124,3 +124,14 @@ def reconciliation_rows(rec: pd.DataFrame) -> list[list[str]]:
 
 
 RECONCILIATION_HEADER = ["Period end", "Figure", "Reported", "Model (ledger)", "Model / reported", "The difference"]
+
+
+def known_since_rows(known: pd.DataFrame) -> list[list[str]]:
+    """Rows for :func:`neocloud.narrative.table` from :func:`neocloud.filings.known_since`: date,
+    what, amount, source (a contract's signing date without a source is an assumption)."""
+    return [[day(r.date), esc(r.what), usd(r.usd),
+             link(r.source_url) if isinstance(r.source_url, str) else "assumption (see the ledger's note)"]
+            for r in known.itertuples()]
+
+
+KNOWN_SINCE_HEADER = ["Date", "What", "Amount", "Source"]

@@ -33,6 +33,7 @@ from neocloud.deal import DAY, DealTerms, add_months, month_index, recognised_re
 from neocloud.reported import rounding_half_width_usd
 
 if TYPE_CHECKING:
+    from neocloud.ledger import Ledger
     from neocloud.reported import ReportedFigure
     from neocloud.scenario import Scenario
 
@@ -303,3 +304,29 @@ def filing_check(scenario: "Scenario", reported: "Sequence[ReportedFigure]") -> 
     discount = (implied_ramp_discount(scenario, revenue.value_usd, revenue.period_start, revenue.period_end)
                 if revenue is not None and revenue.period_start is not None else None)
     return FilingCheck(backlog, revenue, readings, closers, discount)
+
+
+def known_since(ledger: "Ledger", reported: "Sequence[ReportedFigure]", seller: str, as_of: dt.date) -> pd.DataFrame:
+    """What became known about ``seller`` after the reporting date: its contracts signed after
+    ``as_of`` (in the ledger, each joining the book from its signing) and its figures published
+    after it. One row each, by date: ``date``, ``kind`` (``contract`` or ``filing``), ``what``,
+    ``usd`` (a contract's total value; a figure's value), ``source_url``.
+
+    >>> import neocloud as nc
+    >>> k = known_since(nc.load_ledger(), nc.load_reported(), "SpaceX", dt.date(2026, 6, 30))
+    >>> k[k.kind == "contract"][["date", "what"]].values.tolist()
+    [[datetime.date(2026, 7, 15), 'contract signed: Undisclosed (spacex-undisclosed-q3-2026)']]
+    """
+    from neocloud.deal import total_contract_value
+    from neocloud.ledger import seller_book
+
+    name = seller_book(ledger, seller, dt.date.max).name
+    rows = [{"date": c.signed.value, "kind": "contract", "what": f"contract signed: {c.buyer} ({c.id})",
+             "usd": total_contract_value(c.terms()), "source_url": c.signed.source.url if c.signed.source else None}
+            for c in ledger.contracts if c.seller == name and c.signed.value > as_of]
+    rows += [{"date": f.source.date, "kind": "filing",
+              "what": f"{f.measure.replace('_', ' ')} for the period ending {f.period_end.isoformat()}: {f.line}",
+              "usd": f.value_usd, "source_url": f.source.url}
+             for f in reported if f.filer.casefold() == name.casefold() and f.source.date > as_of]
+    frame = pd.DataFrame(rows, columns=["date", "kind", "what", "usd", "source_url"])
+    return frame.sort_values(["date", "kind"], kind="stable").reset_index(drop=True)

@@ -791,7 +791,9 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
     * a source *published* after the reporting date (hindsight in a back-test), except the seller's
       results for a period that ended by the reporting date (published after it, as results are)
       and undated sources (``dated: gathered``);
-    * deals of the book renting more MW than the seller owns (a rented share above 100%).
+    * deals of the book renting more MW than the seller owns (a rented share above 100%);
+    * a GPU price panel whose newest price on or before the reporting date is more than
+      :data:`STALE_PRICE_DAYS` days older than it (the market model then starts from an old price).
 
     >>> scenario_warnings(load_scenario("params/base.yaml"))
     []
@@ -830,7 +832,38 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
         out.append(f"key '{key}.source.date': value {item.source.date}: published after the reporting date ({as_of}); "
                    "the scenario then uses what was not known on that date")
     out += _capacity_warnings(s)
+    out += _price_warnings(s)
     return out
+
+
+STALE_PRICE_DAYS = 90
+"""How much older than the reporting date the newest GPU price may be before ``check`` warns."""
+
+
+def _price_warnings(scenario: Scenario) -> list[str]:
+    """The newest price of ``neocloud/data/gpu_prices.csv`` dated on or before the reporting date,
+    if it is more than :data:`STALE_PRICE_DAYS` days older than that date.
+
+    >>> s = load_scenario("params/base.yaml")
+    >>> late = s.model_copy(update={"as_of": s.as_of.model_copy(update={"value": dt.date(2027, 3, 31)})})
+    >>> print(_price_warnings(late)[0])   # the panel's newest price is of 5 Oct 2026
+    key 'as_of.value': value 2027-03-31: the newest GPU price on or before it (neocloud/data/gpu_prices.csv) is of 2026-10-05, 177 days older; add newer prices before pricing the exit right at this date
+    """
+    from neocloud.market import gpu_price_panel
+
+    as_of = scenario.as_of.value
+    try:
+        panel = gpu_price_panel()
+    except ScenarioError:  # a data file's problem: the data files' own check reports it
+        return []
+    dates = [d for d in panel.date if d <= as_of]
+    if not dates:
+        return [f"key 'as_of.value': value {as_of}: no GPU price in neocloud/data/gpu_prices.csv is dated on or before it"]
+    newest = max(dates)
+    if (as_of - newest).days <= STALE_PRICE_DAYS:
+        return []
+    return [f"key 'as_of.value': value {as_of}: the newest GPU price on or before it (neocloud/data/gpu_prices.csv) is of "
+            f"{newest}, {(as_of - newest).days} days older; add newer prices before pricing the exit right at this date"]
 
 
 def _capacity_warnings(scenario: Scenario) -> list[str]:
