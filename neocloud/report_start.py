@@ -120,17 +120,19 @@ def scenario_record(sc: "Scenario", scenario_file: str, scenario: Any) -> dict[s
 
     >>> from neocloud.scenario import load_scenario
     >>> r = scenario_record(load_scenario("params/base.yaml"), "params/base.yaml", None)
-    >>> r["scenario_file"], r["inputs_date"], r["scenario_digest"]
-    ('params/base.yaml', '30 Jun 2026', None)
+    >>> r["scenario_file"], r["inputs_date"], r["as_of"], r["scenario_digest"]   # the price panel's newest is of 5 Oct 2026
+    ('params/base.yaml', '5 Oct 2026', '30 Jun 2026', None)
     """
     from neocloud import __version__
+    from neocloud.data import newest_data_date
     from neocloud.narrative import day
 
     return {
         "scenario_title": sc.title,
         "scenario_file": str(scenario_file),
         "scenario_digest": parameters_digest(scenario),
-        "inputs_date": day(sc.inputs_date()),  # dates in the report's one style: 30 Jun 2026
+        # the newest input of the scenario and of the data every report reads, in the reports' one style
+        "inputs_date": day(max(sc.inputs_date(), newest_data_date())),
         "as_of": day(sc.as_of.value),
         "version": __version__,
     }

@@ -15,6 +15,7 @@ edited copy without touching the package).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import math
@@ -446,3 +447,26 @@ def check_data_files() -> list[str]:
         raise DataFileError(problems)
     return data_warnings()
 
+
+
+def newest_data_date() -> dt.date:
+    """The newest date of the shipped data every report reads: a price observation
+    (``gpu_prices.csv``), a source of a capacity row, a signal or a comparable deal (their
+    ``source_date``; a planned capacity row's own date is a plan, not an input), and a published
+    source of a reported figure (``reported.yaml``) or a ledger contract (``contracts.yaml``; an
+    undated source's ``date`` is the day it was gathered, not an input's date).
+
+    >>> newest_data_date() >= dt.date(2026, 10, 1)   # the price panel reaches October 2026
+    True
+    """
+    from neocloud.ledger import load_ledger
+    from neocloud.reported import load_reported
+
+    dates = list(read_table("gpu_prices.csv").date)
+    for name in ("capacity.csv", "own_use_signals.csv", "comparables.csv"):
+        dates += [d for d in read_table(name).source_date if isinstance(d, dt.date)]
+    dates += [f.source.date for f in load_reported() if f.source.dated == "published"]
+    for c in load_ledger().contracts:
+        dates += [item.source.date for item in vars(c).values()
+                  if getattr(item, "source", None) is not None and item.source.dated == "published"]
+    return max(dates)
