@@ -87,7 +87,7 @@ def filing_section(check: "FilingCheck", deal: str, assumed_discount: float) -> 
     parts = []
     if check.backlog_figure is not None and check.readings is not None and check.closers is not None:
         f = check.backlog_figure
-        parts.append(f"**{esc(f.filer)} reported {usd(f.value_usd)} of {esc(f.measure.replace('_', ' '))} at "
+        parts.append(f"**{esc(f.filer)} reported {usd(f.value_usd)} of {MEASURE_WORDS[f.measure]} at "
                      f"{day(f.period_end)}** ({link(f.source.url, f.source.title or 'the filing')}): "
                      f"{esc(f.definition)}")
         parts.append(readings_against_filing(check.readings, f.value_usd, f.period_end))
@@ -115,10 +115,15 @@ def readings_chart_title(rpo: pd.DataFrame, reported_usd: float) -> str:
     return f"{len(fits)} of {len(rpo)} readings of the terms reach the reported {usd(reported_usd)}"
 
 
+MEASURE_WORDS = {"backlog": "backlog", "rpo": "RPO", "contracted_sales": "contracted sales",
+                 "arr": "annualised run-rate", "revenue": "revenue"}
+"""Each measure of :data:`neocloud.reported.Measure` as the reports write it."""
+
+
 def reconciliation_rows(rec: pd.DataFrame) -> list[list[str]]:
     """Rows for :func:`neocloud.narrative.table`: period end, figure, reported, model, model /
     reported, what the difference is known to be made of."""
-    return [[day(r.period_end), f"{esc(r.measure.replace('_', ' '))}: {esc(r.line)}", usd(r.reported_usd),
+    return [[day(r.period_end), f"{MEASURE_WORDS[r.measure]}: {esc(r.line)}", usd(r.reported_usd),
              usd(r.model_usd), pct(r.ratio, 0), esc(difference_words(r.difference_parts, r.ratio))]
             for r in rec.itertuples()]
 
