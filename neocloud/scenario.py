@@ -529,16 +529,48 @@ class _CrossFieldError(ValueError):
 
 
 def scenario_json_schema() -> dict[str, Any]:
-    """The JSON Schema of the scenario format, for editors (``params/scenario.schema.json``).
+    """The JSON Schema of the scenario format, for editors (``params/scenario.schema.json``). A
+    file with ``extends`` is checked against a partial form of it (no key required, ``null`` to
+    remove a key), as it states only what differs from the scenario it extends.
 
     >>> schema = scenario_json_schema()
-    >>> sorted(schema["properties"])[:3]
-    ['as_of', 'buyer_name', 'deal_name']
+    >>> sorted(schema["else"]["properties"])[:3], schema["if"]
+    (['as_of', 'buyer_name', 'deal_name'], {'required': ['extends']})
     """
-    schema = Scenario.model_json_schema(mode="validation")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "neocloud scenario"
-    return schema
+    strict = Scenario.model_json_schema(mode="validation")
+    defs = strict.pop("$defs", {})
+    partial = json.loads(json.dumps({"top": strict, "defs": defs}).replace('"#/$defs/', '"#/$defs/Partial'))
+    _relax(partial)
+    partial["top"]["properties"]["extends"] = {
+        "type": "string", "title": "Extends",
+        "description": "A scenario file (relative to this one) that this file refines: mappings merge key by key, "
+                       "an input or a source replaces the other's whole, lists and values replace, null removes "
+                       "a key (neocloud.scenario.read_scenario_data).",
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "neocloud scenario",
+        "$defs": {**defs, **{f"Partial{k}": v for k, v in partial["defs"].items()}},
+        "if": {"required": ["extends"]},
+        "then": partial["top"],
+        "else": strict,
+    }
+
+
+def _relax(node: Any) -> None:
+    """A schema made partial in place: no key required, and any object's value may be null."""
+    if isinstance(node, dict):
+        node.pop("required", None)
+        for key in ("properties", "patternProperties"):
+            for name, item in list(node.get(key, {}).items()):
+                _relax(item)
+                node[key][name] = {"anyOf": [item, {"type": "null"}]}
+        for key, item in node.items():
+            if key not in ("properties", "patternProperties"):
+                _relax(item)
+    elif isinstance(node, list):
+        for item in node:
+            _relax(item)
 
 
 # --------------------------------------------------------------------------------------------
@@ -775,7 +807,91 @@ def load_scenario(path: str | Path) -> Scenario:
     neocloud.scenario.ScenarioError: params/nope.yaml: file not found
     """
     p = Path(path)
-    return validate_scenario(_read_yaml(p), path)
+    return validate_scenario(read_scenario_data(p), path)
+
+
+MAX_EXTENDS = 4
+"""How many scenarios deep ``extends`` may go (a scenario that extends one that extends ...)."""
+
+
+def read_scenario_data(path: Path) -> dict[str, Any]:
+    """A scenario file's data with what it ``extends`` merged in: ``extends: base.yaml`` (a path
+    relative to the file) reads that scenario first, and this file's keys replace or refine it.
+    Mappings merge key by key, except an input (a mapping with a ``value``) and a ``source``
+    (with a ``url``), which replace the other file's whole, with its own source or assumption;
+    a list or a value replaces the other file's (``other_deals``, ``termination_readings``);
+    ``null`` removes the key (a GPU basis the extended scenario gives and this one does not). So a scenario states only what differs from the one it
+    extends. Problems (a missing file, a loop, more than :data:`MAX_EXTENDS` levels) are
+    :class:`ScenarioError` lines naming the file and the key ``extends``.
+
+    >>> d = read_scenario_data(Path("params/early_exit.yaml"))
+    >>> "extends" in d, d["termination"]["monthly_notice_probability"]["value"], d["terms"]["monthly_fee_usd"]["value"]
+    (False, 1.0, 1250000000.0)
+    """
+    return _resolve_extends(path, _read_yaml(path), [])
+
+
+def scenario_files(path: str | Path) -> list[Path]:
+    """The files a scenario is read from: itself, then what it extends, and so on (for cache keys:
+    a report is stale when any of them changes).
+
+    >>> [p.name for p in scenario_files("params/early_exit.yaml")]
+    ['early_exit.yaml', 'base.yaml']
+    """
+    chain = [Path(path)]
+    while True:
+        try:
+            parent = _read_yaml(chain[-1]).get("extends")
+        except ScenarioError:
+            return chain
+        if not isinstance(parent, str) or len(chain) > MAX_EXTENDS:
+            return chain
+        nxt = chain[-1].parent / parent
+        if nxt.resolve() in {c.resolve() for c in chain} or not nxt.is_file():
+            return chain
+        chain.append(nxt)
+
+
+def _resolve_extends(path: Path, data: dict[str, Any], seen: list[Path]) -> dict[str, Any]:
+    parent_ref = data.get("extends")
+    if parent_ref is None:
+        return data
+    data = {k: v for k, v in data.items() if k != "extends"}
+    if not isinstance(parent_ref, str) or not parent_ref.strip():
+        raise ScenarioError(path, [f"key 'extends': value {_short(parent_ref)}: the path of a scenario file "
+                                   "(relative to this one), e.g. extends: base.yaml"])
+    parent = path.parent / parent_ref
+    chain = [*seen, path]
+    if parent.resolve() in {p.resolve() for p in chain}:
+        loop = " -> ".join(str(p) for p in [*chain, parent])
+        raise ScenarioError(path, [f"key 'extends': value {parent_ref!r}: a loop ({loop}); a scenario cannot extend itself"])
+    if len(chain) > MAX_EXTENDS:
+        raise ScenarioError(path, [f"key 'extends': value {parent_ref!r}: more than {MAX_EXTENDS} levels of extends"])
+    if not parent.is_file():
+        raise ScenarioError(path, [f"key 'extends': value {parent_ref!r}: no such file ({parent}); give a path "
+                                   "relative to this file, e.g. extends: base.yaml"])
+    base = _resolve_extends(parent, _read_yaml(parent), chain)
+    return _merged(base, data)
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over``'s keys: mappings merged key by key (an input or a source whole),
+    ``None`` removing the key, anything else replaced.
+
+    >>> _merged({"a": {"x": 1, "y": 2}, "l": [1, 2], "z": 0}, {"a": {"y": 3}, "l": [9], "z": None})
+    {'a': {'x': 1, 'y': 3}, 'l': [9]}
+    >>> _merged({"fee": {"value": 1, "assumption": True, "note": "n"}}, {"fee": {"value": 2, "source": {"url": "u"}}})
+    {'fee': {'value': 2, 'source': {'url': 'u'}}}
+    """
+    out = dict(base)
+    for k, v in over.items():
+        if v is None:
+            out.pop(k, None)
+        elif isinstance(v, dict) and isinstance(out.get(k), dict) and not ("value" in v or "url" in v):
+            out[k] = _merged(out[k], v)
+        else:
+            out[k] = v
+    return out
 
 
 def scenario_warnings(scenario: Scenario) -> list[str]:
@@ -974,6 +1090,6 @@ def report_scenario(
 def _relabel(found: Path, label: str) -> Scenario:
     """Load ``found`` but name the file as the user wrote it in every message."""
     try:
-        return validate_scenario(_read_yaml(found), label)
+        return validate_scenario(read_scenario_data(found), label)
     except ScenarioError as e:
         raise ScenarioError(label, e.problems) from None

@@ -197,3 +197,58 @@ def test_cli_bad_input_never_tracebacks(tmp_path):
         res = neocloud_cli(*args)
         assert res.returncode == 2, (args, res.stdout, res.stderr)
         assert "Traceback" not in res.stderr, (args, res.stderr)
+
+
+# --- scenarios that extend another ------------------------------------------------------------
+
+
+def test_every_scenario_but_base_states_only_what_differs():
+    """The seven scenarios beside the base extend it: each is a few lines, and a source corrected
+    in the base is corrected in all of them."""
+    from neocloud.scenario import scenario_files
+
+    for path in SCENARIOS:
+        if path.stem == "base":
+            assert scenario_files(path) == [path]
+            continue
+        assert [p.name for p in scenario_files(path)] == [path.name, "base.yaml"], path
+        assert path.stat().st_size < 2500, path
+        s = load_scenario(path)
+        assert s.terms.monthly_fee_usd.source.url == load_scenario(PARAMS / "base.yaml").terms.monthly_fee_usd.source.url
+
+
+def test_an_extended_scenario_follows_its_base(tmp_path):
+    (tmp_path / "base.yaml").write_text(BASE_TEXT)
+    (tmp_path / "mine.yaml").write_text(
+        "extends: base.yaml\ntitle: Mine\nterms:\n  ramp_discount:\n    value: 0.25\n    assumption: true\n"
+        "    note: a quarter off\n")
+    mine = load_scenario(tmp_path / "mine.yaml")
+    assert mine.title == "Mine" and mine.terms.ramp_discount.value == 0.25
+    # an input replaces the base's whole: its source or assumption with it
+    assert mine.terms.ramp_discount.note == "a quarter off"
+    # every other key is the base's, and follows an edit of the base
+    assert mine.terms.monthly_fee_usd.value == 1.25e9
+    (tmp_path / "base.yaml").write_text(BASE_TEXT.replace("value: 1250000000.0", "value: 1300000000.0", 1))
+    assert load_scenario(tmp_path / "mine.yaml").terms.monthly_fee_usd.value == 1.3e9
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({"mine.yaml": "extends: nope.yaml\n"}, "mine.yaml: key 'extends': value 'nope.yaml': no such file"),
+    ({"mine.yaml": "extends: 3\n"}, "mine.yaml: key 'extends': value 3: the path of a scenario file"),
+    ({"mine.yaml": "extends: mine.yaml\n"}, "mine.yaml: key 'extends': value 'mine.yaml': a loop"),
+    ({"mine.yaml": "extends: a.yaml\n", "a.yaml": "extends: mine.yaml\n"}, "a.yaml: key 'extends': value 'mine.yaml': a loop"),
+    ({"mine.yaml": "extends: a.yaml\n", "a.yaml": "extends: b.yaml\n", "b.yaml": "extends: c.yaml\n",
+      "c.yaml": "extends: d.yaml\n", "d.yaml": "extends: e.yaml\n", "e.yaml": "title: x\n"},
+     "key 'extends': value 'e.yaml': more than 4 levels of extends"),
+    ({"mine.yaml": "extends: base.yaml\nterms:\n  ramp_discount:\n    value: 2\n    assumption: true\n    note: n\n"},
+     "mine.yaml: key 'terms.ramp_discount.value': value 2: Input should be less than or equal to 1"),
+])
+def test_bad_extends_say_where(tmp_path, files, expected):
+    (tmp_path / "base.yaml").write_text(BASE_TEXT)
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(tmp_path / "mine.yaml")
+    assert expected in str(e.value), str(e.value)
+    res = neocloud_cli("check", str(tmp_path / "mine.yaml"))
+    assert res.returncode == 2 and expected in res.stderr and "Traceback" not in res.stderr
