@@ -245,6 +245,9 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             stack.enter_context(_env(k, v))
         cluster = stack.enter_context(LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                                    dashboard_address=None, silence_logs=logging.CRITICAL,
+                                                   # no dashboard; its HTTP server (health routes) on a free
+                                                   # port, not 8787, which another cluster may hold (a warning)
+                                                   scheduler_kwargs={"dashboard_address": ":0"},
                                                    preload=[__name__]))
         yield stack.enter_context(Client(cluster))
 
@@ -255,13 +258,17 @@ def _quiet_resource_tracker() -> None:
     but does not print "leaked semaphore" warnings over the user's terminal."""
     from multiprocessing import resource_tracker
 
-    saved = sys.stderr
-    with open(os.devnull, "w") as devnull:
-        sys.stderr = devnull  # the tracker is given this stream's descriptor as its stderr
-        try:
+    # the tracker inherits file descriptor 2: point it at /dev/null for the instant the tracker
+    # starts (before the cluster: no other thread of ours writes then)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
             resource_tracker.ensure_running()
-        finally:
-            sys.stderr = saved
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 @contextlib.contextmanager
