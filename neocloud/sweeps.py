@@ -336,13 +336,14 @@ def sweep_problems(sweep: Sweep) -> list[str]:
     n = design_size(sweep)
     if n > MAX_EVALUATIONS:
         d = sweep.design
+        k = len(sweep.inputs)
         key, value, how = {
-            "sobol": ("design.base_samples", d.base_samples, f"{d.base_samples:,} x ({len(sweep.inputs)} inputs + 2)"),
-            "morris": ("design.trajectories", d.trajectories, f"{d.trajectories:,} x ({len(sweep.inputs)} inputs + 1)"),
-            "random": ("design.samples", d.samples, f"{d.samples:,}"),
-            "grid": ("design.method", d.method, " x ".join(str(len(i.values or ())) for i in sweep.inputs.values())
-                     + " grid values"),
-        }[d.method]
+            "sobol": lambda: ("design.base_samples", d.base_samples, f"{d.base_samples:,} x ({k} inputs + 2)"),
+            "morris": lambda: ("design.trajectories", d.trajectories, f"{d.trajectories:,} x ({k} inputs + 1)"),
+            "random": lambda: ("design.samples", d.samples, f"{d.samples:,}"),
+            "grid": lambda: ("design.method", d.method,
+                             " x ".join(str(len(i.values or ())) for i in sweep.inputs.values()) + " grid values"),
+        }[d.method]()
         out.append(f"key '{key}': value {_short(value)}: a design of {how} = {n:,} evaluations; a sweep may have at "
                    f"most {MAX_EVALUATIONS:,} (split it, or use a sample design)")
     return out
@@ -390,13 +391,23 @@ def _model_problems(sweep: Sweep) -> list[str]:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
         return []  # a callable without a signature (a builtin): called as it is
-    try:
-        sig.bind(**dict.fromkeys(sweep.inputs), seed=0)
-    except TypeError as e:
-        return [f"key 'model': value {sweep.model!r}: {fn.__name__}{sig} cannot be called with the inputs and seed "
-                f"as keywords ({e}); a model function is called as f({', '.join(f'{k}=...' for k in sweep.inputs)}, "
-                "seed=...)"]
-    return []
+    params = sig.parameters.values()
+    given = [*sweep.inputs, "seed"]
+    named = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params)
+    missing = [] if takes_any else [k for k in given if k not in named]
+    needed = [p.name for p in params if p.default is p.empty and p.name not in given
+              and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    shown = f"{getattr(fn, '__name__', 'the function')}({', '.join(p.name for p in params)})"
+    call = f"f({', '.join(f'{k}=...' for k in given)})"
+    out = []
+    if missing:
+        out.append(f"key 'model': value {sweep.model!r}: {shown} does not take {', '.join(missing)} as keyword(s); "
+                   f"a model function is called as {call}")
+    if needed:
+        out.append(f"key 'model': value {sweep.model!r}: {shown} needs {', '.join(needed)}, which the sweep does not "
+                   f"give; a model function is called as {call}")
+    return out
 
 
 def sweep_scenario(sweep: Sweep, sweep_path: str | Path) -> "Scenario":
