@@ -170,21 +170,35 @@ class Sweep(_Model):
 
     @model_validator(mode="after")
     def _target(self) -> "Sweep":
+        # each problem as (key, value, what is allowed): one line in the house style
+        from neocloud.scenario import _CrossFieldError as Problem
+
         if (self.scenario is None) == (self.model is None):
-            raise ValueError("give either 'scenario' (a scenario file) or 'model' (module:function), not both or neither")
+            raise Problem("scenario", self.scenario, "give either 'scenario' (a scenario file) or 'model' "
+                          "(module:function), not both or neither")
         if self.scenario is not None:
-            unknown = sorted(set(self.inputs) - set(SCENARIO_INPUTS))
+            unknown = [k for k in self.inputs if k not in SCENARIO_INPUTS]
             if unknown:
-                raise ValueError(f"unknown input(s) {', '.join(unknown)}; a scenario sweep takes {', '.join(SCENARIO_INPUTS)}")
-            unknown = sorted(set(self.outputs) - set(SCENARIO_OUTPUTS))
+                raise Problem(f"inputs.{unknown[0]}", unknown[0], f"unknown input(s) {', '.join(unknown)}; a scenario "
+                              f"sweep takes {', '.join(SCENARIO_INPUTS)}")
+            unknown = [k for k in self.outputs if k not in SCENARIO_OUTPUTS]
             if unknown:
-                raise ValueError(f"unknown output(s) {', '.join(unknown)}; a scenario sweep computes {', '.join(SCENARIO_OUTPUTS)}")
-        elif any(i.choices == "all" for i in self.inputs.values()):
-            raise ValueError("'choices: all' means every reading or GPU basis of a scenario; list the choices of a model sweep")
-        if self.design.method == "grid" and any(i.values is None for i in self.inputs.values()):
-            raise ValueError("a 'grid' design needs 'values' for every input")
-        if self.design.method != "grid" and any(i.values is not None for i in self.inputs.values()):
-            raise ValueError(f"'values' are grid points; a '{self.design.method}' design takes a 'range' or 'choices'")
+                raise Problem(f"outputs.{self.outputs.index(unknown[0])}", unknown[0], f"unknown output(s) "
+                              f"{', '.join(unknown)}; a scenario sweep computes {', '.join(SCENARIO_OUTPUTS)}")
+        else:
+            for name, spec in self.inputs.items():
+                if spec.choices == "all":
+                    raise Problem(f"inputs.{name}.choices", "all", "'choices: all' means every reading or GPU basis of "
+                                  "a scenario; list the choices of a model sweep")
+        for name, spec in self.inputs.items():
+            if self.design.method == "grid" and spec.values is None:
+                kind = "range" if spec.range is not None else "choices"
+                given = getattr(spec, kind)
+                raise Problem(f"inputs.{name}.{kind}", list(given) if isinstance(given, tuple) else given, "a 'grid' design needs 'values' (the grid's "
+                              "points) for every input")
+            if self.design.method != "grid" and spec.values is not None:
+                raise Problem(f"inputs.{name}.values", spec.values, f"'values' are grid points; a "
+                              f"'{self.design.method}' design takes a 'range' or 'choices'")
         return self
 
 
@@ -242,7 +256,7 @@ CHOICE_INPUTS: dict[str, str] = {
 
 RESERVED_COLUMNS: dict[str, str] = {
     "evaluation": "the evaluation's number",
-    "seed": "the evaluation's Monte Carlo seed (a model function's ``seed`` keyword)",
+    "seed": "the evaluation's Monte Carlo seed, a model function's seed keyword",
 }
 """The result table's own columns: no input or output may take these names."""
 
