@@ -1,8 +1,8 @@
 """The ``neocloud`` command: check, summary, render, sweep, schema, notebooks, bench.
 
-Exit codes (also in ``neocloud --help``): 0 success; 1 a report failed; 2 bad input (a
-scenario, a path, an option); 3 outputs locked by another render (with ``--no-wait``);
-130 interrupted.
+Exit codes (also in ``neocloud --help``): 0 success; 1 a report failed, or a sweep's evaluation;
+2 bad input (a scenario, a path, an option); 3 outputs locked by another render, or a sweep's
+result by another sweep (with ``--no-wait``); 130 interrupted.
 """
 
 from __future__ import annotations

@@ -339,7 +339,8 @@ def run_sweep(sweep_path: str | Path, out: str | Path, *, workers: int | None = 
             if old is None:
                 raise BadSweepOption(f"--out {out} exists and is not a neocloud sweep result; choose another --out, "
                                      "or delete it first")
-            if old.get("sweep_path") != me:
+            other = old.get("sweep_path")  # results of an older neocloud name the sweep file only
+            if not (other == me if other else old.get("sweep_file") == sweep_path.name):
                 raise BadSweepOption(f"--out {out} holds the result of another sweep file "
                                      f"({old.get('sweep_path') or old.get('sweep_file')}); choose another --out, "
                                      "or delete it first")
