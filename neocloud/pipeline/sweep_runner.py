@@ -491,6 +491,9 @@ def _run_chunks(client: Any, target: Any, plan: Any, todo: list[int], parts: Pat
                 frame = future.result()
             except EvaluationError as e:
                 raise SweepFailed(str(e), parts) from None
+            except Exception as e:  # the cluster's failure (a worker lost, a model it cannot import): one line
+                raise SweepFailed(f"chunk {index[future.key]} could not be evaluated on the cluster: "
+                                  f"{type(e).__name__}: {e}", parts) from None
             _write_parquet(frame, parts / _chunk_name(index[future.key]))
             bar.update(len(frame))
             submit_next()
