@@ -612,8 +612,8 @@ def unit_sample(sweep: Sweep, coords: list[Coordinate]) -> np.ndarray:
 class DesignPlan:
     """A sweep's design, laid out row by row on demand (:meth:`rows`): a design of millions of
     evaluations is never held as one table. ``random`` rows are drawn from the seed's stream at
-    their own offset, ``grid`` rows are unravelled from their number; ``sobol`` and ``morris``
-    keep SALib's unit sample."""
+    their own offset, ``grid`` rows are unravelled from their number, ``sobol`` rows are built
+    from the Sobol' base sequence (:func:`saltelli_rows`); ``morris`` keeps SALib's unit sample."""
 
     sweep: Sweep
     coords: list[Coordinate]
@@ -633,6 +633,9 @@ class DesignPlan:
                 rng = np.random.default_rng(d.seed)
                 rng.bit_generator.advance(start * len(self.coords))  # one draw per coordinate and row
                 unit = rng.random((stop - start, len(self.coords)))
+            elif d.method == "sobol":
+                assert self.unit is not None
+                unit = saltelli_rows(self.unit, start, stop)
             else:
                 assert self.unit is not None
                 unit = self.unit[start:stop]
@@ -640,6 +643,31 @@ class DesignPlan:
         frame = pd.DataFrame({"evaluation": np.arange(start, stop, dtype=np.int64),
                               "seed": evaluation_seeds(d, stop - start, start), **columns})
         return frame
+
+
+def saltelli_rows(base: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Rows ``start`` to ``stop - 1`` of Saltelli's sample (first and total indices) built on a
+    base sequence of N rows and 2D columns (A, then B), as ``SALib.sample.sobol.sample`` lays it
+    out: for each base row, A, then A with column j taken from B (j = 1..D), then B.
+
+    >>> from SALib.sample import sobol
+    >>> problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0.0, 1.0]] * 3}
+    >>> from scipy.stats import qmc
+    >>> base = qmc.Sobol(d=6, scramble=True, seed=5).random(8)
+    >>> whole = sobol.sample(problem, 8, calc_second_order=False, scramble=True, seed=5)
+    >>> bool((saltelli_rows(base, 0, 40) == whole).all()), bool((saltelli_rows(base, 7, 23) == whole[7:23]).all())
+    (True, True)
+    """
+    d = base.shape[1] // 2
+    r = np.arange(start, stop)
+    i, k = np.divmod(r, d + 2)
+    a, b = base[i, :d], base[i, d:]
+    unit = a.copy()
+    last = k == d + 1
+    unit[last] = b[last]
+    mid = np.nonzero((k >= 1) & (k <= d))[0]
+    unit[mid, k[mid] - 1] = b[mid, k[mid] - 1]
+    return unit
 
 
 def design_plan(sweep: Sweep, scenario: "Scenario | None" = None) -> DesignPlan:
@@ -654,6 +682,12 @@ def design_plan(sweep: Sweep, scenario: "Scenario | None" = None) -> DesignPlan:
         return DesignPlan(sweep, coords, n, grids=grids)
     if sweep.design.method == "random":
         return DesignPlan(sweep, coords, n)
+    if sweep.design.method == "sobol":
+        from scipy.stats import qmc
+
+        # the base of SALib's Saltelli sample (SALib.sample.sobol.sample), rows laid out on demand
+        base = qmc.Sobol(d=2 * len(coords), scramble=True, seed=sweep.design.seed).random(int(sweep.design.base_samples))
+        return DesignPlan(sweep, coords, n, unit=base)
     unit = unit_sample(sweep, coords)
     return DesignPlan(sweep, coords, len(unit), unit=unit)
 
