@@ -230,26 +230,32 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         problem = scheduler_problem(scheduler)
         if problem:
             raise BadSweepOption(problem)
-        try:
-            client = Client(scheduler, timeout="10s")  # a wrong address fails in seconds, not minutes
-        except (OSError, ValueError) as e:
-            raise BadSweepOption(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
-        with client:
-            yield client
-        return
     n = workers or os.cpu_count() or 1
     env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    _quiet_resource_tracker()
     with contextlib.ExitStack() as stack:
-        for k, v in env.items():  # worker processes inherit these; restored on exit
-            stack.enter_context(_env(k, v))
-        cluster = stack.enter_context(LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                                   dashboard_address=None, silence_logs=logging.CRITICAL,
-                                                   # no dashboard; its HTTP server (health routes) on a free
-                                                   # port, not 8787, which another cluster may hold (a warning)
-                                                   scheduler_kwargs={"dashboard_address": ":0"},
-                                                   preload=[__name__]))
-        yield stack.enter_context(Client(cluster))
+        # a stop request while the cluster starts or closes is acted on after (see _DEFERRED)
+        stack.callback(_defer_end)
+        _defer_begin()
+        if scheduler:
+            try:
+                client = stack.enter_context(Client(scheduler, timeout="10s"))  # a wrong address fails in seconds
+            except (OSError, ValueError) as e:
+                raise BadSweepOption(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+        else:
+            _quiet_resource_tracker()
+            for k, v in env.items():  # worker processes inherit these; restored on exit
+                stack.enter_context(_env(k, v))
+            cluster = stack.enter_context(LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                                       dashboard_address=None, silence_logs=logging.CRITICAL,
+                                                       # no dashboard; its HTTP server (health routes) on a free
+                                                       # port, not 8787, which another cluster may hold (a warning)
+                                                       scheduler_kwargs={"dashboard_address": ":0"},
+                                                       preload=[__name__]))
+            client = stack.enter_context(Client(cluster))
+        stack.callback(_defer_begin)  # runs first on exit: closing is not interrupted half-way
+        _defer_end()
+        _stop_if_requested()
+        yield client
 
 
 def _quiet_resource_tracker() -> None:
@@ -284,6 +290,25 @@ def _env(key: str, value: str) -> Iterator[None]:
             os.environ[key] = old
 
 
+_DEFERRED = {"depth": 0, "pending": False}
+"""While a cluster starts (depth > 0) a stop request is recorded, and acted on once it has
+started: an interrupt inside Dask's start-up would leave a half-made cluster that never closes."""
+
+
+def _defer_begin() -> None:
+    _DEFERRED["depth"] += 1
+
+
+def _defer_end() -> None:
+    _DEFERRED["depth"] -= 1
+
+
+def _stop_if_requested() -> None:
+    """Act on a stop request that came while a cluster started or closed."""
+    if _DEFERRED["pending"] and not _DEFERRED["depth"]:
+        raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
 def _signals_interrupt() -> Iterator[None]:
     """SIGTERM (from ``timeout``, systemd, a batch scheduler) stops the run as Ctrl-C does; a
@@ -295,15 +320,20 @@ def _signals_interrupt() -> Iterator[None]:
     def _stop(signum: int, frame: Any) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if _DEFERRED["depth"]:
+            _DEFERRED["pending"] = True
+            return
         raise KeyboardInterrupt
 
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     signal.signal(signal.SIGTERM, _stop)
     if previous[signal.SIGINT] is signal.default_int_handler:
         signal.signal(signal.SIGINT, _stop)
+    _DEFERRED["pending"] = False
     try:
         yield
     finally:
+        _DEFERRED["pending"] = False
         for s, h in previous.items():
             signal.signal(s, h)
 
@@ -375,6 +405,7 @@ def run_sweep(sweep_path: str | Path, out: str | Path, *, workers: int | None = 
                 t_compute = time.perf_counter()
                 _run_chunks(client, target, plan, todo, parts, progress, keep_nonfinite)
                 compute_s = time.perf_counter() - t_compute
+            _stop_if_requested()
         result = _assemble(parts, n_chunks, n)
         nonfinite = _count_nonfinite(result, sweep.outputs)
         if nonfinite and not keep_nonfinite:
