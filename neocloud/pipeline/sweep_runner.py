@@ -50,7 +50,6 @@ from typing import Any
 from neocloud.pipeline.files import Locked, held_lock
 from neocloud.sweeps import (
     EvaluationError,
-    SweepError,
     dependencies_changed,
     design_plan,
     evaluate_rows,
