@@ -1,8 +1,8 @@
 """The ``neocloud`` command: check, summary, render, sweep, schema, notebooks, bench.
 
-Exit codes (also in ``neocloud --help``): 0 success; 1 a report failed; 2 bad input (a
-scenario, a path, an option); 3 outputs locked by another render (with ``--no-wait``);
-130 interrupted.
+Exit codes (also in ``neocloud --help``): 0 success; 1 a report failed, or a sweep's evaluation;
+2 bad input (a scenario, a path, an option); 3 outputs locked by another render, or a sweep's
+result by another sweep (with ``--no-wait``); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from neocloud.pipeline.sweep_runner import run_sweep
+    from neocloud.pipeline.sweep_runner import BadSweepOption, SweepFailed, SweepLocked, parts_folder, run_sweep
     from neocloud.sweeps import SweepError
 
     if args.workers is not None and args.workers < 1:
@@ -144,24 +144,32 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         _err("give --workers (a local cluster) or --scheduler (an existing cluster), not both")
         return 2
     out = Path(args.out)
-    if out.suffix.lower() != ".parquet":
-        _err(f"--out {out}: the result is a Parquet table; name it *.parquet")
-        return 2
+    resume = f"run the same command again to resume (the chunks written are kept in {parts_folder(out)}/)"
     try:
         run = run_sweep(args.sweep, out, workers=args.workers, scheduler=args.scheduler,
-                        progress=not args.no_progress, say=lambda s: print(s, flush=True))
+                        progress=not args.no_progress, say=lambda s: print(s, flush=True), wait=not args.no_wait,
+                        keep_nonfinite=args.keep_nonfinite)
     except SweepError as e:
         print(str(e), file=sys.stderr)
         return 2
+    except BadSweepOption as e:
+        _err(str(e))
+        return 2
+    except SweepLocked as e:
+        _err(str(e))
+        return 3
+    except SweepFailed as e:
+        _err(f"{args.sweep}: {e}")
+        _err(f"the sweep stopped; fix the model or its inputs, then {resume}")
+        return 1
     except KeyboardInterrupt:
-        _err(f"interrupted; the chunks written are kept in {out}.parts/: run the same command again to resume")
+        _err(f"interrupted; {resume}")
         return 130
     except OSError as e:
-        if isinstance(e, (ConnectionError, TimeoutError)) or "connect" in str(e).lower() or "timed out" in str(e).lower():
-            _err(f"cannot reach the Dask scheduler at {args.scheduler}: {e}")
-            return 2
-        _err(f"cannot write {e.filename or out}: {e.strerror or e}")
+        _err(f"cannot write {e.filename or out}: {e.strerror or e}; make it writable or choose another --out")
         return 2
+    if run.up_to_date:
+        return 0
     done = f"{run.evaluations:,} evaluations" + (f" ({run.skipped_chunks} of {run.chunks} chunks from an earlier run)" if run.skipped_chunks else "")
     print(f"{done} in {run.seconds:.1f}s -> {run.out}")
     return 0
@@ -237,9 +245,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 EXIT_CODES = """exit codes:
   0    success
-  1    a report failed to render (the summary names it and its partial notebook)
+  1    a report failed to render (the summary names it and its partial notebook), or a
+       sweep's evaluation failed: its model raised or gave what is not a finite number
   2    bad input: a scenario or sweep file, a path or an option (one line per problem)
-  3    outputs/ is locked by another render (with --no-wait)
+  3    outputs/ is locked by another render, or a sweep's --out by another sweep (--no-wait)
   130  interrupted (Ctrl-C or SIGTERM); complete reports (a sweep's written chunks) are kept,
        nothing partial is"""
 
@@ -279,7 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="run a sweep file (params/sweeps/) on Dask into one Parquet table",
                        description="Evaluate a sweep's design (inputs, ranges, figures, sample) on a local Dask cluster "
                                    "or an existing one; write one row per evaluation to OUT (Parquet). A re-run "
-                                   "resumes: chunks already written in OUT.parts/ are skipped.")
+                                   "resumes: chunks already written in OUT.parts/ are skipped if nothing the "
+                                   "evaluations depend on changed (sweep file, scenario, data files, model source, "
+                                   "package version); a finished OUT with the same dependencies is left as it is.")
     p.add_argument("sweep", metavar="SWEEP.yaml", help="the sweep file (see params/sweeps/)")
     p.add_argument("--out", required=True, metavar="RESULT.parquet", help="the result table (written when every chunk is in)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
@@ -287,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786) instead of a local one")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (on stderr)")
+    p.add_argument("--no-wait", action="store_true", help="refuse (exit 3) instead of waiting when another sweep writes --out")
+    p.add_argument("--keep-nonfinite", action="store_true",
+                   help="keep evaluations whose outputs are NaN or infinite (counted in a warning) instead of stopping")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("schema", help="print (or --write) the JSON Schema of the scenario format")

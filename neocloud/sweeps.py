@@ -18,19 +18,34 @@ Conventions, stated once:
   market paths, so differences between evaluations come from the inputs, not from sampling noise),
   else with the ``i``-th seed spawned from ``s`` (``numpy.random.SeedSequence(s).spawn``). Either
   way the table does not depend on how the evaluations are spread over processes or machines.
+* **Checked before anything runs** (:func:`load_sweep`, :func:`sweep_scenario`): every range,
+  choice and grid value against its input's domain (:data:`INPUT_DOMAINS`) and the scenario's
+  readings and GPU bases, every output against what the scenario can compute, a model function's
+  signature (it takes each input and ``seed`` as keywords), names against the table's own columns
+  (:data:`RESERVED_COLUMNS`) and each other, and the design's size against
+  :data:`MAX_EVALUATIONS`; one line per problem (file, key, value, what is allowed).
+* **An evaluation that fails** (raises, or returns what is not a finite number for an output) raises
+  :class:`EvaluationError` naming the evaluation, its inputs and the problem; non-finite values are
+  kept only when asked (``nonfinite="keep"``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
-from dataclasses import dataclass, replace
+import importlib.util
+import inspect
+import json
+import math
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
 from neocloud.scenario import ScenarioError, Source, Text, load_scenario
 
@@ -54,10 +69,48 @@ class SweepInput(_Model):
     ``values``, with the ``source`` of the range or a ``note`` saying why it was chosen."""
 
     range: tuple[Finite, Finite] | None = None
-    choices: list[Annotated[str, Strict()]] | Literal["all"] | None = None
-    values: list[Finite | Annotated[str, Strict()]] | None = Field(default=None, min_length=1, max_length=1000)
+    choices: Any = None
+    """``all``, or a list of at least two different texts."""
+    values: Any = None
+    """A grid's points: finite numbers, or texts (one kind only), at most 1,000."""
     source: Source | None = None
     note: Text | None = None
+
+    @field_validator("choices")
+    @classmethod
+    def _choices(cls, v: Any) -> Any:
+        if v is None or v == "all":
+            return v
+        if not isinstance(v, list) or not all(isinstance(c, str) and c for c in v):
+            raise ValueError("choices are 'all' or a list of texts")
+        if len(v) < 2:
+            raise ValueError("give at least two choices (or 'all')")
+        if len(set(v)) < len(v):
+            raise ValueError(f"each choice once (repeated: {', '.join(sorted({c for c in v if v.count(c) > 1}))})")
+        return v
+
+    @field_validator("values")
+    @classmethod
+    def _values(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if not isinstance(v, list) or not 1 <= len(v) <= 1000:
+            raise ValueError("grid values are a list of 1 to 1,000 numbers or texts")
+        kinds = set()
+        for i, x in enumerate(v):
+            if isinstance(x, str) and x:
+                kinds.add("text")
+            elif isinstance(x, (int, float)) and not isinstance(x, bool):
+                if not math.isfinite(x):
+                    raise ValueError(f"item {i} is {x!r}; grid values are finite numbers or texts")
+                kinds.add("number")
+            else:
+                raise ValueError(f"item {i} is {_short(x)} (a {type(x).__name__}); grid values are finite numbers or texts")
+            if len(kinds) > 1:
+                raise ValueError(f"item {i} is {_short(x)}; grid values are all numbers or all texts, not both")
+        if len(set(v)) < len(v):
+            raise ValueError("each grid value once (a value repeated would be evaluated twice)")
+        return v
 
     @model_validator(mode="after")
     def _one_kind(self) -> "SweepInput":
@@ -66,11 +119,14 @@ class SweepInput(_Model):
             raise ValueError(f"give exactly one of 'range', 'choices' or 'values' (given: {', '.join(given) or 'none'})")
         if self.range is not None and not self.range[0] < self.range[1]:
             raise ValueError(f"a range is [low, high] with low < high (given {list(self.range)})")
-        if isinstance(self.choices, list) and len(self.choices) < 2:
-            raise ValueError("give at least two choices (or 'all')")
         if self.source is None and self.note is None:
             raise ValueError("needs a 'source' (url and date) or a 'note' saying why this range")
         return self
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class Design(_Model):
@@ -114,21 +170,35 @@ class Sweep(_Model):
 
     @model_validator(mode="after")
     def _target(self) -> "Sweep":
+        # each problem as (key, value, what is allowed): one line in the house style
+        from neocloud.scenario import _CrossFieldError as Problem
+
         if (self.scenario is None) == (self.model is None):
-            raise ValueError("give either 'scenario' (a scenario file) or 'model' (module:function), not both or neither")
+            raise Problem("scenario", self.scenario, "give either 'scenario' (a scenario file) or 'model' "
+                          "(module:function), not both or neither")
         if self.scenario is not None:
-            unknown = sorted(set(self.inputs) - set(SCENARIO_INPUTS))
+            unknown = [k for k in self.inputs if k not in SCENARIO_INPUTS]
             if unknown:
-                raise ValueError(f"unknown input(s) {', '.join(unknown)}; a scenario sweep takes {', '.join(SCENARIO_INPUTS)}")
-            unknown = sorted(set(self.outputs) - set(SCENARIO_OUTPUTS))
+                raise Problem(f"inputs.{unknown[0]}", unknown[0], f"unknown input(s) {', '.join(unknown)}; a scenario "
+                              f"sweep takes {', '.join(SCENARIO_INPUTS)}")
+            unknown = [k for k in self.outputs if k not in SCENARIO_OUTPUTS]
             if unknown:
-                raise ValueError(f"unknown output(s) {', '.join(unknown)}; a scenario sweep computes {', '.join(SCENARIO_OUTPUTS)}")
-        elif any(i.choices == "all" for i in self.inputs.values()):
-            raise ValueError("'choices: all' means every reading or GPU basis of a scenario; list the choices of a model sweep")
-        if self.design.method == "grid" and any(i.values is None for i in self.inputs.values()):
-            raise ValueError("a 'grid' design needs 'values' for every input")
-        if self.design.method != "grid" and any(i.values is not None for i in self.inputs.values()):
-            raise ValueError(f"'values' are grid points; a '{self.design.method}' design takes a 'range' or 'choices'")
+                raise Problem(f"outputs.{self.outputs.index(unknown[0])}", unknown[0], f"unknown output(s) "
+                              f"{', '.join(unknown)}; a scenario sweep computes {', '.join(SCENARIO_OUTPUTS)}")
+        else:
+            for name, spec in self.inputs.items():
+                if spec.choices == "all":
+                    raise Problem(f"inputs.{name}.choices", "all", "'choices: all' means every reading or GPU basis of "
+                                  "a scenario; list the choices of a model sweep")
+        for name, spec in self.inputs.items():
+            if self.design.method == "grid" and spec.values is None:
+                kind = "range" if spec.range is not None else "choices"
+                given = getattr(spec, kind)
+                raise Problem(f"inputs.{name}.{kind}", list(given) if isinstance(given, tuple) else given, "a 'grid' design needs 'values' (the grid's "
+                              "points) for every input")
+            if self.design.method != "grid" and spec.values is not None:
+                raise Problem(f"inputs.{name}.values", spec.values, f"'values' are grid points; a "
+                              f"'{self.design.method}' design takes a 'range' or 'choices'")
         return self
 
 
@@ -154,14 +224,76 @@ SCENARIO_OUTPUTS: dict[str, str] = {
 """The figures a scenario sweep can compute, with their labels."""
 
 
+@dataclass(frozen=True)
+class Domain:
+    """The values a numeric input of a scenario sweep may take (as the scenario file allows them)."""
+
+    low: float
+    high: float
+    allowed: str
+    low_open: bool = False
+
+    def holds(self, x: float) -> bool:
+        return (x > self.low if self.low_open else x >= self.low) and x <= self.high
+
+
+INPUT_DOMAINS: dict[str, Domain] = {
+    "ramp_discount": Domain(0.0, 1.0, "a fraction in [0, 1]"),
+    "monthly_notice_probability": Domain(0.0, 1.0, "a probability in [0, 1]"),
+    "market_price_usd_per_h100e_hour": Domain(0.0, math.inf, "a price above 0 (USD per H100e-hour)", low_open=True),
+    "drift_per_year": Domain(-2.0, 2.0, "a drift in [-2, 2] a year (as a scenario's market section allows)"),
+    "volatility_per_year": Domain(0.0, 3.0, "a volatility in [0, 3] a year (as a scenario's market section allows)"),
+    "buyer_switching_cost_months_of_fee": Domain(0.0, math.inf, "months of fee, 0 or more"),
+    "seller_switching_cost_months_of_fee": Domain(0.0, math.inf, "months of fee, 0 or more"),
+}
+"""The domain of each numeric input of a scenario sweep; the others are choices."""
+
+CHOICE_INPUTS: dict[str, str] = {
+    "termination_reading": "a reading of the scenario's termination terms",
+    "gpu_basis": "one of the scenario's GPU bases",
+}
+"""The inputs of a scenario sweep that take one of the scenario's choices (``choices`` or text grid values)."""
+
+RESERVED_COLUMNS: dict[str, str] = {
+    "evaluation": "the evaluation's number",
+    "seed": "the evaluation's Monte Carlo seed, a model function's seed keyword",
+}
+"""The result table's own columns: no input or output may take these names."""
+
+MAX_EVALUATIONS = 10_000_000
+"""The most evaluations a sweep may have (a larger design is refused before anything runs)."""
+
+MARKET_OUTPUTS = ("market_expected_revenue_usd",)
+"""Outputs that need the scenario's ``market`` section."""
+
+
 def sweep_hash(path: str | Path) -> str:
-    """SHA-256 of a sweep file's bytes (kept in a result's metadata; resuming checks it)."""
+    """SHA-256 of a sweep file's bytes (kept in a result's metadata)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def design_size(sweep: Sweep) -> int:
+    """The number of evaluations of a sweep's design, without laying it out.
+
+    >>> design_size(load_sweep("params/sweeps/termination_sobol.yaml"))
+    704
+    """
+    d, k = sweep.design, len(sweep.inputs)
+    if d.method == "sobol":
+        return int(d.base_samples) * (k + 2)
+    if d.method == "morris":
+        return int(d.trajectories) * (k + 1)
+    if d.method == "random":
+        return int(d.samples)
+    return math.prod(len(i.values or ()) for i in sweep.inputs.values())
 
 
 def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file; every mistake raises :class:`SweepError` naming the file,
-    the key, the value and what is allowed.
+    the key, the value and what is allowed (one line per problem): the file's types, then names
+    (:data:`RESERVED_COLUMNS`, inputs and outputs apart), the domain of each scenario input
+    (:data:`INPUT_DOMAINS`), the design's size (:data:`MAX_EVALUATIONS`) and a model function's
+    signature. What depends on the scenario is checked by :func:`sweep_scenario`.
 
     >>> s = load_sweep("params/sweeps/termination_sobol.yaml")
     >>> s.design.method, len(s.inputs) >= 8
@@ -178,21 +310,155 @@ def load_sweep(path: str | Path) -> Sweep:
         sweep = Sweep.model_validate(data)
     except ValidationError as e:
         raise SweepError(path, _problems(e, Sweep)) from None
-    if sweep.model is not None:
-        try:
-            model_function(sweep)
-        except (ImportError, AttributeError) as e:
-            raise SweepError(path, [f"key 'model': value {sweep.model!r}: cannot be imported ({e})"]) from None
+    problems = sweep_problems(sweep)
+    if not problems and sweep.model is not None:
+        problems = _model_problems(sweep)
+    if problems:
+        raise SweepError(path, problems)
     return sweep
 
 
+def sweep_problems(sweep: Sweep) -> list[str]:
+    """What a sweep's types allow but its meaning does not, one line each (empty: none): names
+    taken by the table's own columns or by each other, values outside their input's domain or of
+    the wrong kind, a design too large.
+
+    >>> box = SweepInput(range=(0.0, 5.0), note="n")
+    >>> sweep_problems(Sweep(title="t", scenario="x.yaml", inputs={"ramp_discount": box},
+    ...                      outputs=["expected_revenue_usd"], design=Design(method="random", samples=4, seed=1)))
+    ["key 'inputs.ramp_discount.range': value [0.0, 5.0]: ramp_discount is a fraction in [0, 1]"]
+    """
+    out = []
+    for name in sweep.inputs:
+        if name in RESERVED_COLUMNS:
+            out.append(f"key 'inputs.{name}': the result table has its own column '{name}' ({RESERVED_COLUMNS[name]}); "
+                       "name the input otherwise")
+    seen: set[str] = set()
+    for i, name in enumerate(sweep.outputs):
+        if name in RESERVED_COLUMNS:
+            out.append(f"key 'outputs.{i}': value {name!r}: the result table has its own column '{name}' "
+                       f"({RESERVED_COLUMNS[name]}); name the output otherwise")
+        elif name in sweep.inputs:
+            out.append(f"key 'outputs.{i}': value {name!r}: also the name of an input; "
+                       "an output and an input are two columns of the table")
+        elif name in seen:
+            out.append(f"key 'outputs.{i}': value {name!r}: listed twice; list each output once")
+        seen.add(name)
+    if sweep.scenario is not None:
+        for name, spec in sweep.inputs.items():
+            out.extend(_domain_problems(name, spec))
+    n = design_size(sweep)
+    if n > MAX_EVALUATIONS:
+        d = sweep.design
+        k = len(sweep.inputs)
+        key, value, how = {
+            "sobol": lambda: ("design.base_samples", d.base_samples, f"{d.base_samples:,} x ({k} inputs + 2)"),
+            "morris": lambda: ("design.trajectories", d.trajectories, f"{d.trajectories:,} x ({k} inputs + 1)"),
+            "random": lambda: ("design.samples", d.samples, f"{d.samples:,}"),
+            "grid": lambda: ("design.method", d.method,
+                             " x ".join(str(len(i.values or ())) for i in sweep.inputs.values()) + " grid values"),
+        }[d.method]()
+        out.append(f"key '{key}': value {_short(value)}: a design of {how} = {n:,} evaluations; a sweep may have at "
+                   f"most {MAX_EVALUATIONS:,} (split it, or use a sample design)")
+    return out
+
+
+def _domain_problems(name: str, spec: SweepInput) -> list[str]:
+    domain = INPUT_DOMAINS.get(name)
+    if domain is not None:
+        if spec.choices is not None:
+            return [f"key 'inputs.{name}.choices': value {_short(spec.choices)}: {name} is a number ({domain.allowed}); "
+                    "give a 'range' (or grid 'values')"]
+        if spec.range is not None:
+            if not all(domain.holds(x) for x in spec.range):
+                return [f"key 'inputs.{name}.range': value {list(spec.range)}: {name} is {domain.allowed}"]
+            return []
+        texts = [v for v in spec.values or () if isinstance(v, str)]
+        if texts:
+            return [f"key 'inputs.{name}.values': value {_short(spec.values)}: {name} is a number ({domain.allowed}), "
+                    f"not a text ({texts[0]!r})"]
+        bad = [v for v in spec.values or () if not domain.holds(v)]
+        if bad:
+            return [f"key 'inputs.{name}.values': value {_short(spec.values)}: {name} is {domain.allowed} "
+                    f"(not {bad[0]!r})"]
+        return []
+    if name in CHOICE_INPUTS:
+        if spec.range is not None:
+            return [f"key 'inputs.{name}.range': value {list(spec.range)}: {name} is {CHOICE_INPUTS[name]}; "
+                    "give 'choices' (a list, or all)"]
+        numbers_ = [v for v in spec.values or () if not isinstance(v, str)]
+        if numbers_:
+            return [f"key 'inputs.{name}.values': value {_short(spec.values)}: {name} is {CHOICE_INPUTS[name]} "
+                    f"(a text), not a number ({numbers_[0]!r})"]
+    return []
+
+
+def _model_problems(sweep: Sweep) -> list[str]:
+    """A model function that cannot be imported, or not called as ``f(<inputs>..., seed=N)``."""
+    try:
+        fn = model_function(sweep)
+    except Exception as e:  # an import of the user's module may fail in any way
+        return [f"key 'model': value {sweep.model!r}: cannot be imported ({type(e).__name__}: {e})"]
+    if not callable(fn):
+        return [f"key 'model': value {sweep.model!r}: is a {type(fn).__name__}, not a function"]
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return []  # a callable without a signature (a builtin): called as it is
+    params = sig.parameters.values()
+    given = [*sweep.inputs, "seed"]
+    named = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params)
+    missing = [] if takes_any else [k for k in given if k not in named]
+    needed = [p.name for p in params if p.default is p.empty and p.name not in given
+              and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    shown = f"{getattr(fn, '__name__', 'the function')}({', '.join(p.name for p in params)})"
+    call = f"f({', '.join(f'{k}=...' for k in given)})"
+    out = []
+    if missing:
+        out.append(f"key 'model': value {sweep.model!r}: {shown} does not take {', '.join(missing)} as keyword(s); "
+                   f"a model function is called as {call}")
+    if needed:
+        out.append(f"key 'model': value {sweep.model!r}: {shown} needs {', '.join(needed)}, which the sweep does not "
+                   f"give; a model function is called as {call}")
+    return out
+
+
 def sweep_scenario(sweep: Sweep, sweep_path: str | Path) -> "Scenario":
-    """The scenario a sweep names, its path taken relative to the sweep file."""
+    """The scenario a sweep names, its path taken relative to the sweep file, with the sweep
+    checked against it (:func:`scenario_problems`); problems raise :class:`SweepError`."""
     assert sweep.scenario is not None
     target = Path(sweep_path).parent / sweep.scenario
     if not target.is_file():
         raise SweepError(sweep_path, [f"key 'scenario': value {sweep.scenario!r}: no such file ({target})"])
-    return load_scenario(target)
+    scenario = load_scenario(target)
+    problems = scenario_problems(sweep, scenario)
+    if problems:
+        raise SweepError(sweep_path, problems)
+    return scenario
+
+
+def scenario_problems(sweep: Sweep, scenario: "Scenario") -> list[str]:
+    """What a sweep asks that ``scenario`` cannot give, one line each: choices it does not have,
+    outputs it cannot compute (the market model needs a ``market`` section)."""
+    out = []
+    for name, spec in sweep.inputs.items():
+        if name not in CHOICE_INPUTS:
+            continue
+        given = spec.choices if isinstance(spec.choices, list) else spec.values
+        if not given:
+            continue
+        have = all_choices(scenario, name)
+        unknown = [c for c in given if c not in have]
+        if unknown:
+            key = "choices" if spec.choices is not None else "values"
+            out.append(f"key 'inputs.{name}.{key}': value {_short(given)}: {', '.join(map(repr, unknown))} not "
+                       f"{CHOICE_INPUTS[name]} (allowed: {', '.join(map(repr, have))}, or 'all')")
+    for i, name in enumerate(sweep.outputs):
+        if name in MARKET_OUTPUTS and scenario.market is None:
+            out.append(f"key 'outputs.{i}': value {name!r}: the scenario {sweep.scenario} has no 'market' section "
+                       "(see params/base.yaml), which this output needs")
+    return out
 
 
 def model_function(sweep: Sweep) -> Any:
@@ -200,6 +466,64 @@ def model_function(sweep: Sweep) -> Any:
     assert sweep.model is not None
     module, name = sweep.model.split(":")
     return getattr(importlib.import_module(module), name)
+
+
+def data_files() -> list[Path]:
+    """The data files shipped with the package (``neocloud/data/*.csv``) that scenarios read."""
+    from importlib import resources
+
+    return sorted(Path(str(p)) for p in resources.files("neocloud.data").iterdir() if str(p).endswith(".csv"))
+
+
+def sweep_dependencies(sweep: Sweep, sweep_path: str | Path) -> dict[str, str]:
+    """What a sweep's evaluations depend on, each as a SHA-256 (or a version): the sweep file's
+    text, the package version, and the scenario file with the data files it reads
+    (``neocloud/data/*.csv``), or the model function's module source. A result or kept chunks
+    are reused only when this is unchanged (:func:`dependencies_changed`).
+
+    >>> sorted(sweep_dependencies(load_sweep("params/sweeps/notice_grid.yaml"), "params/sweeps/notice_grid.yaml"))[:3]
+    ['data file capacity.csv', 'data file comparables.csv', 'data file gpu_prices.csv']
+    """
+    from neocloud import __version__
+
+    def digest(p: Path) -> str:
+        return hashlib.sha256(p.read_bytes()).hexdigest()
+
+    deps = {"sweep file": sweep_hash(sweep_path), "neocloud version": str(__version__)}
+    if sweep.scenario is not None:
+        deps["scenario file"] = digest(Path(sweep_path).parent / sweep.scenario)
+        for p in data_files():
+            deps[f"data file {p.name}"] = digest(p)
+    else:
+        assert sweep.model is not None
+        module = sweep.model.split(":")[0]
+        spec = importlib.util.find_spec(module)
+        origin = Path(spec.origin) if spec is not None and spec.origin and Path(spec.origin).is_file() else None
+        if origin is not None:
+            deps["model source"] = digest(origin)
+        else:
+            fn = model_function(sweep)
+            try:
+                deps["model source"] = hashlib.sha256(inspect.getsource(fn).encode("utf-8")).hexdigest()
+            except (OSError, TypeError):
+                deps["model source"] = "unknown"
+    return deps
+
+
+def fingerprint(dependencies: dict[str, str]) -> str:
+    """One SHA-256 of a sweep's dependencies (:func:`sweep_dependencies`)."""
+    return hashlib.sha256(json.dumps(dependencies, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def dependencies_changed(old: dict[str, str] | None, new: dict[str, str]) -> list[str]:
+    """The dependencies that differ between two :func:`sweep_dependencies` (their names).
+
+    >>> dependencies_changed({"sweep file": "a", "neocloud version": "1"}, {"sweep file": "b", "neocloud version": "1"})
+    ['sweep file']
+    """
+    if not old:
+        return ["the record of what the kept work depends on (written by an older neocloud)"]
+    return sorted(k for k in {*old, *new} if old.get(k) != new.get(k))
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,6 +542,13 @@ class Coordinate:
     def value(self, u: float) -> float | str:
         if self.choices is not None:
             return self.choices[min(int(u * len(self.choices)), len(self.choices) - 1)]
+        return self.low + u * (self.high - self.low)
+
+    def values(self, u: np.ndarray) -> np.ndarray:
+        """:meth:`value` of each coordinate in ``u`` (the same numbers, vectorised)."""
+        if self.choices is not None:
+            k = len(self.choices)
+            return np.array(self.choices, dtype=object)[np.minimum((u * k).astype(np.int64), k - 1)]
         return self.low + u * (self.high - self.low)
 
 
@@ -277,6 +608,90 @@ def unit_sample(sweep: Sweep, coords: list[Coordinate]) -> np.ndarray:
     raise ValueError("a grid has no unit sample")
 
 
+@dataclass(frozen=True)
+class DesignPlan:
+    """A sweep's design, laid out row by row on demand (:meth:`rows`): a design of millions of
+    evaluations is never held as one table. ``random`` rows are drawn from the seed's stream at
+    their own offset, ``grid`` rows are unravelled from their number, ``sobol`` rows are built
+    from the Sobol' base sequence (:func:`saltelli_rows`); ``morris`` keeps SALib's unit sample."""
+
+    sweep: Sweep
+    coords: list[Coordinate]
+    size: int
+    unit: np.ndarray | None = field(default=None, repr=False)
+    grids: list[np.ndarray] = field(default_factory=list, repr=False)
+
+    def rows(self, start: int, stop: int) -> pd.DataFrame:
+        """Rows ``start`` to ``stop - 1``: ``evaluation``, ``seed`` and a column per input."""
+        stop = min(stop, self.size)
+        d = self.sweep.design
+        if d.method == "grid":
+            idx = np.unravel_index(np.arange(start, stop), [len(g) for g in self.grids])
+            columns = {c.name: g[i] for c, g, i in zip(self.coords, self.grids, idx)}
+        else:
+            if d.method == "random":
+                rng = np.random.default_rng(d.seed)
+                rng.bit_generator.advance(start * len(self.coords))  # one draw per coordinate and row
+                unit = rng.random((stop - start, len(self.coords)))
+            elif d.method == "sobol":
+                assert self.unit is not None
+                unit = saltelli_rows(self.unit, start, stop)
+            else:
+                assert self.unit is not None
+                unit = self.unit[start:stop]
+            columns = {c.name: c.values(unit[:, j]) for j, c in enumerate(self.coords)}
+        frame = pd.DataFrame({"evaluation": np.arange(start, stop, dtype=np.int64),
+                              "seed": evaluation_seeds(d, stop - start, start), **columns})
+        return frame
+
+
+def saltelli_rows(base: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Rows ``start`` to ``stop - 1`` of Saltelli's sample (first and total indices) built on a
+    base sequence of N rows and 2D columns (A, then B), as ``SALib.sample.sobol.sample`` lays it
+    out: for each base row, A, then A with column j taken from B (j = 1..D), then B.
+
+    >>> from SALib.sample import sobol
+    >>> problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0.0, 1.0]] * 3}
+    >>> from scipy.stats import qmc
+    >>> base = qmc.Sobol(d=6, scramble=True, seed=5).random(8)
+    >>> whole = sobol.sample(problem, 8, calc_second_order=False, scramble=True, seed=5)
+    >>> bool((saltelli_rows(base, 0, 40) == whole).all()), bool((saltelli_rows(base, 7, 23) == whole[7:23]).all())
+    (True, True)
+    """
+    d = base.shape[1] // 2
+    r = np.arange(start, stop)
+    i, k = np.divmod(r, d + 2)
+    a, b = base[i, :d], base[i, d:]
+    unit = a.copy()
+    last = k == d + 1
+    unit[last] = b[last]
+    mid = np.nonzero((k >= 1) & (k <= d))[0]
+    unit[mid, k[mid] - 1] = b[mid, k[mid] - 1]
+    return unit
+
+
+def design_plan(sweep: Sweep, scenario: "Scenario | None" = None) -> DesignPlan:
+    """The design of ``sweep`` (``choices: all`` resolved on ``scenario``), ready to lay out."""
+    coords = coordinates(sweep, scenario)
+    n = design_size(sweep)
+    if sweep.design.method == "grid":
+        grids = []
+        for c in coords:
+            values = list(sweep.inputs[c.name].values or ())
+            grids.append(np.asarray(values, dtype=object) if isinstance(values[0], str) else np.asarray(values))
+        return DesignPlan(sweep, coords, n, grids=grids)
+    if sweep.design.method == "random":
+        return DesignPlan(sweep, coords, n)
+    if sweep.design.method == "sobol":
+        from scipy.stats import qmc
+
+        # the base of SALib's Saltelli sample (SALib.sample.sobol.sample), rows laid out on demand
+        base = qmc.Sobol(d=2 * len(coords), scramble=True, seed=sweep.design.seed).random(int(sweep.design.base_samples))
+        return DesignPlan(sweep, coords, n, unit=base)
+    unit = unit_sample(sweep, coords)
+    return DesignPlan(sweep, coords, len(unit), unit=unit)
+
+
 def design_table(sweep: Sweep, scenario: "Scenario | None" = None) -> pd.DataFrame:
     """One row per evaluation: ``evaluation`` (0, 1, ...), ``seed`` and a column per input.
 
@@ -284,32 +699,26 @@ def design_table(sweep: Sweep, scenario: "Scenario | None" = None) -> pd.DataFra
     >>> len(t), list(t.columns)[:3]
     (40, ['evaluation', 'seed', 'monthly_notice_probability'])
     """
-    coords = coordinates(sweep, scenario)
-    if sweep.design.method == "grid":
-        grids = [list(sweep.inputs[c.name].values or ()) for c in coords]
-        mesh = np.array(np.meshgrid(*[np.arange(len(g)) for g in grids], indexing="ij")).reshape(len(grids), -1).T
-        columns = {c.name: [grids[j][i] for i in mesh[:, j]] for j, c in enumerate(coords)}
-        n = len(mesh)
-    else:
-        unit = unit_sample(sweep, coords)
-        n = len(unit)
-        columns = {c.name: [c.value(float(u)) for u in unit[:, j]] for j, c in enumerate(coords)}
-    return pd.DataFrame({"evaluation": np.arange(n, dtype=np.int64), "seed": evaluation_seeds(sweep.design, n), **columns})
+    plan = design_plan(sweep, scenario)
+    return plan.rows(0, plan.size)
 
 
-def evaluation_seeds(design: Design, n: int) -> np.ndarray:
-    """The Monte Carlo seed of each evaluation (see the module's conventions).
+def evaluation_seeds(design: Design, n: int, start: int = 0) -> np.ndarray:
+    """The Monte Carlo seed of evaluations ``start`` to ``start + n - 1`` (see the module's
+    conventions; evaluation ``i``'s seed is that of the ``i``-th child of
+    ``numpy.random.SeedSequence(seed).spawn``).
 
     >>> d = Design(method="random", samples=3, seed=7)
     >>> evaluation_seeds(d, 3).tolist()
     [7, 7, 7]
-    >>> len(set(evaluation_seeds(d.model_copy(update={"common_random_numbers": False}), 3).tolist()))
-    3
+    >>> e = d.model_copy(update={"common_random_numbers": False})
+    >>> len(set(evaluation_seeds(e, 3).tolist())), evaluation_seeds(e, 2, 1).tolist() == evaluation_seeds(e, 3)[1:].tolist()
+    (3, True)
     """
     if design.common_random_numbers:
         return np.full(n, design.seed, dtype=np.int64)
-    children = np.random.SeedSequence(design.seed).spawn(n)
-    return np.array([int(c.generate_state(1, dtype=np.uint32)[0]) for c in children], dtype=np.int64)
+    return np.array([int(np.random.SeedSequence(design.seed, spawn_key=(i,)).generate_state(1, dtype=np.uint32)[0])
+                     for i in range(start, start + n)], dtype=np.int64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,25 +801,102 @@ def _market_expected_revenue(scenario: "Scenario", t: Any, inputs: dict[str, Any
     return float(rational_exit(t, market, **kw).expected_revenue_usd)
 
 
-def evaluate_rows(target: "Scenario | Any", rows: pd.DataFrame, outputs: list[str], market_paths: int) -> pd.DataFrame:
+class EvaluationError(RuntimeError):
+    """An evaluation failed: the model raised, or returned what is not a finite number for an
+    output. ``str(error)`` is one line naming the evaluation, its inputs and the problem."""
+
+    def __init__(self, evaluation: int, inputs: dict[str, Any], problem: str):
+        super().__init__(evaluation, inputs, problem)  # picklable: travels back from a Dask worker
+        self.evaluation, self.inputs, self.problem = evaluation, inputs, problem
+
+    def __str__(self) -> str:
+        shown = ", ".join(f"{k}={_value_text(v)}" for k, v in self.inputs.items())
+        return f"evaluation {self.evaluation} ({shown}): {self.problem}"
+
+
+def _value_text(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return _short(v)
+
+
+def figures_of(got: Any, outputs: list[str], keep_nonfinite: bool = False) -> dict[str, float]:
+    """A model function's return value as the figures ``outputs`` (floats), or ``ValueError``
+    saying what is wrong: a mapping of every output to a real number (or one number for a single
+    output); NaN and infinities only with ``keep_nonfinite``.
+
+    >>> figures_of({"y": 2}, ["y"])
+    {'y': 2.0}
+    >>> figures_of("2", ["y"])
+    Traceback (most recent call last):
+    ...
+    ValueError: returned '2' (a str); a model returns a number for its output y, or a mapping of outputs to numbers
+    """
+    if isinstance(got, Mapping):
+        missing = [o for o in outputs if o not in got]
+        if missing:
+            returned = ", ".join(map(str, list(got)[:10])) or "nothing"
+            raise ValueError(f"returned no output {', '.join(map(repr, missing))} (it returned {returned})")
+        values = {o: got[o] for o in outputs}
+    elif len(outputs) == 1:
+        values = {outputs[0]: got}
+    else:
+        raise ValueError(f"returned {_short(got)} (a {type(got).__name__}); a model of several outputs returns a "
+                         f"mapping of them ({', '.join(outputs)}) to numbers")
+    out = {}
+    for name, v in values.items():
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+            if isinstance(got, Mapping):
+                raise ValueError(f"returned {name} = {_short(v)} (a {type(v).__name__}); a figure is a number")
+            raise ValueError(f"returned {_short(v)} (a {type(v).__name__}); a model returns a number for its output "
+                             f"{name}, or a mapping of outputs to numbers")
+        try:
+            x = float(v)
+        except OverflowError:
+            raise ValueError(f"returned {name} = an integer of {len(str(abs(int(v))))} digits, too large for a "
+                             "float") from None
+        if not math.isfinite(x) and not keep_nonfinite:
+            raise ValueError(f"returned {name} = {x}; a figure is a finite number (to keep such values, run with "
+                             "--keep-nonfinite)")
+        out[name] = x
+    return out
+
+
+def evaluate_rows(target: "Scenario | Any", rows: pd.DataFrame, outputs: list[str], market_paths: int,
+                  keep_nonfinite: bool = False) -> pd.DataFrame:
     """Evaluate design rows (:func:`design_table`) of a scenario, or of a model function (called
     with the row's inputs and ``seed`` as keywords, returning a mapping of outputs or one number
-    for a single output): the rows with an output column each.
+    for a single output): the rows with an output column each. The first evaluation that fails
+    (raises, or gives a value :func:`figures_of` refuses) raises :class:`EvaluationError`.
 
     >>> from neocloud.global_sensitivity import ishigami
     >>> rows = pd.DataFrame({"evaluation": [0], "seed": [1], "x1": [0.0], "x2": [0.0], "x3": [0.0]})
     >>> evaluate_rows(ishigami, rows, ["y"], 1000).y.tolist()
     [0.0]
+    >>> evaluate_rows(lambda x1, x2, x3, seed: x1 / x2, rows, ["y"], 1000)
+    Traceback (most recent call last):
+    ...
+    neocloud.sweeps.EvaluationError: evaluation 0 (x1=0, x2=0, x3=0, seed=1): the model raised ZeroDivisionError: float division by zero
     """
     inputs = [c for c in rows.columns if c not in ("evaluation", "seed")]
     prepared = None if callable(target) else prepare(target, outputs)
     results = []
     for row in rows.to_dict("records"):
         values = {k: row[k] for k in inputs}
-        if callable(target):
-            got = target(**values, seed=int(row["seed"]))
-            got = got if isinstance(got, dict) else {outputs[0]: got}
-            results.append({k: float(got[k]) for k in outputs})
-        else:
-            results.append(evaluate(target, values, outputs, int(row["seed"]), market_paths, prepared))
-    return pd.concat([rows.reset_index(drop=True), pd.DataFrame(results, columns=outputs)], axis=1)
+        seed = int(row["seed"])
+        try:
+            if callable(target):
+                got = target(**values, seed=seed)
+                who = "the model"
+            else:
+                got = evaluate(target, values, outputs, seed, market_paths, prepared)
+                who = "the scenario's evaluation"
+        except Exception as e:  # the user's model may raise anything: reported with its evaluation
+            raise EvaluationError(int(row["evaluation"]), {**values, "seed": seed},
+                                  f"{'the model' if callable(target) else 'the evaluation'} raised "
+                                  f"{type(e).__name__}: {e}") from None
+        try:
+            results.append(figures_of(got, outputs, keep_nonfinite))
+        except ValueError as e:
+            raise EvaluationError(int(row["evaluation"]), {**values, "seed": seed}, f"{who} {e}") from None
+    return pd.concat([rows.reset_index(drop=True), pd.DataFrame(results, columns=outputs, dtype=float)], axis=1)

@@ -121,6 +121,9 @@ def test_two_workers_give_the_table_of_one(tmp_path):
         table, meta = read_result(tmp_path / f"w{n}.parquet")
         tables.append(table)
         assert meta["evaluations"] == 60 and len(meta["sweep_sha256"]) == 64 and meta["neocloud_version"]
+        # what the evaluations depend on, by which a re-run knows the result is up to date
+        assert set(meta["dependencies"]) == {"sweep file", "neocloud version", "model source"}
+        assert len(meta["fingerprint"]) == 64 and meta["sweep_path"] == "squares.yaml" and meta["nonfinite"] == {}
     pd.testing.assert_frame_equal(tables[0], tables[1])
     assert tables[0].evaluation.tolist() == list(range(60))
     assert tables[0].seed.nunique() == 60  # a seed per evaluation, not per worker

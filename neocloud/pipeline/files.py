@@ -3,7 +3,7 @@
 * A file is written through a temporary file in the same folder and a rename, so a reader never
   sees half a file.
 * A lock on ``outputs/.render.lock`` keeps two renders from writing at once (an ``flock``, which
-  the OS releases if the holder dies).
+  the OS releases if the holder dies); :func:`held_lock` is the same lock for any file (sweeps).
 * ``outputs/<stem>/.scenario`` names the scenario file whose reports the folder holds, so two
   files of the same name never overwrite each other's reports; ``.figures.json`` beside it holds
   the figures those reports state, from which the index is built.
@@ -28,7 +28,11 @@ FIGURES_FILE = ".figures.json"
 """In ``outputs/<stem>/``: the headline figures of the scenario as its reports there were rendered."""
 
 
-class RenderLocked(RuntimeError):
+class Locked(RuntimeError):
+    """Another process holds a lock of :func:`held_lock` (raised with ``wait=False``)."""
+
+
+class RenderLocked(Locked):
     """Another render holds the outputs lock (raised with ``wait=False``)."""
 
 
@@ -67,16 +71,25 @@ def write_atomic(path: Path, data: bytes) -> None:
 def outputs_lock(outputs: Path, wait: bool = True, announce: Callable[[str], None] = print) -> Iterator[None]:
     """Hold the render lock of ``outputs`` (an ``flock``, released by the OS if we die)."""
     outputs.mkdir(parents=True, exist_ok=True)
-    path = outputs / ".render.lock"
+    with held_lock(outputs / ".render.lock", "another `neocloud render` (pid {pid}) is writing " + f"{outputs}/",
+                   wait, announce, RenderLocked):
+        yield
+
+
+@contextlib.contextmanager
+def held_lock(path: Path, busy: str, wait: bool = True, announce: Callable[[str], None] = print,
+              error: type[Locked] = Locked) -> Iterator[None]:
+    """Hold an ``flock`` on the file ``path`` (created if missing; the OS releases the lock if we
+    die), writing our pid in it. If another process holds it: raise ``error`` with ``busy``
+    (``{pid}`` replaced by the holder's) when ``wait`` is false, else announce ``busy`` and wait for it."""
     with open(path, "a+") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             f.seek(0)
-            holder = f.read().strip() or "unknown"
-            message = f"another `neocloud render` (pid {holder}) is writing {outputs}/"
+            message = busy.replace("{pid}", f.read().strip() or "unknown")
             if not wait:
-                raise RenderLocked(message + "; try again when it has finished") from None
+                raise error(message + "; try again when it has finished") from None
             announce(message + "; waiting for it to finish (Ctrl-C to stop waiting)")
             fcntl.flock(f, fcntl.LOCK_EX)
         f.seek(0)
