@@ -477,8 +477,8 @@ def data_files() -> list[Path]:
 
 def sweep_dependencies(sweep: Sweep, sweep_path: str | Path) -> dict[str, str]:
     """What a sweep's evaluations depend on, each as a SHA-256 (or a version): the sweep file's
-    text, the package version, and the scenario file with the data files it reads
-    (``neocloud/data/*.csv``), or the model function's module source. A result or kept chunks
+    text, the package version, and the scenario file (with every file it ``extends``) and the data
+    files it reads (``neocloud/data/*.csv``), or the model function's module source. A result or kept chunks
     are reused only when this is unchanged (:func:`dependencies_changed`).
 
     >>> sorted(sweep_dependencies(load_sweep("params/sweeps/notice_grid.yaml"), "params/sweeps/notice_grid.yaml"))[:3]
@@ -491,7 +491,12 @@ def sweep_dependencies(sweep: Sweep, sweep_path: str | Path) -> dict[str, str]:
 
     deps = {"sweep file": sweep_hash(sweep_path), "neocloud version": str(__version__)}
     if sweep.scenario is not None:
-        deps["scenario file"] = digest(Path(sweep_path).parent / sweep.scenario)
+        from neocloud.scenario import scenario_files
+
+        scenario_path, *extended = scenario_files(Path(sweep_path).parent / sweep.scenario)
+        deps["scenario file"] = digest(scenario_path)
+        for p in extended:  # what the scenario extends (its base): a change there changes the scenario
+            deps[f"extended scenario file {p.name}"] = digest(p)
         for p in data_files():
             deps[f"data file {p.name}"] = digest(p)
     else:

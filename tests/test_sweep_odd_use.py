@@ -492,3 +492,21 @@ def test_a_stop_while_the_cluster_starts_is_quiet(tmp_path):
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and "Warning" not in stderr and "interrupted; run the same command" in stderr
     assert {p.name: p.read_bytes() for p in parts.glob("chunk-*")} == kept
+
+
+def test_a_sweep_of_an_extending_scenario_depends_on_its_base(tmp_path):
+    """A scenario that extends another is read from both files: a change in the base is a change
+    of the sweep's dependencies (kept chunks are then not reused)."""
+    from neocloud.sweeps import dependencies_changed, load_sweep, sweep_dependencies
+
+    base_text = (ROOT / "params/base.yaml").read_text()
+    (tmp_path / "base.yaml").write_text(base_text)
+    (tmp_path / "free_ramp.yaml").write_text((ROOT / "params/free_ramp.yaml").read_text())
+    sweep_text = (ROOT / "params/sweeps/notice_grid.yaml").read_text().replace("scenario: ../base.yaml", "scenario: free_ramp.yaml")
+    (tmp_path / "sweep.yaml").write_text(sweep_text)
+    sw = load_sweep(tmp_path / "sweep.yaml")
+    before = sweep_dependencies(sw, tmp_path / "sweep.yaml")
+    assert "extended scenario file base.yaml" in before
+    (tmp_path / "base.yaml").write_text(base_text.replace("value: 1250000000.0", "value: 1300000000.0", 1))
+    after = sweep_dependencies(sw, tmp_path / "sweep.yaml")
+    assert dependencies_changed(before, after) == ["extended scenario file base.yaml"]
