@@ -12,8 +12,14 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from neocloud.scenario import ScenarioError, load_scenario, scenario_json_schema
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from neocloud.ledger import Ledger
 
 SCHEMA_PATH = Path("params/scenario.schema.json")
 
@@ -219,6 +225,8 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     for w in ledger.warnings:
         print(w, file=sys.stderr)
     data = book.to_json()
+    if book.side == "seller":
+        data.update(_reported_json(ledger, book.name, as_of))
     if args.json:
         print(json.dumps(data, indent=2, allow_nan=False))
         return 0
@@ -234,7 +242,33 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
         print("  " + "  ".join(str(v).ljust(w) if i < 3 else str(v).rjust(w) for i, (v, w) in enumerate(zip(r, widths))))
+    if data.get("reconciliation"):
+        print(f"\nreported by {book.name} against the ledger (periods ending by {as_of}):")
+        for r in data["reconciliation"]:
+            print(f"  {r['period_end']}  {r['measure']:<16} reported {usd(r['reported_usd']):>8}  model {usd(r['model_usd']):>8}"
+                  f"  ({r['ratio']:.0%})  {r['line']}")
     return 0
+
+
+def _reported_json(ledger: "Ledger", seller: str, as_of: "dt.date") -> dict[str, list[dict[str, object]]]:
+    """``reported`` (the seller's reported figures for periods ending by ``as_of``) and
+    ``reconciliation`` (each beside the model's figure from the ledger, :func:`neocloud.reconcile.reconcile`)
+    for ``neocloud ledger --seller NAME --json``."""
+    from neocloud.filing_words import difference_words
+    from neocloud.reconcile import reconcile
+    from neocloud.reported import load_reported
+
+    figures = [f for f in load_reported() if f.filer.casefold() == seller.casefold() and f.period_end <= as_of]
+    reported = [{"id": f.id, "period_start": f.period_start.isoformat() if f.period_start else None,
+                 "period_end": f.period_end.isoformat(), "measure": f.measure, "line": f.line, "scope": f.scope,
+                 "definition": f.definition, "reported_usd": f.value_usd, "source_url": f.source.url,
+                 "source_date": f.source.date.isoformat()} for f in figures]
+    rows = [{"id": r.id, "period_end": r.period_end.isoformat(), "measure": r.measure, "line": r.line,
+             "definition": r.definition, "reported_usd": float(r.reported_usd), "model_usd": float(r.model_usd),
+             "ratio": float(r.ratio), "difference": difference_words(r.difference_parts, r.ratio),
+             "difference_parts": list(r.difference_parts)}
+            for r in reconcile(ledger, figures, seller).itertuples()]
+    return {"reported": reported, "reconciliation": rows}
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

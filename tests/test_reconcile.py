@@ -144,3 +144,28 @@ def test_every_reported_figure_is_sourced_and_parsable():
     assert ("revenue", dt.date(2026, 3, 31)) in spacex and ("contracted_sales", dt.date(2026, 6, 30)) in spacex
     coreweave = sorted(f.period_end for f in figures if f.filer == "CoreWeave" and f.measure == "backlog")
     assert coreweave[0] == dt.date(2024, 12, 31) and coreweave[-1] == dt.date(2026, 6, 30) and len(coreweave) == 7
+
+
+def test_the_ledger_command_gains_reported_and_reconciliation(capsys):
+    import json
+    import math
+
+    from neocloud.cli import main
+
+    assert main(["ledger", "--seller", "spacex", "--as-of", "2026-06-30", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out, parse_constant=lambda name: pytest.fail(f"JSON holds {name}"))
+    assert {"reported", "reconciliation"} <= set(data)
+    rows = {r["id"]: r for r in data["reconciliation"]}
+    assert {r["id"] for r in data["reported"]} == set(rows)
+    row = rows["spacex-2026q2-contracted-sales"]
+    assert set(row) >= {"period_end", "measure", "definition", "reported_usd", "model_usd", "ratio", "difference"}
+    assert row["period_end"] == "2026-06-30" and row["reported_usd"] == 14.1e9
+    assert round(row["model_usd"] / 1e9, 2) == 12.71 and math.isclose(row["ratio"], row["model_usd"] / 14.1e9)
+    assert row["difference"].startswith("The model gives 90% of the reported figure")
+    # only periods that ended by the date asked for
+    assert main(["ledger", "--seller", "SpaceX", "--as-of", "2026-03-31", "--json"]) == 0
+    early = json.loads(capsys.readouterr().out)
+    assert all(r["period_end"] <= "2026-03-31" for r in early["reconciliation"]) and early["reconciliation"]
+    # a buyer's book is not a filer's
+    assert main(["ledger", "--buyer", "Anthropic", "--as-of", "2026-06-30", "--json"]) == 0
+    assert "reconciliation" not in json.loads(capsys.readouterr().out)
