@@ -451,16 +451,21 @@ def implied_monthly_probability(deal: Deal, expected_revenue_usd: float) -> floa
     >>> round(implied_monthly_probability(t, expected_revenue(t, 0.07)), 6)
     0.07
     """
-    from neocloud.hazard import expected_revenue
+    from neocloud.hazard import _outcomes, expected_from_outcomes
 
-    hi_value, lo_value = expected_revenue(deal, 0.0), expected_revenue(deal, 1.0)
+    revenue, tcv = _outcomes(deal)  # once: every step of the bisection uses the same outcomes
+
+    def expected_revenue(p: float) -> float:
+        return expected_from_outcomes(revenue, tcv, p)
+
+    hi_value, lo_value = expected_revenue(0.0), expected_revenue(1.0)
     tol = 1e-9 * max(hi_value, 1.0)
     if not (lo_value - tol <= expected_revenue_usd <= hi_value + tol):
         return None
     lo, hi = 0.0, 1.0
     for _ in range(60):
         mid = (lo + hi) / 2
-        if expected_revenue(deal, mid) > expected_revenue_usd:
+        if expected_revenue(mid) > expected_revenue_usd:
             lo = mid
         else:
             hi = mid
@@ -673,14 +678,15 @@ def fee_price_per_h100e_hour(scenario: "Scenario") -> float:
     return scenario.deal.monthly_fee_usd / (scenario_market_inputs(scenario)["gpus_h100e"] * HOURS_PER_MONTH)
 
 
-def market_exit_figures(scenario: "Scenario") -> dict[str, Any] | None:
+def market_exit_figures(scenario: "Scenario", computed: RationalExit | None = None) -> dict[str, Any] | None:
     """The headline figures of the market-driven exit model for ``neocloud summary --json``
-    (None when the scenario has no ``market`` section)."""
+    (None when the scenario has no ``market`` section). ``computed`` is the scenario's own
+    :func:`rational_exit`, where the caller has already run it."""
     if scenario.market is None:
         return None
     from neocloud.market import calibrate_gbm
 
-    r = rational_exit(scenario)
+    r = computed if computed is not None else rational_exit(scenario)
     m = r.market
     implied = implied_monthly_probability(scenario, r.expected_revenue_usd)
     fit = calibrate_gbm()
