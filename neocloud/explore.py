@@ -109,7 +109,8 @@ def market_grid(scenario: "Scenario", prices: "list[float] | None" = None,
     for price in prices:
         for drift in drifts:
             point = MarketModel(price, drift, m.volatility_per_year)
-            own = computed is not None and computed.market == point
+            own = (computed is not None and computed.market == point and computed.n_paths == scenario.market.monte_carlo_paths
+                   and computed.seed == scenario.market.seed and computed.valuation_date == scenario.as_of.value)
             r = computed if own else rational_exit(scenario, point)
             implied = implied_monthly_probability(scenario, r.expected_revenue_usd)
             rows.append({"price": price, "drift": drift, "expected_usd": r.expected_revenue_usd, "implied_probability": implied,
