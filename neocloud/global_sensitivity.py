@@ -186,8 +186,9 @@ def sobol_analysis(scenario: "Scenario", sweep_file: str | Path = DEFAULT_SWEEP_
     The analysis is cached by the content of what it depends on (:func:`sobol_cache_key`: the
     sweep file's text, the scenario as data, the package's version and source, the numeric
     stack's versions), so an unchanged analysis is read back and a changed input recomputes it.
-    ``cache_dir``: where (default: the render's cache folder inside a render, else
-    :func:`user_cache_dir`); ``False`` computes without the cache.
+    ``cache_dir``: where (default :func:`user_cache_dir`, shared by every render, report and
+    test on the machine: the key holds everything the result depends on); ``False`` computes
+    without the cache.
 
     >>> from neocloud import load_scenario
     >>> a = sobol_analysis(load_scenario("params/base.yaml"))
@@ -254,24 +255,18 @@ def sobol_cache_key(scenario: "Scenario", sweep_path: str | Path) -> str:
 
 
 def user_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/neocloud`` (``~/.cache/neocloud`` by default): where analyses run outside
-    a render are cached."""
+    """``$XDG_CACHE_HOME/neocloud`` (``~/.cache/neocloud`` by default): where analyses are cached."""
     import os
 
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "neocloud"
 
 
 def _analysis_cache_dir(cache_dir: "str | Path | None | bool") -> Path | None:
-    import os
-
     if cache_dir is False:
         return None
-    if cache_dir not in (None, True):
-        return Path(cache_dir)  # type: ignore[arg-type]
-    from neocloud.summary import FIGURES_CACHE_ENV
-
-    render_cache = os.environ.get(FIGURES_CACHE_ENV)
-    return Path(render_cache) if render_cache else user_cache_dir()
+    if cache_dir is None or cache_dir is True:
+        return user_cache_dir()
+    return Path(cache_dir)
 
 
 def _read_kept(path: Path) -> Any:
