@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -185,14 +185,16 @@ def _fitted_continuation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _lsm_by_date(
-    exercise: np.ndarray, state: np.ndarray, *, keep_exercises: bool = False
+    exercise: "np.ndarray | Callable[[int], np.ndarray]", state: np.ndarray, *, keep_exercises: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """:func:`lsm_stopping` on arrays laid out date by date (``exercise[k, i]``, ``state[k, i]``,
-    C-contiguous, so that each date's values are one contiguous row). Returns the stopping
+    C-contiguous, so that each date's values are one contiguous row); ``exercise`` may also be
+    a function giving date ``k``'s row (so the whole matrix is never held). Returns the stopping
     index and value of each path, the lowest and highest state at which the rule stops on each
     date (NaN where it never does) and, with ``keep_exercises``, the exercise decisions (dates x
     paths)."""
-    k_dates, n = exercise.shape
+    k_dates, n = state.shape
+    row = exercise if callable(exercise) else exercise.__getitem__
     stop = np.full(n, k_dates)
     value = np.zeros(n)
     lowest = np.full(k_dates, np.nan)
@@ -201,7 +203,7 @@ def _lsm_by_date(
     # paths are addressed by index arrays, not boolean masks: a scattered mask over 1e5 paths
     # costs far more to apply than its indices
     for k in range(k_dates - 1, -1, -1):
-        now = exercise[k]
+        now = row(k)
         itm = np.flatnonzero(now > 0.0)
         if not itm.size:
             continue
@@ -292,8 +294,11 @@ def _exit_on_paths(
         bound = pd.DataFrame({"notice_date": pd.Series([], dtype="datetime64[ns]"), "buyer_exits_below": [], "seller_exits_above": []})
         return np.full(n, outcomes[-1]), np.zeros(n, dtype=int), np.full(n, -1), 0.0, 0.0, empty, bound
     by_date = np.ascontiguousarray(prices.T)  # dates x paths: each date's prices contiguous
-    b_stop, b_value, _, below, _ = _lsm_by_date(values.buyer(by_date.T).T, by_date)
-    s_stop, s_value, above, _, _ = _lsm_by_date(values.seller(by_date.T).T, by_date)
+    # each date's exit values as the loop reaches it (element for element what ExitValues gives)
+    b_stop, b_value, _, below, _ = _lsm_by_date(
+        lambda k: values.fees_pv[k] - values.cost_per_price[k] * by_date[k] - values.buyer_switch_pv[k], by_date)
+    s_stop, s_value, above, _, _ = _lsm_by_date(
+        lambda k: values.cost_per_price[k] * by_date[k] - values.fees_pv[k] - values.seller_switch_pv[k], by_date)
     notice = np.minimum(b_stop, s_stop)
     who = np.where(notice == k_dates, -1, np.where(b_stop <= s_stop, 0, 1))
     counts_b = np.bincount(notice, weights=who == 0, minlength=k_dates + 1)[:k_dates] / n
