@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neocloud.pipeline.export import clean_notebook
 from neocloud.pipeline.files import display_path
 from neocloud.scenario import load_scenario
 
@@ -125,6 +124,8 @@ def refresh_notebooks(notebooks: Path, base: Path, timeout_s: int = 600) -> list
     """Rewrite each notebook's parameters from ``base`` and re-execute it in place."""
     import nbformat
     from nbclient import NotebookClient
+
+    from neocloud.pipeline.export import clean_notebook  # here: the declarations import nothing heavy
 
     load_scenario(base)  # a clear message if the base scenario is invalid
     done = []
