@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml constraints.txt
 reports: $(STAMP)
 	$(BIN)/neocloud render
 
+# the tests spread over every core (pytest-xdist); JOBS=1 runs them in one process
+JOBS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 bench: $(STAMP)
 	$(BIN)/python -m neocloud.bench

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -149,17 +149,79 @@ def exit_values(
 
 
 def _fitted_continuation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Least-squares fit of ``y`` (realised value of waiting) on 1, z, z**2, z**3 of ``x``."""
+    """Least-squares fit of ``y`` (realised value of waiting) on 1, z, z**2, z**3 of ``x``
+    (``z`` the standardised ``x``), evaluated at ``x``.
+
+    The fit solves the 4 x 4 normal equations, built from one product of the stacked basis
+    with itself (no per-row work beyond the basis). On a standardised cubic basis those are
+    well conditioned; when they are not (fewer than 4 distinct values, a degenerate sample) the
+    fit falls back to ``numpy.linalg.lstsq`` on the basis, whose fitted values are the same
+    projection.
+
+    >>> x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    >>> (_fitted_continuation(x, x ** 3 - x).round(9) + 0.0).tolist()   # a cubic is fitted exactly
+    [0.0, 6.0, 24.0, 60.0, 120.0]
+    >>> x = np.array([1.0, 1.0, 1.0, 2.0, 2.0, 2.0])   # two values: the normal equations are singular
+    >>> _fitted_continuation(x, np.arange(1.0, 7.0)).round(9).tolist()   # lstsq: the mean at each value
+    [2.0, 2.0, 2.0, 5.0, 5.0, 5.0]
+    """
     if np.ptp(y) == 0.0:
         return np.full(len(y), y[0])  # identical outcomes (e.g. zero volatility): exactly that value
     spread = float(np.std(x))
     if spread <= 1e-12 * max(abs(float(np.mean(x))), 1.0) or len(x) < 4:
         return np.full(len(y), float(np.mean(y)))
     z = (x - float(np.mean(x))) / spread
-    degree = min(3, len(x) - 1)
-    basis = np.vander(z, degree + 1, increasing=True)
-    coef, *_ = np.linalg.lstsq(basis, y, rcond=None)
-    return basis @ coef
+    basis = np.empty((4, len(z)))
+    basis[0] = 1.0
+    basis[1] = z
+    np.multiply(z, z, out=basis[2])
+    np.multiply(basis[2], z, out=basis[3])
+    gram = basis @ basis.T
+    if np.linalg.cond(gram) < 1e8:
+        coef = np.linalg.solve(gram, basis @ y)
+        return coef @ basis
+    coef, *_ = np.linalg.lstsq(basis.T, y, rcond=None)
+    return coef @ basis
+
+
+def _lsm_by_date(
+    exercise: "np.ndarray | Callable[[int], np.ndarray]", state: np.ndarray, *, keep_exercises: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`lsm_stopping` on arrays laid out date by date (``exercise[k, i]``, ``state[k, i]``,
+    C-contiguous, so that each date's values are one contiguous row); ``exercise`` may also be
+    a function giving date ``k``'s row (so the whole matrix is never held). Returns the stopping
+    index and value of each path, the lowest and highest state at which the rule stops on each
+    date (NaN where it never does) and, with ``keep_exercises``, the exercise decisions (dates x
+    paths)."""
+    k_dates, n = state.shape
+    row = exercise if callable(exercise) else exercise.__getitem__
+    stop = np.full(n, k_dates)
+    value = np.zeros(n)
+    lowest = np.full(k_dates, np.nan)
+    highest = np.full(k_dates, np.nan)
+    exercises = np.zeros((k_dates, n), dtype=bool) if keep_exercises else None
+    # paths are addressed by index arrays, not boolean masks: a scattered mask over 1e5 paths
+    # costs far more to apply than its indices
+    for k in range(k_dates - 1, -1, -1):
+        now = row(k)
+        itm = np.flatnonzero(now > 0.0)
+        if not itm.size:
+            continue
+        if k == k_dates - 1:
+            go = itm
+        else:
+            now_itm = now[itm]
+            wait = _fitted_continuation(state[k, itm], value[itm])
+            go = itm[np.flatnonzero(now_itm >= wait)]
+            if not go.size:
+                continue
+        if exercises is not None:
+            exercises[k, go] = True
+        value[go] = now[go]
+        stop[go] = k
+        where = state[k, go]
+        lowest[k], highest[k] = where.min(), where.max()
+    return stop, value, lowest, highest, exercises
 
 
 def lsm_stopping(exercise: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -175,25 +237,9 @@ def lsm_stopping(exercise: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, n
     >>> stop.tolist(), value.tolist()   # waiting is worth (3 + 0.5) / 2 = 1.75 > 1 at the first date
     ([1, 1], [3.0, 0.5])
     """
-    n, k_dates = exercise.shape
-    stop = np.full(n, k_dates)
-    value = np.zeros(n)
-    exercises = np.zeros((n, k_dates), dtype=bool)
-    for k in range(k_dates - 1, -1, -1):
-        now = exercise[:, k]
-        itm = now > 0.0
-        if not itm.any():
-            continue
-        if k == k_dates - 1:
-            go = itm
-        else:
-            wait = _fitted_continuation(state[itm, k], value[itm])
-            go = np.zeros(n, dtype=bool)
-            go[itm] = now[itm] >= wait
-        exercises[:, k] = go
-        value[go] = now[go]
-        stop[go] = k
-    return stop, value, exercises
+    stop, value, _, _, exercises = _lsm_by_date(np.ascontiguousarray(np.asarray(exercise, dtype=float).T),
+                                                np.ascontiguousarray(np.asarray(state, dtype=float).T), keep_exercises=True)
+    return stop, value, exercises.T
 
 
 @dataclass(frozen=True)
@@ -247,16 +293,18 @@ def _exit_on_paths(
         empty = pd.DataFrame({"notice_date": pd.Series([], dtype="datetime64[ns]"), "buyer": [], "seller": []})
         bound = pd.DataFrame({"notice_date": pd.Series([], dtype="datetime64[ns]"), "buyer_exits_below": [], "seller_exits_above": []})
         return np.full(n, outcomes[-1]), np.zeros(n, dtype=int), np.full(n, -1), 0.0, 0.0, empty, bound
-    b_stop, b_value, b_ex = lsm_stopping(values.buyer(prices), prices)
-    s_stop, s_value, s_ex = lsm_stopping(values.seller(prices), prices)
+    by_date = np.ascontiguousarray(prices.T)  # dates x paths: each date's prices contiguous
+    # each date's exit values as the loop reaches it (element for element what ExitValues gives)
+    b_stop, b_value, _, below, _ = _lsm_by_date(
+        lambda k: values.fees_pv[k] - values.cost_per_price[k] * by_date[k] - values.buyer_switch_pv[k], by_date)
+    s_stop, s_value, above, _, _ = _lsm_by_date(
+        lambda k: values.cost_per_price[k] * by_date[k] - values.fees_pv[k] - values.seller_switch_pv[k], by_date)
     notice = np.minimum(b_stop, s_stop)
     who = np.where(notice == k_dates, -1, np.where(b_stop <= s_stop, 0, 1))
-    counts_b = np.bincount(notice[who == 0], minlength=k_dates + 1)[:k_dates] / n
-    counts_s = np.bincount(notice[who == 1], minlength=k_dates + 1)[:k_dates] / n
+    counts_b = np.bincount(notice, weights=who == 0, minlength=k_dates + 1)[:k_dates] / n
+    counts_s = np.bincount(notice, weights=who == 1, minlength=k_dates + 1)[:k_dates] / n
     when = pd.to_datetime(pd.Series(values.dates))
     shares = pd.DataFrame({"notice_date": when, "buyer": counts_b, "seller": counts_s})
-    below = [float(prices[b_ex[:, k], k].max()) if b_ex[:, k].any() else np.nan for k in range(k_dates)]
-    above = [float(prices[s_ex[:, k], k].min()) if s_ex[:, k].any() else np.nan for k in range(k_dates)]
     bound = pd.DataFrame({"notice_date": when, "buyer_exits_below": below, "seller_exits_above": above})
     return outcomes[notice], notice, who, float(b_value.mean()), float(s_value.mean()), shares, bound
 
@@ -408,16 +456,21 @@ def implied_monthly_probability(deal: Deal, expected_revenue_usd: float) -> floa
     >>> round(implied_monthly_probability(t, expected_revenue(t, 0.07)), 6)
     0.07
     """
-    from neocloud.hazard import expected_revenue
+    from neocloud.hazard import _outcomes, expected_from_outcomes
 
-    hi_value, lo_value = expected_revenue(deal, 0.0), expected_revenue(deal, 1.0)
+    revenue, tcv = _outcomes(deal)  # once: every step of the bisection uses the same outcomes
+
+    def expected_revenue(p: float) -> float:
+        return expected_from_outcomes(revenue, tcv, p)
+
+    hi_value, lo_value = expected_revenue(0.0), expected_revenue(1.0)
     tol = 1e-9 * max(hi_value, 1.0)
     if not (lo_value - tol <= expected_revenue_usd <= hi_value + tol):
         return None
     lo, hi = 0.0, 1.0
     for _ in range(60):
         mid = (lo + hi) / 2
-        if expected_revenue(deal, mid) > expected_revenue_usd:
+        if expected_revenue(mid) > expected_revenue_usd:
             lo = mid
         else:
             hi = mid
@@ -630,14 +683,15 @@ def fee_price_per_h100e_hour(scenario: "Scenario") -> float:
     return scenario.deal.monthly_fee_usd / (scenario_market_inputs(scenario)["gpus_h100e"] * HOURS_PER_MONTH)
 
 
-def market_exit_figures(scenario: "Scenario") -> dict[str, Any] | None:
+def market_exit_figures(scenario: "Scenario", computed: RationalExit | None = None) -> dict[str, Any] | None:
     """The headline figures of the market-driven exit model for ``neocloud summary --json``
-    (None when the scenario has no ``market`` section)."""
+    (None when the scenario has no ``market`` section). ``computed`` is the scenario's own
+    :func:`rational_exit`, where the caller has already run it."""
     if scenario.market is None:
         return None
     from neocloud.market import calibrate_gbm
 
-    r = rational_exit(scenario)
+    r = computed if computed is not None else rational_exit(scenario)
     m = r.market
     implied = implied_monthly_probability(scenario, r.expected_revenue_usd)
     fit = calibrate_gbm()

@@ -21,6 +21,7 @@ from neocloud.hazard import expected_revenue_curve
 from neocloud.narrative import day, pct, usd
 
 if TYPE_CHECKING:
+    from neocloud.exit_option import RationalExit
     from neocloud.scenario import Scenario
 
 PROBABILITY_STEP = 0.005
@@ -104,22 +105,30 @@ def readings_grid(scenario: "Scenario") -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def market_grid(scenario: "Scenario", prices: "list[float] | None" = None,
-                drifts: "list[float] | None" = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                drifts: "list[float] | None" = None, computed: "RationalExit | None" = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Market-driven exits over starting prices and drifts (each run as the scenario's own: its
     paths and seed), the scenario's values included: one row per grid point (``price``, ``drift``,
     ``expected_usd``, ``implied_probability``, ``label``) and the monthly notice shares of each
     (``price``, ``drift``, ``notice_date``, ``buyer``, ``seller``). Prices default to the scenario's
-    and $1 steps either side (7), drifts to the scenario's and 10 points either side (3)."""
+    and $1 steps either side (7), drifts to the scenario's and 10 points either side (3).
+    ``computed`` is the scenario's own :func:`~neocloud.exit_option.rational_exit` where the caller
+    has it (the headline figures' ``market_exit_result``): used at the grid point of the
+    scenario's own market instead of running it again."""
     from neocloud.exit_option import implied_monthly_probability, rational_exit, scenario_market
     from neocloud.market import MarketModel
 
     m = scenario_market(scenario)
-    prices = prices or [round(m.price_usd_per_h100e_hour + k, 10) for k in range(-3, 4) if m.price_usd_per_h100e_hour + k > 0]
-    drifts = drifts or [round(m.drift_per_year + 0.1 * k, 10) for k in range(-1, 2)]
+    # the scenario's own values exactly (not rounded), so that its point is the scenario's own run
+    prices = prices or [m.price_usd_per_h100e_hour if k == 0 else round(m.price_usd_per_h100e_hour + k, 10)
+                        for k in range(-3, 4) if m.price_usd_per_h100e_hour + k > 0]
+    drifts = drifts or [m.drift_per_year if k == 0 else round(m.drift_per_year + 0.1 * k, 10) for k in range(-1, 2)]
     rows, shares = [], []
     for price in prices:
         for drift in drifts:
-            r = rational_exit(scenario, MarketModel(price, drift, m.volatility_per_year))
+            point = MarketModel(price, drift, m.volatility_per_year)
+            own = (computed is not None and computed.market == point and computed.n_paths == scenario.market.monte_carlo_paths
+                   and computed.seed == scenario.market.seed and computed.valuation_date == scenario.as_of.value)
+            r = computed if own else rational_exit(scenario, point)
             implied = implied_monthly_probability(scenario, r.expected_revenue_usd)
             rows.append({"price": price, "drift": drift, "expected_usd": r.expected_revenue_usd, "implied_probability": implied,
                          "label": f"Expected revenue {usd(r.expected_revenue_usd)}; the hazard model's equivalent: "

@@ -176,11 +176,19 @@ class SobolAnalysis:
         return len(self.table)
 
 
-def sobol_analysis(scenario: "Scenario", sweep_file: str | Path = DEFAULT_SWEEP_FILE) -> SobolAnalysis:
+def sobol_analysis(scenario: "Scenario", sweep_file: str | Path = DEFAULT_SWEEP_FILE,
+                   cache_dir: "str | Path | None | bool" = None) -> SobolAnalysis:
     """Evaluate a ``sobol`` sweep file's design on ``scenario`` (not the scenario the file names)
     in this process, and its indices with their convergence. The file is looked for like a
     scenario file: from the working directory and up to three parents. ``neocloud sweep`` on the
     same file (with the same scenario) gives the same table, on as many machines as it is given.
+
+    The analysis is cached by the content of what it depends on (:func:`sobol_cache_key`: the
+    sweep file's text, the scenario as data, the package's version and source, the numeric
+    stack's versions), so an unchanged analysis is read back and a changed input recomputes it.
+    ``cache_dir``: where (default :func:`user_cache_dir`, shared by every render, report and
+    test on the machine: the key holds everything the result depends on); ``False`` computes
+    without the cache.
 
     >>> from neocloud import load_scenario
     >>> a = sobol_analysis(load_scenario("params/base.yaml"))
@@ -188,7 +196,7 @@ def sobol_analysis(scenario: "Scenario", sweep_file: str | Path = DEFAULT_SWEEP_
     (704, 'book_enforceable_rpo_usd')
     """
     from neocloud.scenario import find_scenario_file
-    from neocloud.sweeps import SweepError, design_table, evaluate_rows, load_sweep
+    from neocloud.sweeps import SweepError, load_sweep
 
     found = find_scenario_file(sweep_file)
     if found is None:
@@ -196,8 +204,98 @@ def sobol_analysis(scenario: "Scenario", sweep_file: str | Path = DEFAULT_SWEEP_
     sweep = load_sweep(found)
     if sweep.design.method != "sobol":
         raise SweepError(found, [f"key 'design.method': value {sweep.design.method!r}: this analysis needs 'sobol'"])
+    folder = _analysis_cache_dir(cache_dir)
+    target = folder / f"sobol-{sobol_cache_key(scenario, found)}.pickle" if folder is not None else None
+    if target is not None:
+        kept = _read_kept(target)
+        if isinstance(kept, SobolAnalysis) and kept.sweep_file == str(sweep_file):
+            return kept
+    analysis = _compute_sobol_analysis(scenario, sweep, str(sweep_file))
+    if target is not None:
+        _keep(target, analysis)
+    return analysis
+
+
+def _compute_sobol_analysis(scenario: "Scenario", sweep: Sweep, sweep_file: str) -> SobolAnalysis:
+    from neocloud.sweeps import design_table, evaluate_rows
+
     table = evaluate_rows(scenario, design_table(sweep, scenario), list(sweep.outputs), sweep.market_paths)
-    return SobolAnalysis(sweep, str(sweep_file), table, sobol_indices(sweep, table), sobol_convergence(sweep, table))
+    return SobolAnalysis(sweep, sweep_file, table, sobol_indices(sweep, table), sobol_convergence(sweep, table))
+
+
+def sobol_cache_key(scenario: "Scenario", sweep_path: str | Path) -> str:
+    """SHA-256 of what a :func:`sobol_analysis` depends on: the sweep file's bytes, the scenario as
+    data, the package's version and every file of its source (the model's code and data), and
+    the versions of Python, NumPy, pandas and SALib.
+
+    >>> from neocloud import load_scenario
+    >>> s = load_scenario("params/base.yaml")
+    >>> sobol_cache_key(s, DEFAULT_SWEEP_FILE) == sobol_cache_key(s, DEFAULT_SWEEP_FILE)
+    True
+    >>> sobol_cache_key(s, DEFAULT_SWEEP_FILE) == sobol_cache_key(load_scenario("params/early_exit.yaml"), DEFAULT_SWEEP_FILE)
+    False
+    """
+    import hashlib
+    import json
+    import sys
+    from importlib.metadata import version
+
+    import neocloud
+    from neocloud.scenario import scenario_parameters
+
+    h = hashlib.sha256()
+    h.update(Path(sweep_path).read_bytes() + b"\0")
+    h.update(json.dumps(scenario_parameters(scenario), sort_keys=True).encode() + b"\0")
+    stack = [sys.version, neocloud.__version__, np.__version__, pd.__version__, version("SALib")]
+    h.update("\0".join(stack).encode() + b"\0")
+    package = Path(neocloud.__file__).resolve().parent
+    for p in sorted(q for q in package.rglob("*") if q.is_file() and "__pycache__" not in q.parts):
+        h.update(str(p.relative_to(package)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/neocloud`` (``~/.cache/neocloud`` by default): where analyses are cached."""
+    import os
+
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "neocloud"
+
+
+def _analysis_cache_dir(cache_dir: "str | Path | None | bool") -> Path | None:
+    if cache_dir is False:
+        return None
+    if cache_dir is None or cache_dir is True:
+        return user_cache_dir()
+    return Path(cache_dir)
+
+
+def _read_kept(path: Path) -> Any:
+    import pickle
+
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)  # noqa: S301 - this package's own cache folder
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
+        return None
+
+
+def _keep(path: Path, value: Any) -> None:
+    """Write ``value`` to ``path`` atomically; a cache that cannot be written is skipped."""
+    import contextlib
+    import os
+    import pickle
+    import tempfile
+
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sobol-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 def sobol_findings(analysis: SobolAnalysis, tornado_inputs: list[str]) -> dict[str, Any]:

@@ -67,6 +67,17 @@ def expected_revenue(deal: Deal, monthly_notice_probability: float) -> float:
     """
     p = _check_probability(monthly_notice_probability)
     revenue, tcv = _outcomes(deal)
+    return expected_from_outcomes(revenue, tcv, p)
+
+
+def expected_from_outcomes(revenue: np.ndarray, tcv: float, p: float) -> float:
+    """:func:`expected_revenue` from the outcomes ``R_k`` (USD, one per notice date) and the
+    total contract value, for callers that evaluate many probabilities of one deal (the outcomes
+    are computed once).
+
+    >>> expected_from_outcomes(np.array([1.0, 2.0]), 3.0, 0.5)   # 0.5 * 1 + 0.25 * 2 + 0.25 * 3
+    1.75
+    """
     k = np.arange(len(revenue))
     survive = (1.0 - p) ** k
     return float(np.sum(survive * p * revenue) + (1.0 - p) ** len(revenue) * tcv)

@@ -159,6 +159,10 @@ def simulate_prices(
     if sigma == 0.0:
         return np.broadcast_to(expected_prices(market, dates, valuation_date), (n_paths, len(years))).copy()
     rng = np.random.default_rng(seed)
-    z = rng.standard_normal((n_paths, len(years)))
-    increments = (mu - sigma**2 / 2) * years + sigma * np.sqrt(years) * z
-    return np.exp(log_m0 + np.cumsum(increments, axis=1))
+    paths = rng.standard_normal((n_paths, len(years)))
+    # in place (one array, the same operations in the same order): increments, their sums, prices
+    paths *= sigma * np.sqrt(years)
+    paths += (mu - sigma**2 / 2) * years
+    np.cumsum(paths, axis=1, out=paths)
+    paths += log_m0
+    return np.exp(paths, out=paths)

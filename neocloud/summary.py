@@ -6,8 +6,13 @@ number stated anywhere comes from one computation.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from neocloud.book import (
     book_backlog,
@@ -27,19 +32,168 @@ from neocloud.deal import (
     total_contract_value,
 )
 from neocloud.capacity import capacity_figures
-from neocloud.exit_option import market_exit_figures
+from neocloud.exit_option import RationalExit, market_exit_figures, rational_exit
 from neocloud.economics import first_exit_after_ipo, seller_economics, unit_economics
 from neocloud.hazard import expected_revenue, simulate_termination, simulation_summary
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from neocloud.scenario import Scenario
 
 
-def headline_figures(scenario: "Scenario") -> dict[str, Any]:
-    """The headline figures of a scenario as plain JSON-ready data.
+@dataclass(frozen=True, eq=False)
+class HeadlineFigures(Mapping[str, Any]):
+    """The headline figures of one scenario, computed once (:func:`headline_figures`) and shared
+    by the reports, the index and ``neocloud summary --json``.
 
-    ``terms`` are the resolved deal terms named as in the conventions; ``as_of`` is the
-    scenario's reporting date, at which the backlog figures are taken.
+    Every field but the last two is a figure of the JSON form (:meth:`to_json`, the shape of
+    ``neocloud summary --json``, version :data:`SCHEMA_VERSION`), in that order: money in USD,
+    dates as ISO strings, shares and probabilities as fractions. The object also reads as a
+    mapping of those names (``fig["committed_floor_usd"]``), as the notebooks quote it.
+    ``hazard_paths`` (USD, one revenue per path of the hazard model's Monte Carlo,
+    ``simulation["paths"]`` long) and ``market_exit_result`` (the market-driven exit model's
+    :class:`~neocloud.exit_option.RationalExit`, None without a ``market`` section) are the
+    results the figures summarise, kept so a report charts them without running them again;
+    they are not part of the JSON form and are None in figures read back from it
+    (:meth:`from_json`).
+
+    >>> from neocloud import load_scenario
+    >>> f = headline_figures(load_scenario("params/base.yaml"))
+    >>> f.total_contract_value_usd == f["total_contract_value_usd"] == 45e9, len(f.hazard_paths) == f.simulation["paths"]
+    (True, True)
+    >>> HeadlineFigures.from_json(f.to_json()).to_json() == f.to_json()
+    True
+    """
+
+    schema_version: int
+    title: str
+    terms: dict[str, Any]
+    as_of: str
+    inputs_date: str
+    months: int
+    total_contract_value_usd: float
+    annual_run_rate_usd: float
+    earliest_notice_date: str
+    earliest_termination_date: str
+    first_exit_after_ipo: str
+    committed_floor_usd: float
+    usd_per_mw_month: float | None
+    usd_per_mwh: float | None
+    usd_per_gpu_hour: dict[str, float]
+    enforceable_rpo_usd: float
+    headline_backlog_usd: float
+    monthly_notice_probability: float
+    expected_revenue_usd: float
+    expected_share_of_total: float | None
+    simulated_revenue_usd: dict[str, float]
+    simulation: dict[str, int]
+    implied_margin: float | None
+    termination_readings: list[dict[str, Any]]
+    book: dict[str, Any]
+    market_exit: dict[str, Any] | None
+    capacity: dict[str, Any] | None
+    hazard_paths: "np.ndarray | None" = field(default=None, repr=False, metadata={"json": False})
+    market_exit_result: "RationalExit | None" = field(default=None, repr=False, metadata={"json": False})
+
+    @classmethod
+    def json_keys(cls) -> list[str]:
+        """The names of the JSON form, in its order."""
+        return [f.name for f in fields(cls) if f.metadata.get("json", True)]
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form (plain data): what ``neocloud summary --json`` prints after ``scenario_file``."""
+        return {k: getattr(self, k) for k in self.json_keys()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "HeadlineFigures":
+        """Figures read back from their JSON form (without the simulated results)."""
+        return cls(**{k: data[k] for k in cls.json_keys()})
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.json_keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.json_keys())
+
+    def __len__(self) -> int:
+        return len(self.json_keys())
+
+
+FIGURES_CACHE_ENV = "NEOCLOUD_FIGURES_CACHE"
+"""Environment variable naming a folder of figures computed for this render, and
+:data:`FIGURES_SALT_ENV` the key of the environment they were computed in: set by ``neocloud
+render`` for its workers and so for their kernels, so that each report reads the figures the
+render computed once (:func:`cached_headline_figures`) instead of computing them again."""
+
+FIGURES_SALT_ENV = "NEOCLOUD_FIGURES_SALT"
+
+
+def figures_key(scenario: "Scenario", salt: str) -> str:
+    """The cache key of a scenario's figures: SHA-256 of ``salt`` (the environment: package
+    source, locked stack) and the scenario's content as data (so a scenario read from a file
+    and the same scenario handed to a kernel as data share one key).
+
+    >>> from neocloud import load_scenario
+    >>> s = load_scenario("params/base.yaml")
+    >>> figures_key(s, "a") == figures_key(s, "a") != figures_key(s, "b")
+    True
+    """
+    import hashlib
+    import json
+
+    from neocloud.scenario import scenario_parameters
+
+    text = json.dumps(scenario_parameters(scenario), sort_keys=True)
+    return hashlib.sha256(salt.encode() + b"\0" + text.encode()).hexdigest()
+
+
+def figures_cache_file(folder: "str | Path", key: str) -> "Path":
+    """Where the figures of ``key`` are kept in a cache folder."""
+    from pathlib import Path
+
+    return Path(folder) / f"figures-{key}.pickle"
+
+
+def read_cached_figures(folder: "str | Path", key: str) -> "HeadlineFigures | None":
+    """Figures kept under ``key`` in ``folder`` (written by :func:`write_cached_figures`), or None.
+    The folder is the render's own cache (``outputs/.cache``), written by this package only."""
+    import pickle
+
+    try:
+        with open(figures_cache_file(folder, key), "rb") as fh:
+            found = pickle.load(fh)  # noqa: S301 - the render's own cache folder
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+        return None
+    return found if isinstance(found, HeadlineFigures) else None
+
+
+def write_cached_figures(folder: "str | Path", key: str, figures: HeadlineFigures) -> None:
+    """Keep ``figures`` under ``key`` in ``folder`` (atomically: written aside, then renamed)."""
+    import os
+    import pickle
+    import tempfile
+
+    target = figures_cache_file(folder, key)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".figures-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(figures, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def headline_figures(scenario: "Scenario") -> HeadlineFigures:
+    """The headline figures of a scenario (see :class:`HeadlineFigures`): computed
+    (:func:`compute_headline_figures`), or read from the render's cache where ``neocloud render``
+    set one up for its workers and their kernels (:data:`FIGURES_CACHE_ENV`) and it holds this
+    scenario's figures, so that a render computes them once per scenario.
 
     >>> from neocloud import load_scenario
     >>> f = headline_figures(load_scenario("params/base.yaml"))
@@ -47,6 +201,26 @@ def headline_figures(scenario: "Scenario") -> dict[str, Any]:
     (45000000000.0, 37, 6.169)
     >>> round(f["enforceable_rpo_usd"] / 1e9, 3), f["headline_backlog_usd"]
     (4.919, 43750000000.0)
+    """
+    import os
+
+    folder, salt = os.environ.get(FIGURES_CACHE_ENV), os.environ.get(FIGURES_SALT_ENV)
+    if folder and salt:
+        found = read_cached_figures(folder, figures_key(scenario, salt))
+        if found is not None:
+            return found
+    return compute_headline_figures(scenario)
+
+
+def compute_headline_figures(scenario: "Scenario") -> HeadlineFigures:
+    """The headline figures of a scenario, computed (every call runs the simulations).
+
+    ``terms`` are the resolved deal terms named as in the conventions; ``as_of`` is the
+    scenario's reporting date, at which the backlog figures are taken.
+
+    >>> from neocloud import load_scenario
+    >>> compute_headline_figures(load_scenario("params/base.yaml")).expected_share_of_total > 0.5
+    True
     """
     t = scenario.deal
     as_of = scenario.as_of.value
@@ -58,35 +232,38 @@ def headline_figures(scenario: "Scenario") -> dict[str, Any]:
     seller = seller_economics(scenario)
     expected = expected_revenue(t, p)
     total = total_contract_value(t)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "title": scenario.title,
-        "terms": terms_json(t),
-        "as_of": as_of.isoformat(),
-        "inputs_date": scenario.inputs_date().isoformat(),
-        "months": t.months,
-        "total_contract_value_usd": total,
-        "annual_run_rate_usd": 12 * t.monthly_fee_usd,
-        "earliest_notice_date": t.earliest_notice_date.isoformat(),
-        "earliest_termination_date": t.earliest_termination_date.isoformat(),
-        "first_exit_after_ipo": first_exit_after_ipo(scenario).isoformat(),
-        "committed_floor_usd": committed_floor(t),
-        "usd_per_mw_month": unit.usd_per_mw_month,
-        "usd_per_mwh": unit.usd_per_mwh,
-        "usd_per_gpu_hour": unit.usd_per_gpu_hour,
-        "enforceable_rpo_usd": backlog.enforceable_usd,
-        "headline_backlog_usd": backlog.headline_usd,
-        "monthly_notice_probability": p,
-        "expected_revenue_usd": expected,
-        "expected_share_of_total": expected / total if total > 0 else None,  # a free contract: undefined
-        "simulated_revenue_usd": simulation_summary(paths),
-        "simulation": {"paths": term.monte_carlo_paths, "seed": term.seed},
-        "implied_margin": seller["implied_margin"],
-        "termination_readings": readings_json(scenario),
-        "book": book_figures(scenario),
-        "market_exit": market_exit_figures(scenario),
-        "capacity": capacity_figures(scenario),
-    }
+    market = rational_exit(scenario) if scenario.market is not None else None
+    return HeadlineFigures(
+        schema_version=SCHEMA_VERSION,
+        title=scenario.title,
+        terms=terms_json(t),
+        as_of=as_of.isoformat(),
+        inputs_date=scenario.inputs_date().isoformat(),
+        months=t.months,
+        total_contract_value_usd=total,
+        annual_run_rate_usd=12 * t.monthly_fee_usd,
+        earliest_notice_date=t.earliest_notice_date.isoformat(),
+        earliest_termination_date=t.earliest_termination_date.isoformat(),
+        first_exit_after_ipo=first_exit_after_ipo(scenario).isoformat(),
+        committed_floor_usd=committed_floor(t),
+        usd_per_mw_month=unit.usd_per_mw_month,
+        usd_per_mwh=unit.usd_per_mwh,
+        usd_per_gpu_hour=unit.usd_per_gpu_hour,
+        enforceable_rpo_usd=backlog.enforceable_usd,
+        headline_backlog_usd=backlog.headline_usd,
+        monthly_notice_probability=p,
+        expected_revenue_usd=expected,
+        expected_share_of_total=expected / total if total > 0 else None,  # a free contract: undefined
+        simulated_revenue_usd=simulation_summary(paths),
+        simulation={"paths": term.monte_carlo_paths, "seed": term.seed},
+        implied_margin=seller["implied_margin"],
+        termination_readings=readings_json(scenario),
+        book=book_figures(scenario),
+        market_exit=market_exit_figures(scenario, market),
+        capacity=capacity_figures(scenario),
+        hazard_paths=paths,
+        market_exit_result=market,
+    )
 
 
 SCHEMA_VERSION = 2

@@ -56,12 +56,28 @@ def neocloud_cli(*args: str, timeout: float = 900, **kw) -> subprocess.Completed
                           timeout=timeout, cwd=kw.pop("cwd", ROOT), **kw)
 
 
+def run_folder(tmp_path_factory) -> Path:
+    """A folder shared by every process of this test run: with pytest-xdist each worker has its
+    own session and base temp folder (``.../popen-gwN``), whose parent is the run's; without
+    xdist, the session's own base temp folder."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory) -> Path:
-    """Every scenario x notebook rendered once for the session (as `neocloud render` does)."""
-    out = tmp_path_factory.mktemp("outputs")
-    proc = neocloud_cli("render", "--outputs", str(out))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    """Every scenario x notebook rendered once for the test run (as `neocloud render` does),
+    shared by the xdist workers: the first to need it renders under a file lock, the others wait
+    for it and read the same folder (the tests only read it)."""
+    from filelock import FileLock
+
+    root = run_folder(tmp_path_factory)
+    out, done = root / "rendered-outputs", root / "rendered-outputs.ok"
+    with FileLock(str(root / "rendered-outputs.lock")):
+        if not done.is_file():
+            proc = neocloud_cli("render", "--outputs", str(out))
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            done.write_text("ok\n")
     return out
 
 
@@ -75,3 +91,15 @@ def pytest_sessionfinish(session, exitstatus):
         names = ", ".join(getattr(r, "nodeid", "?") for r in skipped[:10])
         print(f"\nNEOCLOUD_REQUIRE_ALL: {len(skipped)} test(s) skipped, which CI does not allow: {names}")
         session.exitstatus = 1
+
+
+MODULE_GROUPS = {"test_jupyterlab": "jupyterlab", "test_browser": "browser", "test_explorable": "explorable"}
+"""Modules whose tests share an expensive module-scoped fixture (a JupyterLab server, a browser):
+with ``--dist loadgroup`` each runs on one xdist worker, so the fixture starts once."""
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        group = MODULE_GROUPS.get(item.path.stem)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -191,3 +191,66 @@ def test_the_book_sees_one_market():
     assert corr > 0.5
     walk = nc.backlog_walking_in_worst_paths(s, b.book_revenue_usd)
     assert 0.0 < walk <= 1.0
+
+
+@settings(max_examples=examples(60))
+@given(n=st.integers(min_value=4, max_value=400), seed=st.integers(0, 2**32 - 1), sigma=st.floats(0.01, 1.5),
+       distinct=st.integers(min_value=1, max_value=6))
+def test_the_regression_is_the_least_squares_projection(n, seed, sigma, distinct):
+    # the continuation fit (normal equations, lstsq for a degenerate sample) gives the fitted values
+    # of numpy's least squares on the same cubic basis: also with few distinct prices (singular)
+    from neocloud.exit_option import _fitted_continuation
+
+    rng = np.random.default_rng(seed)
+    x = np.exp(sigma * rng.standard_normal(n)) * 6.2
+    if distinct < 6:  # a sample with only `distinct` prices
+        x = rng.choice(x[:distinct], size=n)
+    y = np.maximum(5.0 - x, 0.0) * 1e9 + rng.standard_normal(n) * 1e8
+    got = _fitted_continuation(x, y)
+    if np.ptp(y) == 0.0 or np.std(x) <= 1e-12 * max(abs(np.mean(x)), 1.0):
+        return  # the constant cases are returned exactly (tested with zero volatility above)
+    z = (x - x.mean()) / x.std()
+    basis = np.vander(z, 4, increasing=True)
+    want = basis @ np.linalg.lstsq(basis, y, rcond=None)[0]
+    assert np.allclose(got, want, rtol=1e-7, atol=1e-7 * np.abs(y).max())
+
+
+def test_lsm_stopping_layouts_agree():
+    # the public (paths x dates) entry and the internal dates-by-paths loop are the same rule,
+    # and the boundary of the model is the extreme exercised price on each date
+    from neocloud.exit_option import _lsm_by_date
+
+    rng = np.random.default_rng(3)
+    prices = np.exp(np.cumsum(0.1 * rng.standard_normal((2000, 12)), axis=1)) * 6.0
+    exercise = 6.0 - prices
+    stop, value, ex = nc.lsm_stopping(exercise, prices)
+    stop2, value2, lowest, highest, ex2 = _lsm_by_date(np.ascontiguousarray(exercise.T), np.ascontiguousarray(prices.T),
+                                                      keep_exercises=True)
+    assert np.array_equal(stop, stop2) and np.array_equal(value, value2) and np.array_equal(ex, ex2.T)
+    for k in range(12):
+        hit = prices[ex[:, k], k]
+        assert (np.isnan(highest[k]) and hit.size == 0) or highest[k] == hit.max()
+        assert (np.isnan(lowest[k]) and hit.size == 0) or lowest[k] == hit.min()
+
+
+def test_market_grid_reuses_the_scenarios_own_run(monkeypatch):
+    from neocloud import exit_option
+
+    sc = nc.load_scenario("params/base.yaml")
+    own = nc.rational_exit(sc)
+    m = own.market
+    prices, drifts = [m.price_usd_per_h100e_hour, m.price_usd_per_h100e_hour + 1], [m.drift_per_year]
+    fresh = nc.market_grid(sc, prices, drifts)
+    runs = []
+    real = exit_option.rational_exit
+    monkeypatch.setattr(exit_option, "rational_exit", lambda *a, **k: runs.append(a) or real(*a, **k))
+    reused = nc.market_grid(sc, prices, drifts, computed=own)
+    assert len(runs) == 1  # the other price only: the scenario's own point is the run given
+    for a, b in zip(fresh, reused):
+        assert a.equals(b)
+    other = nc.rational_exit(sc, n_paths=1000)  # not the scenario's own run: not used
+    runs.clear()
+    assert nc.market_grid(sc, prices, drifts, computed=other)[0].equals(fresh[0]) and len(runs) == 2
+    # by default the grid holds the scenario's own price and drift exactly
+    grid, _ = nc.market_grid(sc, computed=own)
+    assert ((grid.price == m.price_usd_per_h100e_hour) & (grid.drift == m.drift_per_year)).sum() == 1

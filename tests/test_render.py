@@ -234,3 +234,177 @@ def test_charts_compile_in_a_fork_of_a_process_that_compiled():
         child.join(timeout=30)
         if child.is_alive():
             child.kill()
+
+
+FIGURES_TITLE = ("import neocloud as nc\nsc = nc.report_scenario(scenario_file, scenario)\n"
+                 "print(nc.headline_figures(sc).title)")
+
+
+def test_one_failing_scenario_never_stops_the_others_or_the_index(tmp_path):
+    # a reading that `check` accepts but the maths cannot compute with (a lock-up of 100,000 months):
+    # its reports and figures fail; the other scenario's reports and the index are written all the same
+    nbs = tmp_path / "nbs"
+    make_notebook(nbs / "report.ipynb", FIGURES_TITLE)
+    params = tmp_path / "params"
+    copy_scenario(params, "good")
+    bad = copy_scenario(params, "bad", **{"    lockup_months: 0\n    scenario: original_s1": "    lockup_months: 100000\n    scenario: original_s1"})
+    assert neocloud_cli("check", str(bad)).returncode == 0
+    out = tmp_path / "out"
+    res = render_cli(out, "--params", str(params), notebooks=nbs)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr and "Traceback" not in res.stdout
+    assert "1 rendered, 0 up to date, 1 failed" in res.stdout
+    assert "FAILED bad/report" in res.stdout and "good/report: ok" in res.stdout
+    assert (out / "good" / "report.html").is_file() and not (out / "bad" / "report.html").exists()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="good/report.html"' in index
+    assert "last render failed" in index and "its headline figures could not be computed" in index
+    assert "Base case" in index  # the good scenario's figures are in the table
+
+
+def test_reports_read_the_figures_the_render_computed_once(tmp_path):
+    # the render computes each scenario's figures once and its kernels read them: a marker put in
+    # the cached figures reaches the report, which a recomputation would not show
+    from neocloud.pipeline.cache import environment_key, figures_folder
+    from neocloud.summary import HeadlineFigures, figures_key, read_cached_figures, write_cached_figures
+
+    nbs = tmp_path / "nbs"
+    make_notebook(nbs / "report.ipynb", FIGURES_TITLE)
+    params = tmp_path / "params"
+    path = copy_scenario(params, "s")
+    out = tmp_path / "out"
+    assert render_cli(out, "--params", str(params), notebooks=nbs).returncode == 0
+    key = figures_key(nc_load(path), environment_key())
+    kept = read_cached_figures(figures_folder(out), key)
+    assert isinstance(kept, HeadlineFigures) and kept.hazard_paths is not None and kept.market_exit_result is not None
+    write_cached_figures(figures_folder(out), key, dataclasses_replace(kept, title="MARKER from the cache"))
+    res = render_cli(out, "--params", str(params), "--force", notebooks=nbs)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "MARKER from the cache" in (out / "s" / "report.ipynb").read_text(encoding="utf-8")
+
+
+def nc_load(path):
+    from neocloud import load_scenario
+
+    return load_scenario(path)
+
+
+def dataclasses_replace(obj, **changes):
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)
+
+
+def test_the_pipeline_knows_no_report_by_name():
+    # each report declares what it reads (neocloud/pipeline/notebooks.py); the pipeline's code
+    # names no report and imports no report's sweep file
+    import ast
+
+    from neocloud.pipeline.notebooks import DECLARATIONS
+
+    names = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert set(DECLARATIONS) == names
+    for module in ("render", "pool", "cache", "index", "files", "reports", "execute"):
+        tree = ast.parse((ROOT / "neocloud" / "pipeline" / f"{module}.py").read_text(encoding="utf-8"))
+        strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+        assert not strings & names, (module, strings & names)
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+        assert "DEFAULT_SWEEP_FILE" not in imported, module
+
+
+def test_a_declared_file_is_in_its_reports_key_only(tmp_path, monkeypatch):
+    from neocloud.pipeline import notebooks
+    from neocloud.pipeline.cache import report_key
+    from neocloud.pipeline.reports import Report
+
+    nbs = tmp_path / "notebooks"
+    for name in ("reads", "plain"):
+        make_notebook(nbs / f"{name}.ipynb", HELLO)
+    sweep = tmp_path / "params" / "sweeps" / "x.yaml"
+    sweep.parent.mkdir(parents=True)
+    sweep.write_text("a: 1\n")
+    scenario = copy_scenario(tmp_path / "params", "s")
+    monkeypatch.setitem(notebooks.DECLARATIONS, "reads", notebooks.Declaration(files=("params/sweeps/x.yaml",), weight=3.0))
+    monkeypatch.setitem(notebooks.DECLARATIONS, "plain", notebooks.Declaration())
+    reads, plain = (Report(scenario, nbs / f"{n}.ipynb", tmp_path / "out") for n in ("reads", "plain"))
+    before = report_key(reads, "env"), report_key(plain, "env")
+    sweep.write_text("a: 2\n")
+    after = report_key(reads, "env"), report_key(plain, "env")
+    assert before[0] != after[0] and before[1] == after[1]
+    sweep.unlink()  # a declared file that is missing changes the key too (the report then fails on its own)
+    assert report_key(reads, "env") not in (before[0], after[0])
+    assert notebooks.declaration(nbs / "reads.ipynb").weight > notebooks.declaration(nbs / "plain.ipynb").weight
+
+
+def test_the_sobol_analysis_is_computed_once_per_content(tmp_path, monkeypatch):
+    # cached by what it depends on: the same inputs are read back (equal to a fresh computation);
+    # a changed sweep file, scenario or package source computes it again
+    import pandas as pd
+
+    from neocloud import global_sensitivity as gs
+    from neocloud import load_scenario
+
+    scenario = copy_scenario(tmp_path / "params", "base")
+    text = (ROOT / "params" / "sweeps" / "termination_sobol.yaml").read_text(encoding="utf-8")
+    small = text.replace("base_samples: 64", "base_samples: 8").replace("bootstrap_resamples: 500", "bootstrap_resamples: 20")
+    assert small != text
+    sweep = tmp_path / "params" / "sweeps" / "small.yaml"
+    sweep.parent.mkdir(parents=True)
+    sweep.write_text(small, encoding="utf-8")
+    runs = []
+    real = gs._compute_sobol_analysis
+    monkeypatch.setattr(gs, "_compute_sobol_analysis", lambda *a: runs.append(a) or real(*a))
+    sc, cache = load_scenario(scenario), tmp_path / "cache"
+    first = gs.sobol_analysis(sc, sweep, cache_dir=cache)
+    again = gs.sobol_analysis(sc, sweep, cache_dir=cache)
+    assert len(runs) == 1 and len(list(cache.glob("sobol-*.pickle"))) == 1
+    fresh = gs.sobol_analysis(sc, sweep, cache_dir=False)
+    for a in (first, again):
+        pd.testing.assert_frame_equal(a.table, fresh.table)
+        pd.testing.assert_frame_equal(a.indices, fresh.indices)
+        pd.testing.assert_frame_equal(a.convergence, fresh.convergence)
+    sweep.write_text(small.replace("seed: 20260630", "seed: 20260631"), encoding="utf-8")
+    gs.sobol_analysis(sc, sweep, cache_dir=cache)
+    assert len(runs) == 3  # fresh (uncached) + the changed sweep file
+    other = load_scenario(copy_scenario(tmp_path / "params", "other", **{"    value: 0.5\n": "    value: 0.4\n"}))
+    gs.sobol_analysis(other, sweep, cache_dir=cache)
+    assert len(runs) == 4
+    key = gs.sobol_cache_key(other, sweep)
+    monkeypatch.setattr(gs.Path, "read_bytes", _also_changed(gs.Path.read_bytes))
+    assert gs.sobol_cache_key(other, sweep) != key  # the package's source is part of the key
+
+
+def _also_changed(read_bytes):
+    def changed(self):
+        data = read_bytes(self)
+        return data + b"# changed" if self.name == "exit_option.py" else data
+    return changed
+
+
+def test_headline_figures_are_one_typed_object_with_their_json_form():
+    import dataclasses
+
+    from neocloud import load_scenario
+    from neocloud.summary import HeadlineFigures
+
+    f = nc_headline(load_scenario(ROOT / "params" / "base.yaml"))
+    assert isinstance(f, HeadlineFigures) and dataclasses.is_dataclass(f)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        f.title = "x"
+    data = f.to_json()
+    assert list(data) == HeadlineFigures.json_keys() and dict(f) == data
+    assert json.loads(json.dumps(data)) == data  # plain JSON
+    assert f["market_exit"]["expected_revenue_usd"] == f.market_exit_result.expected_revenue_usd
+    assert f["simulated_revenue_usd"]["mean_usd"] == float(f.hazard_paths.mean())
+    with pytest.raises(KeyError):
+        f["hazard_paths"]  # the simulated results are not figures of the JSON form
+    back = HeadlineFigures.from_json(json.loads(json.dumps(data)))
+    assert back.to_json() == data and back.hazard_paths is None
+    cli = neocloud_cli("summary", "params/base.yaml", "--json")
+    assert cli.returncode == 0 and list(json.loads(cli.stdout)) == ["scenario_file", *HeadlineFigures.json_keys()]
+
+
+def nc_headline(scenario):
+    from neocloud import headline_figures
+
+    return headline_figures(scenario)

@@ -1,21 +1,24 @@
 """Cache keys: a report is re-rendered only when something it depends on changes.
 
 A report depends on its notebook, its scenario file (bytes and the path shown in the report),
-the package's source files, the locked stack (``constraints.txt``) and the Python version. The
-index's figures are cached under the scenario file's bytes and the same environment.
+the files its declaration names (:mod:`neocloud.pipeline.notebooks`), the package's source
+files, the locked stack (``constraints.txt``) and the Python version. The headline figures are
+cached under the scenario's content and the same environment.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from neocloud.pipeline.files import display_path, write_atomic
+from neocloud.pipeline.files import display_path
 from neocloud.pipeline.reports import Report
+
+if TYPE_CHECKING:
+    from neocloud.summary import HeadlineFigures
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 """The ``neocloud`` package folder, every file of which is part of the environment key."""
@@ -35,9 +38,9 @@ def locked_stack_file() -> Path | None:
 
 
 def environment_key(data_files: "list[Path] | tuple[Path, ...]" = ()) -> str:
-    """Hash of what every report depends on besides its notebook and scenario: the package's
-    source (every file, not only the version number), the locked stack, the Python version and
-    the data files the notebooks read (:func:`report_data_files`).
+    """Hash of what every report depends on besides its notebook, scenario and declared files:
+    the package's source (every file, not only the version number), the locked stack, the
+    Python version and any ``data_files`` given.
 
     >>> environment_key() == environment_key()
     True
@@ -52,22 +55,18 @@ def environment_key(data_files: "list[Path] | tuple[Path, ...]" = ()) -> str:
     return h.hexdigest()
 
 
-def report_data_files(notebooks: Path) -> list[Path]:
-    """Files besides the scenario that the reports read, as a kernel started in ``notebooks``
-    finds them: the sweep file of the termination report's Sobol' analysis."""
-    from neocloud.global_sensitivity import DEFAULT_SWEEP_FILE
-    from neocloud.scenario import find_scenario_file
-
-    found = find_scenario_file(DEFAULT_SWEEP_FILE, search_from=[Path(notebooks).resolve()])
-    return [found] if found is not None else []
-
-
 def report_key(report: Report, env_key: str) -> str:
-    """The cache key of one report."""
+    """The cache key of one report: the environment, its notebook, its scenario file (bytes and
+    the path the report shows) and the files its declaration names
+    (:func:`neocloud.pipeline.notebooks.declared_files`)."""
+    from neocloud.pipeline.notebooks import declared_files
+
     h = hashlib.sha256(env_key.encode())
     for p in (report.notebook_path, report.scenario_path):
         h.update(p.read_bytes())
     h.update(display_path(report.scenario_path).encode())
+    for name, p in declared_files(report.notebook_path):
+        h.update(b"\0" + name.encode() + b"\0" + (p.read_bytes() if p is not None else b"(missing)"))
     return h.hexdigest()
 
 
@@ -79,19 +78,29 @@ def is_current(report: Report, key: str) -> bool:
         return False
 
 
-def cached_figures(outputs: Path, path: Path, scenario: Any, env_key: str) -> dict[str, Any]:
-    """A scenario's headline figures for the index, kept in ``outputs/.cache`` under a key of
-    the scenario file's bytes and the environment (package source, locked stack), so that a
-    render with nothing changed recomputes nothing."""
+def cached_figures(outputs: Path, path: Path, scenario: Any, env_key: str) -> "HeadlineFigures":
+    """A scenario's headline figures (with the simulated results they summarise), kept in
+    ``outputs/.cache`` under a key of the scenario's content and the environment (package
+    source, locked stack, data files): computed once per scenario and render, and read there by
+    the index and by the reports' kernels (:func:`neocloud.summary.headline_figures`), so that a
+    render with nothing changed recomputes nothing. ``path`` is the scenario's file (for callers
+    that have no scenario yet)."""
+    from neocloud.summary import compute_headline_figures, figures_key, read_cached_figures, write_cached_figures
 
-    from neocloud.summary import headline_figures
+    if scenario is None:
+        from neocloud.scenario import load_scenario
 
-    key = hashlib.sha256(env_key.encode() + b"\0" + Path(path).read_bytes()).hexdigest()
-    cached = outputs / ".cache" / f"figures-{key}.json"
-    try:
-        return json.loads(cached.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        figures = headline_figures(scenario)
-        with contextlib.suppress(OSError):
-            write_atomic(cached, json.dumps(figures).encode("utf-8"))
-        return figures
+        scenario = load_scenario(path)
+    key = figures_key(scenario, env_key)
+    found = read_cached_figures(figures_folder(outputs), key)
+    if found is not None:
+        return found
+    figures = compute_headline_figures(scenario)
+    with contextlib.suppress(OSError):
+        write_cached_figures(figures_folder(outputs), key, figures)
+    return figures
+
+
+def figures_folder(outputs: Path) -> Path:
+    """The folder of the render's cached figures (and other cached analyses)."""
+    return Path(outputs).resolve() / ".cache"

@@ -15,7 +15,7 @@ import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -132,9 +132,9 @@ def claim_folders(outputs: Path, valid: dict[Path, Any], invalid: list[ScenarioE
     return refused
 
 
-def write_figures(folder: Path, figures: dict[str, Any]) -> None:
+def write_figures(folder: Path, figures: "Mapping[str, Any]") -> None:
     """Record the figures the reports in ``folder`` state (read back by :func:`on_disk_figures`)."""
-    write_atomic(folder / FIGURES_FILE, json.dumps(figures).encode("utf-8"))
+    write_atomic(folder / FIGURES_FILE, json.dumps(dict(figures)).encode("utf-8"))
 
 
 def on_disk_figures(folder: Path) -> dict[str, Any] | None:

@@ -99,7 +99,14 @@ def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[
             html = outputs / stem / f"{nb.stem}.html"
             reports.append({"name": nb.stem, "href": f"{quote(stem)}/{quote(nb.stem)}.html", "exists": html.is_file(),
                             "failed": f"{stem}/{nb.stem}" in failed})
-        figures = on_disk_figures(outputs / stem) or cached_figures(outputs, path, scenario, env_key)
+        figures: Any = on_disk_figures(outputs / stem)
+        if figures is None:
+            try:
+                figures = cached_figures(outputs, path, scenario, env_key)
+            except Exception as e:  # noqa: BLE001 - one scenario's failure never takes the index with it
+                columns.append({"stem": stem, "file": display_path(path), "reports": reports, "figures": None,
+                                "error": f"its headline figures could not be computed: {type(e).__name__}: {e}"})
+                continue
         columns.append({"stem": stem, "file": display_path(path), "error": None, "reports": reports,
                         "title": plain(figures["title"]), "question": plain(scenario.question), "figures": figures})
     env = Environment(loader=FileSystemLoader(str(PACKAGE_DIR / "templates")), autoescape=select_autoescape(["html", "j2"]))

@@ -1,4 +1,11 @@
-"""Keeping the committed notebooks in step with ``params/base.yaml`` (maintainers' tooling).
+"""The reports' declarations (what each depends on, how heavy it is), and keeping the committed
+notebooks in step with ``params/base.yaml`` (maintainers' tooling).
+
+Every notebook in ``notebooks/`` is a report of every scenario. What a report reads besides its
+scenario is declared once here (:data:`DECLARATIONS`), and the pipeline follows from it: the
+report's cache key holds the bytes of its declared files, the render starts the heaviest
+reports first, and nothing in the pipeline names a report. A notebook without a declaration
+depends on its scenario only. Adding a report is a notebook and a line here.
 
 The committed notebooks name ``params/base.yaml`` in their ``parameters`` cell and carry its
 executed outputs (which nbval compares in CI). ``neocloud notebooks`` rewrites the parameters cell
@@ -8,12 +15,69 @@ and re-executes each notebook in place, scrubbed like a rendered report.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neocloud.pipeline.export import clean_notebook
 from neocloud.pipeline.files import display_path
 from neocloud.scenario import load_scenario
+
+@dataclass(frozen=True)
+class Declaration:
+    """What one report depends on besides its notebook, its scenario, the package's source and
+    the locked stack: ``files``, project files it reads (sweep files), each found as a kernel
+    started in ``notebooks/`` finds it (relative to that folder and its parents); ``data``, the
+    package's data files (``neocloud/data/NAME``) it reads; ``weight``, its execution time
+    relative to the others (the render starts the heaviest first, so that the pool ends
+    together)."""
+
+    files: tuple[str, ...] = ()
+    data: tuple[str, ...] = ()
+    weight: float = 1.0
+
+
+FIGURES_DATA = ("gpu_prices.csv", "capacity.csv")
+"""Data files every report reads through the headline figures (market calibration, capacity)."""
+
+DECLARATIONS: dict[str, Declaration] = {
+    "deal": Declaration(data=(*FIGURES_DATA, "comparables.csv"), weight=1.0),
+    "ipo_narrative": Declaration(data=(*FIGURES_DATA, "own_use_signals.csv"), weight=1.5),
+    "termination": Declaration(files=("params/sweeps/termination_sobol.yaml",), data=FIGURES_DATA, weight=4.0),
+}
+"""Each report's declaration, by notebook name (its file name without ``.ipynb``)."""
+
+
+def declaration(notebook: Path) -> Declaration:
+    """The declaration of the report ``notebook`` (a scenario-only one where none is given).
+
+    >>> declaration(Path("notebooks/termination.ipynb")).files
+    ('params/sweeps/termination_sobol.yaml',)
+    >>> declaration(Path("notebooks/new_report.ipynb"))
+    Declaration(files=(), data=(), weight=1.0)
+    """
+    return DECLARATIONS.get(Path(notebook).stem, Declaration())
+
+
+def declared_files(notebook: Path) -> list[tuple[str, Path | None]]:
+    """Each file the report ``notebook`` declares, with where it is (None: not found; the report
+    then fails with the notebook's own message, and its key changes when the file appears).
+
+    >>> [(name, p.name) for name, p in declared_files(Path("notebooks/termination.ipynb"))][-1]
+    ('params/sweeps/termination_sobol.yaml', 'termination_sobol.yaml')
+    """
+    from importlib import resources
+
+    from neocloud.scenario import find_scenario_file
+
+    d = declaration(notebook)
+    found: list[tuple[str, Path | None]] = []
+    for name in d.data:
+        p = Path(str(resources.files("neocloud.data").joinpath(name)))
+        found.append((f"neocloud/data/{name}", p if p.is_file() else None))
+    for name in d.files:
+        found.append((name, find_scenario_file(name, search_from=[Path(notebook).resolve().parent])))
+    return found
+
 
 HEADER = """\
 # Parameters (papermill injects its values below this cell; any other parameter is refused).
@@ -64,6 +128,8 @@ def refresh_notebooks(notebooks: Path, base: Path, timeout_s: int = 600) -> list
     """Rewrite each notebook's parameters from ``base`` and re-execute it in place."""
     import nbformat
     from nbclient import NotebookClient
+
+    from neocloud.pipeline.export import clean_notebook  # here: the declarations import nothing heavy
 
     load_scenario(base)  # a clear message if the base scenario is invalid
     done = []

@@ -17,16 +17,23 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from neocloud.pipeline.cache import cached_figures
+from neocloud.pipeline.cache import cached_figures, figures_folder
 from neocloud.pipeline.execute import execute_report, report_exporter
+from neocloud.pipeline.files import display_path
 from neocloud.pipeline.kernels import shutdown_process_kernel
 from neocloud.pipeline.reports import Outcome, Report, Status
-from neocloud.scenario import load_scenario
 
 _BUSY = False
 
 
-def _worker_init() -> None:
+def _worker_init(figures_folder: str = "", env_key: str = "") -> None:
+    # the figures this render computes once per scenario: the worker's kernels read them there
+    # (neocloud.summary.headline_figures) instead of computing them again
+    if figures_folder and env_key:
+        from neocloud.summary import FIGURES_CACHE_ENV, FIGURES_SALT_ENV
+
+        os.environ[FIGURES_CACHE_ENV] = figures_folder
+        os.environ[FIGURES_SALT_ENV] = env_key
     # SIGTERM from the parent (interrupt, shutdown): an idle worker just exits; a busy one raises
     # KeyboardInterrupt so that papermill shuts its kernel down and the temporary files go.
     def _stop(signum: int, frame: Any) -> None:
@@ -71,9 +78,25 @@ def _worker_run(args: tuple[Report, str]) -> Outcome:
         _BUSY = False
 
 
-def _worker_figures(args: tuple[Path, Path, str]) -> None:
+_SCENARIOS: dict[Path, Any] = {}
+"""The scenarios the render read and validated, by file: set before the workers fork, so that
+they have them as data (a validated scenario is not picklable; nor need it be sent)."""
+
+
+def _worker_figures(args: tuple[Path, Path, str]) -> str | None:
+    """Compute and cache one scenario's figures; the error, if it fails (its reports then fail
+    on their own, and the index marks them; the render goes on)."""
     outputs, path, env_key = args
-    cached_figures(outputs, path, load_scenario(path), env_key)
+    try:
+        cached_figures(outputs, path, _SCENARIOS.get(path), env_key)
+    except Exception as e:  # noqa: BLE001 - any failure of one scenario's maths is that scenario's
+        return f"{type(e).__name__}: {e}"
+    return None
+
+
+def _worker_task(task: tuple[str, Any]) -> Any:
+    kind, args = task
+    return (kind, args[1], _worker_figures(args)) if kind == "figures" else (kind, None, _worker_run(args))
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
@@ -81,9 +104,12 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 
 
 def run_all(todo: list[tuple[Report, str]], outputs: Path, jobs: int | None, say: Callable[[str], None],
-            index_figures: Sequence[Path] = (), env_key: str = "") -> list[Outcome]:
-    """Render ``todo`` (reports and their cache keys) in a pool of warm workers; then, in the same
-    pool, compute (and cache) the index's figures of the scenario files ``index_figures``."""
+            figures_of: "Sequence[tuple[Path, Any]]" = (), env_key: str = "",
+            weight: "Callable[[Report], float] | None" = None) -> list[Outcome]:
+    """Render ``todo`` (reports and their cache keys) in a pool of warm workers, the heaviest first
+    (``weight``: a report's expected cost, from its declaration). First, in the same pool, the
+    headline figures of the scenarios ``figures_of`` (``(path, scenario)``) are computed once and
+    cached, where the reports' kernels read them."""
     import nbconvert  # noqa: F401  imported before the fork so workers start warm
     import papermill  # noqa: F401
 
@@ -97,15 +123,24 @@ def run_all(todo: list[tuple[Report, str]], outputs: Path, jobs: int | None, say
     outcomes: list[Outcome] = []
     ctx = multiprocessing.get_context("fork")
     previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
-    pool = ctx.Pool(n, initializer=_worker_init)
+    _SCENARIOS.clear()
+    _SCENARIOS.update(figures_of)
+    pool = ctx.Pool(n, initializer=_worker_init, initargs=(str(figures_folder(outputs)), env_key))
     try:
-        # longest first: notebooks with the Monte Carlo and sweeps take the most time
-        ordered = sorted(todo, key=lambda rk: rk[0].name != "termination")
-        for i, outcome in enumerate(pool.imap_unordered(_worker_run, ordered), 1):
-            outcomes.append(outcome)
-            mark = "ok" if outcome.status is Status.RENDERED else "FAILED"
-            say(f"[{i}/{len(todo)}] {outcome.report.label}: {mark} ({outcome.seconds:.1f}s)")
-        pool.map(_worker_figures, [(outputs, path, env_key) for path in index_figures])
+        # the figures first (the reports read them), then the reports, the heaviest first
+        ordered = sorted(todo, key=lambda rk: -(weight(rk[0]) if weight else 0.0))
+        tasks = [("figures", (outputs, path, env_key)) for path, _ in figures_of]
+        tasks += [("report", rk) for rk in ordered]
+        done = 0
+        for kind, path, result in pool.imap_unordered(_worker_task, tasks) if tasks else ():
+            if kind == "figures":
+                if result is not None:
+                    say(f"figures of {display_path(path)} failed: {result}")
+                continue
+            done += 1
+            outcomes.append(result)
+            mark = "ok" if result.status is Status.RENDERED else "FAILED"
+            say(f"[{done}/{len(todo)}] {result.report.label}: {mark} ({result.seconds:.1f}s)")
         pool.close()
     except KeyboardInterrupt:
         say("interrupted: stopping the workers; every finished report is kept, nothing partial is")

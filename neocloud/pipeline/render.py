@@ -9,7 +9,11 @@ Guarantees (each kept by one module of :mod:`neocloud.pipeline`):
 * **Reproducible** (:mod:`~neocloud.pipeline.export`). Executed notebooks are scrubbed of timings,
   machine paths and random ids, and the HTML holds nothing that changes between runs.
 * **Incremental** (:mod:`~neocloud.pipeline.cache`). A report is re-rendered only when its cache key
-  changes: the notebook, the scenario file, the package's source files and the locked stack.
+  changes: the notebook, the scenario file, the files its declaration names
+  (:mod:`~neocloud.pipeline.notebooks`), the package's source files and the locked stack. Each
+  scenario's headline figures are computed once per render and shared by its reports and the index.
+* **Isolated failures.** A scenario whose reports or figures fail is marked failed in the summary
+  and the index; the other scenarios and the index are rendered all the same.
 * **Parallel** (:mod:`~neocloud.pipeline.pool`). Reports run in a pool of workers with warm kernels.
 * **One writer, no collisions** (:mod:`~neocloud.pipeline.files`). A lock on
   ``outputs/.render.lock`` keeps two renders from writing at once, and a folder of reports belongs
@@ -26,9 +30,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from neocloud.pipeline.cache import cached_figures, environment_key, is_current, report_data_files, report_key
+from neocloud.pipeline.cache import cached_figures, environment_key, is_current, report_key
 from neocloud.pipeline.files import RenderLocked, claim_folders, outputs_lock, write_figures
 from neocloud.pipeline.index import write_index
+from neocloud.pipeline.notebooks import declaration
 from neocloud.pipeline.pool import run_all
 from neocloud.pipeline.reports import Outcome, RenderResult, Report, Status
 from neocloud.scenario import ScenarioError, load_scenario, scenario_stem
@@ -79,7 +84,7 @@ def render(
     with outputs_lock(outputs, wait=wait, announce=say):
         shutil.rmtree(outputs / ".tmp", ignore_errors=True)  # left by a run that was killed
         claim_folders(outputs, valid, result.invalid)
-        env_key = environment_key(report_data_files(notebooks))
+        env_key = environment_key()
         todo: list[tuple[Report, str]] = []
         for path in valid:
             for nb in notebook_files:
@@ -91,11 +96,15 @@ def render(
                     result.outcomes.append(Outcome(report, Status.CACHED))
         if todo:
             changed = [p for p in valid if p in {r.scenario_path for r, _ in todo}]
-            result.outcomes += run_all(todo, outputs, jobs, say, changed, env_key)
+            result.outcomes += run_all(todo, outputs, jobs, say, [(p, valid[p]) for p in changed], env_key,
+                                       weight=lambda r: declaration(r.notebook_path).weight)
             failed = {o.report.scenario_path for o in result.failed}
             for path in changed:  # the figures the reports on disk now state, for the index
                 if path not in failed:
-                    figures = cached_figures(outputs, path, valid[path], env_key)
+                    try:
+                        figures = cached_figures(outputs, path, valid[path], env_key)
+                    except Exception:  # noqa: BLE001 - reports that rendered without figures: the index says so
+                        continue
                     write_figures(outputs / scenario_stem(path), figures)
         # the index lists params/ and the files rendered now (never a file that is not a scenario)
         every = sorted({*params.glob("*.yaml"), *valid}, key=lambda p: (scenario_stem(p), str(p)))
