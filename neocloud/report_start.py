@@ -69,9 +69,10 @@ def injected_parameters(history: Sequence[str]) -> dict[str, Any]:
     return {}
 
 
-def check_parameters(given: dict[str, Any]) -> None:
+def check_parameters(given: dict[str, Any], own: tuple[str, ...] = ()) -> None:
     """Refuse parameters a report does not take (papermill only warns "Passed unknown parameter"
-    and runs the default scenario). A scenario file given as papermill's parameters file
+    and runs the default scenario). ``own`` names the report's parameters besides those of every
+    report (:data:`PARAMETERS`). A scenario file given as papermill's parameters file
     (``-f params/early_exit.yaml``) is refused with the parameter to use instead.
 
     >>> check_parameters({"scenario_file": "params/base.yaml"})
@@ -83,10 +84,11 @@ def check_parameters(given: dict[str, Any]) -> None:
     """
     from neocloud.scenario import Scenario
 
-    unknown = sorted(k for k in given if k not in PARAMETERS)
+    allowed = (*PARAMETERS, *own)
+    unknown = sorted(k for k in given if k not in allowed)
     if not unknown:
         return
-    takes = f"this report takes {', '.join(PARAMETERS)}"
+    takes = f"this report takes {', '.join(allowed)}"
     keys = [k for k in unknown if k in Scenario.model_fields]
     problems = []
     if keys:
@@ -115,8 +117,9 @@ def parameters_digest(scenario: Any) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def scenario_record(sc: "Scenario", scenario_file: str, scenario: Any) -> dict[str, Any]:
-    """What a report's export needs, recorded when it runs (:data:`RUN_MIME`).
+def scenario_record(sc: "Scenario", scenario_file: str, scenario: Any, as_of: Any = None) -> dict[str, Any]:
+    """What a report's export needs, recorded when it runs (:data:`RUN_MIME`); ``as_of``, a
+    report's own reporting date (``YYYY-MM-DD``) where it takes one, else the scenario's.
 
     >>> from neocloud.scenario import load_scenario
     >>> r = scenario_record(load_scenario("params/base.yaml"), "params/base.yaml", None)
@@ -133,7 +136,7 @@ def scenario_record(sc: "Scenario", scenario_file: str, scenario: Any) -> dict[s
         "scenario_digest": parameters_digest(scenario),
         # the newest input of the scenario and of the data every report reads, in the reports' one style
         "inputs_date": day(max(sc.inputs_date(), newest_data_date())),
-        "as_of": day(sc.as_of.value),
+        "as_of": day(as_of or sc.as_of.value),
         "version": __version__,
     }
 
@@ -168,13 +171,15 @@ def _enable_chart_renderer() -> None:
     alt.renderers.enable("neocloud")
 
 
-def start_report(scenario_file: str, scenario: dict[str, Any] | None = None) -> "tuple[Scenario, dict[str, Any]]":
+def start_report(scenario_file: str, scenario: dict[str, Any] | None = None, **own: Any) -> "tuple[Scenario, dict[str, Any]]":
     """Start a report: refuse parameters the report does not take (:func:`check_parameters`),
     read and validate the scenario (:func:`neocloud.report_scenario`: bad input stops here with a
     clear message, no traceback), enable the one chart theme, record what the report computes
     (:func:`scenario_record`, displayed as :data:`RUN_MIME` in a kernel), display the scenario's
     suspicious but valid inputs (if any) as a note, and return the scenario with its headline
     figures (:func:`neocloud.headline_figures`), which the report's words and tables quote.
+    ``own`` are the report's own parameters (the market report's ``as_of`` and ``ledger_file``):
+    they may be injected too, and a reporting date among them is the one the header states.
 
     >>> sc, fig = start_report("params/base.yaml")
     >>> sc.deal_name, round(fig["total_contract_value_usd"] / 1e9, 2)
@@ -190,15 +195,23 @@ def start_report(scenario_file: str, scenario: dict[str, Any] | None = None) -> 
 
     shell = InteractiveShell.instance() if InteractiveShell.initialized() else None
     if shell is not None:
-        check_parameters(injected_parameters(shell.user_ns.get("In", [])))
+        check_parameters(injected_parameters(shell.user_ns.get("In", [])), tuple(own))
     charts.enable()
     _enable_chart_renderer()
     try:
         sc = report_scenario(scenario_file, scenario)
     except ScenarioError as e:
         raise ReportInputError(e.path, e.problems) from None
+    as_of = own.get("as_of")
+    if as_of is not None:
+        from neocloud.scenario import _iso_date
+
+        try:
+            as_of = _iso_date(as_of)
+        except ValueError as e:
+            raise ReportInputError("papermill parameters", [f"as_of: value {as_of!r}: {e}"]) from None
     if shell is not None:
-        record = scenario_record(sc, scenario_file, scenario)
+        record = scenario_record(sc, scenario_file, scenario, as_of=as_of)
         display({RUN_MIME: record, "text/plain": (
             f"Scenario: {record['scenario_title']} ({record['scenario_file']}); inputs as of {record['inputs_date']}; "
             f"reporting date {record['as_of']}; neocloud {record['version']}")}, raw=True)

@@ -14,24 +14,32 @@ import pytest
 
 import neocloud as nc
 from neocloud.narrative import pct, usd
-from neocloud.pipeline.notebooks import parameter_defaults
+from neocloud.pipeline.notebooks import declaration, parameter_defaults, report_pairs
 from neocloud.scenario import scenario_parameters
 
 from conftest import NOTEBOOKS, ROOT, SCENARIOS
 
 NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
 NAMES = [p.stem for p in NOTEBOOK_FILES]
+PAIRS = [(s.stem, nb.stem) for s, nb in report_pairs({p: nc.load_scenario(p) for p in SCENARIOS}, NOTEBOOK_FILES)]
+"""Every report a render makes: every scenario through every notebook, the market once per date."""
 
 
-def test_the_three_reports_exist():
-    assert NAMES == ["deal", "ipo_narrative", "termination"]
+def own_parameters(path: Path) -> list[str]:
+    return [line.split(":")[0] for line in declaration(path).parameters]
+
+
+def test_the_four_reports_exist():
+    assert NAMES == ["deal", "ipo_narrative", "market", "termination"]
+    assert ("base", "market") in PAIRS and ("early_exit", "market") not in PAIRS   # one date, one market report
+    assert len(PAIRS) == 3 * len(SCENARIOS) + 1
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=NAMES)
 def test_parameters_default_to_base_yaml(path):
     nb = nbformat.read(path, as_version=4)
     defaults = parameter_defaults(nb)
-    assert defaults == {"scenario_file": "params/base.yaml", "scenario": None}, \
+    assert defaults == {"scenario_file": "params/base.yaml", "scenario": None, **dict.fromkeys(own_parameters(path))}, \
         "the parameters cell should name params/base.yaml: run `neocloud notebooks`"
 
 
@@ -64,7 +72,8 @@ def test_the_notebooks_share_one_setup_call():
         assert "parameters" in code[0].metadata.get("tags", [])
         calls = [n for n in ast.walk(ast.parse(code[1].source)) if isinstance(n, ast.Call)]
         assert [ast.unparse(c.func) for c in calls] == ["nc.start_report"], path.name
-        assert "sc, fig = nc.start_report(scenario_file, scenario)" in code[1].source, path.name
+        own = "".join(f", {name}={name}" for name in own_parameters(path))
+        assert f"sc, fig = nc.start_report(scenario_file, scenario{own})" in code[1].source, path.name
 
 
 def test_the_termination_report_states_the_sobol_indices_the_library_computes(rendered):
@@ -76,8 +85,7 @@ def test_the_termination_report_states_the_sobol_indices_the_library_computes(re
     assert "Market-driven revenue hinges on the market price" in html
 
 
-@pytest.mark.parametrize("scenario", [p.stem for p in SCENARIOS])
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("scenario, name", PAIRS)
 def test_every_notebook_runs_for_every_scenario(rendered, scenario, name):
     nb = nbformat.read(rendered / scenario / f"{name}.ipynb", as_version=4)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
@@ -106,7 +114,7 @@ def test_reports_state_the_figures_the_code_computed(rendered):
 
 @pytest.mark.parametrize("scenario", [p.stem for p in SCENARIOS])
 def test_html_is_offline_small_and_hides_code(rendered, scenario):
-    for name in NAMES:
+    for name in (n for s, n in PAIRS if s == scenario):
         html = (rendered / scenario / f"{name}.html").read_text(encoding="utf-8")
         assert len(html.encode()) < 2_000_000
         assert not re.search(r"""<(script|link|img|iframe)[^>]+(src|href)=["']?(https?:)?//""", html, re.I)
@@ -118,10 +126,9 @@ def test_html_is_offline_small_and_hides_code(rendered, scenario):
 
 def test_index_links_every_report(rendered):
     html = (rendered / "index.html").read_text(encoding="utf-8")
-    for scenario in SCENARIOS:
-        for name in NAMES:
-            href = f"{scenario.stem}/{name}.html"
-            assert f'href="{href}"' in html and (rendered / href).is_file()
+    for scenario, name in PAIRS:
+        href = f"{scenario}/{name}.html"
+        assert f'href="{href}"' in html and (rendered / href).is_file()
     assert "$45.0B" in html and "$43.75B" in html and "$46.25B" in html
 
 

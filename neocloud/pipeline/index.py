@@ -14,6 +14,7 @@ from urllib.parse import quote
 from neocloud.narrative import day, pct, plain, usd
 from neocloud.pipeline.cache import PACKAGE_DIR, cached_figures, environment_key
 from neocloud.pipeline.files import display_path, on_disk_figures, write_atomic
+from neocloud.pipeline.notebooks import report_pairs
 from neocloud.pipeline.reports import RenderResult
 from neocloud.scenario import ScenarioError, load_scenario, scenario_stem
 from neocloud.summary import headline_figures
@@ -87,15 +88,22 @@ def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[
     env_key = env_key or environment_key()
     failed = {o.report.label for o in result.failed}
     columns = []
+    scenarios: dict[Path, Any] = {}
+    errors: dict[Path, ScenarioError] = {}
+    for path in scenario_files:
+        try:
+            scenarios[path] = (loaded or {}).get(path) or load_scenario(path)
+        except ScenarioError as e:
+            errors[path] = e
+    pairs = report_pairs(scenarios, notebook_files)
     for path in scenario_files:
         stem = scenario_stem(path)
-        try:
-            scenario = (loaded or {}).get(path) or load_scenario(path)
-        except ScenarioError as e:
-            columns.append({"stem": stem, "file": display_path(path), "error": str(e), "reports": [], "figures": None})
+        scenario = scenarios.get(path)
+        if scenario is None:
+            columns.append({"stem": stem, "file": display_path(path), "error": str(errors[path]), "reports": [], "figures": None})
             continue
         reports = []
-        for nb in notebook_files:
+        for nb in (nb for p, nb in pairs if p == path):
             html = outputs / stem / f"{nb.stem}.html"
             reports.append({"name": nb.stem, "href": f"{quote(stem)}/{quote(nb.stem)}.html", "exists": html.is_file(),
                             "failed": f"{stem}/{nb.stem}" in failed})

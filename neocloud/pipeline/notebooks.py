@@ -34,6 +34,12 @@ class Declaration:
     files: tuple[str, ...] = ()
     data: tuple[str, ...] = ()
     weight: float = 1.0
+    per_reporting_date: bool = False
+    """The report reads the whole ledger on a date, not one scenario's deal: it is rendered once
+    per reporting date (for the first scenario of the render with that date)."""
+    parameters: tuple[str, ...] = ()
+    """Its parameters besides ``scenario_file`` and ``scenario``, each a line of the parameters
+    cell in papermill's form (``name: type = default  # help``)."""
 
 
 FIGURES_DATA = ("gpu_prices.csv", "capacity.csv")
@@ -43,6 +49,13 @@ DECLARATIONS: dict[str, Declaration] = {
     "deal": Declaration(data=(*FIGURES_DATA, "comparables.csv"), weight=1.0),
     "ipo_narrative": Declaration(data=(*FIGURES_DATA, "own_use_signals.csv"), weight=1.5),
     "termination": Declaration(files=("params/sweeps/termination_sobol.yaml",), data=FIGURES_DATA, weight=4.0),
+    "market": Declaration(data=(*FIGURES_DATA, "contracts.yaml", "reported.yaml"), weight=0.8, per_reporting_date=True,
+                          parameters=(
+                              'as_of: "Optional[str]" = None  # the reporting date, YYYY-MM-DD (None: the scenario\'s); '
+                              'a contract signed after it is in no figure',
+                              'ledger_file: "Optional[str]" = None  # your own ledger (YAML), read beside the shipped '
+                              'neocloud/data/contracts.yaml; None: the shipped ledger alone',
+                          )),
 }
 """Each report's declaration, by notebook name (its file name without ``.ipynb``)."""
 
@@ -56,6 +69,28 @@ def declaration(notebook: Path) -> Declaration:
     Declaration(files=(), data=(), weight=1.0)
     """
     return DECLARATIONS.get(Path(notebook).stem, Declaration())
+
+
+def report_pairs(scenarios: "dict[Path, Any]", notebooks: list[Path]) -> list[tuple[Path, Path]]:
+    """The reports of a render, ``(scenario file, notebook)``: every scenario through every
+    notebook, except that a report declared ``per_reporting_date`` is made once per reporting date,
+    for the first scenario (in the order given) with that date.
+
+    >>> from neocloud.scenario import load_scenario
+    >>> s = {Path(p): load_scenario(p) for p in ("params/base.yaml", "params/early_exit.yaml")}
+    >>> [(a.stem, b.stem) for a, b in report_pairs(s, [Path("notebooks/deal.ipynb"), Path("notebooks/market.ipynb")])]
+    [('base', 'deal'), ('base', 'market'), ('early_exit', 'deal')]
+    """
+    pairs, dates_done = [], set()
+    for path, scenario in scenarios.items():
+        for nb in notebooks:
+            if declaration(nb).per_reporting_date:
+                key = (nb.stem, scenario.as_of.value)
+                if key in dates_done:
+                    continue
+                dates_done.add(key)
+            pairs.append((path, nb))
+    return pairs
 
 
 def declared_files(notebook: Path) -> list[tuple[str, Path | None]]:
@@ -85,8 +120,9 @@ HEADER = """\
 #   In JupyterLab, edit the path and run all cells."""
 
 
-def parameters_source(scenario_file: str) -> str:
-    """The source of a notebook's ``parameters`` cell.
+def parameters_source(scenario_file: str, extra: tuple[str, ...] = ()) -> str:
+    """The source of a notebook's ``parameters`` cell (``extra``: the report's own parameters,
+    :attr:`Declaration.parameters`).
 
     Each parameter carries its type and help in the form papermill reads
     (``papermill --help-notebook``: ``name: type = default  # help``).
@@ -94,9 +130,11 @@ def parameters_source(scenario_file: str) -> str:
     >>> print(parameters_source("params/base.yaml").splitlines()[-2].split("  #")[0])
     scenario_file: str = 'params/base.yaml'
     """
-    return (f"{HEADER}\n"
-            f"scenario_file: str = {scenario_file!r}  # the scenario this report computes (YAML); the next cell reads and validates it\n"
-            'scenario: "Optional[dict]" = None  # the same scenario as data (neocloud render passes both; they must agree), or None to read the file')
+    return "\n".join([
+        HEADER,
+        f"scenario_file: str = {scenario_file!r}  # the scenario this report computes (YAML); the next cell reads and validates it",
+        'scenario: "Optional[dict]" = None  # the same scenario as data (neocloud render passes both; they must agree), or None to read the file',
+        *extra])
 
 
 def parameters_cell(nb: Any) -> Any:
@@ -136,7 +174,7 @@ def refresh_notebooks(notebooks: Path, base: Path, timeout_s: int = 600) -> list
     for path in sorted(notebooks.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         cell = parameters_cell(nb)
-        cell.source = parameters_source(display_path(base))
+        cell.source = parameters_source(display_path(base), declaration(path).parameters)
         cell.metadata.pop("jupyter", None)  # shown in JupyterLab: the path is what a reader edits
         NotebookClient(nb, timeout=timeout_s, kernel_name="python3", resources={"metadata": {"path": str(notebooks)}}).execute()
         clean_notebook(nb)

@@ -33,7 +33,7 @@ from typing import Any
 from neocloud.pipeline.cache import cached_figures, environment_key, is_current, report_key
 from neocloud.pipeline.files import RenderLocked, claim_folders, outputs_lock, write_figures
 from neocloud.pipeline.index import write_index
-from neocloud.pipeline.notebooks import declaration
+from neocloud.pipeline.notebooks import declaration, report_pairs
 from neocloud.pipeline.pool import run_all
 from neocloud.pipeline.reports import Outcome, RenderResult, Report, Status
 from neocloud.scenario import ScenarioError, load_scenario, scenario_stem
@@ -86,14 +86,13 @@ def render(
         claim_folders(outputs, valid, result.invalid)
         env_key = environment_key()
         todo: list[tuple[Report, str]] = []
-        for path in valid:
-            for nb in notebook_files:
-                report = Report(path, nb, outputs)
-                key = report_key(report, env_key)
-                if force or not is_current(report, key):
-                    todo.append((report, key))
-                else:
-                    result.outcomes.append(Outcome(report, Status.CACHED))
+        for path, nb in report_pairs(valid, notebook_files):
+            report = Report(path, nb, outputs)
+            key = report_key(report, env_key)
+            if force or not is_current(report, key):
+                todo.append((report, key))
+            else:
+                result.outcomes.append(Outcome(report, Status.CACHED))
         if todo:
             changed = [p for p in valid if p in {r.scenario_path for r, _ in todo}]
             result.outcomes += run_all(todo, outputs, jobs, say, [(p, valid[p]) for p in changed], env_key,
