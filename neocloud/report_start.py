@@ -127,7 +127,7 @@ def scenario_record(sc: "Scenario", scenario_file: str, scenario: Any, as_of: An
     ('params/base.yaml', '5 Oct 2026', '30 Jun 2026', None)
     """
     from neocloud import __version__
-    from neocloud.data import newest_data_date
+    from neocloud.data import newest_input_date
     from neocloud.narrative import day
 
     return {
@@ -135,7 +135,7 @@ def scenario_record(sc: "Scenario", scenario_file: str, scenario: Any, as_of: An
         "scenario_file": str(scenario_file),
         "scenario_digest": parameters_digest(scenario),
         # the newest input of the scenario and of the data every report reads, in the reports' one style
-        "inputs_date": day(max(sc.inputs_date(), newest_data_date())),
+        "inputs_date": day(newest_input_date(sc)),
         "as_of": day(as_of or sc.as_of.value),
         "version": __version__,
     }

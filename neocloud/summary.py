@@ -32,6 +32,7 @@ from neocloud.deal import (
     total_contract_value,
 )
 from neocloud.capacity import capacity_figures
+from neocloud.data import newest_input_date
 from neocloud.exit_option import RationalExit, market_exit_figures, rational_exit
 from neocloud.economics import first_exit_after_ipo, seller_economics, unit_economics
 from neocloud.hazard import expected_revenue, simulate_termination, simulation_summary
@@ -238,7 +239,7 @@ def compute_headline_figures(scenario: "Scenario") -> HeadlineFigures:
         title=scenario.title,
         terms=terms_json(t),
         as_of=as_of.isoformat(),
-        inputs_date=scenario.inputs_date().isoformat(),
+        inputs_date=newest_input_date(scenario).isoformat(),
         months=t.months,
         total_contract_value_usd=total,
         annual_run_rate_usd=12 * t.monthly_fee_usd,

@@ -470,3 +470,14 @@ def newest_data_date() -> dt.date:
         dates += [item.source.date for item in vars(c).values()
                   if getattr(item, "source", None) is not None and item.source.dated == "published"]
     return max(dates)
+
+
+def newest_input_date(scenario: Any) -> dt.date:
+    """The newest input behind a scenario's reports: its own sources and the shipped data every
+    report reads (:func:`newest_data_date`). The reports' headers and the index state it.
+
+    >>> from neocloud.scenario import load_scenario
+    >>> newest_input_date(load_scenario("params/base.yaml")).isoformat()
+    '2026-10-05'
+    """
+    return max(scenario.inputs_date(), newest_data_date())
