@@ -326,11 +326,11 @@ def _market_inputs(deal: Deal, market: MarketModel | None, kw: dict[str, Any]) -
 
 def scenario_market(scenario: "Scenario") -> MarketModel:
     """The scenario's market model: its starting price, and its drift and volatility or, where
-    it gives none, those fitted to the shipped price panel."""
+    it gives none, those fitted to the shipped price panel's prices up to its reporting date."""
     from neocloud.market import calibrate_gbm
 
     section = _market_section(scenario)
-    fit = None if (section.drift_per_year and section.volatility_per_year) else calibrate_gbm()
+    fit = None if (section.drift_per_year and section.volatility_per_year) else calibrate_gbm(as_of=scenario.as_of.value)
     drift = section.drift_per_year.value if section.drift_per_year else fit.drift_per_year
     vol = section.volatility_per_year.value if section.volatility_per_year else fit.volatility_per_year
     return MarketModel(section.price_usd_per_h100e_hour.value, drift, vol)
@@ -694,7 +694,7 @@ def market_exit_figures(scenario: "Scenario", computed: RationalExit | None = No
     r = computed if computed is not None else rational_exit(scenario)
     m = r.market
     implied = implied_monthly_probability(scenario, r.expected_revenue_usd)
-    fit = calibrate_gbm()
+    fit = calibrate_gbm(as_of=scenario.as_of.value)
     return {
         "market": {"price_usd_per_h100e_hour": m.price_usd_per_h100e_hour, "drift_per_year": m.drift_per_year,
                    "volatility_per_year": m.volatility_per_year,

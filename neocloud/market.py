@@ -62,20 +62,25 @@ class GbmFit:
     last_price_usd: float
 
 
-def calibrate_gbm(dates: Sequence[dt.date] | None = None, prices: Sequence[float] | None = None) -> GbmFit:
+def calibrate_gbm(dates: Sequence[dt.date] | None = None, prices: Sequence[float] | None = None,
+                 as_of: dt.date | None = None) -> GbmFit:
     """Maximum-likelihood GBM drift and volatility of a dated price series (by default the panel's
-    calibration rows), with standard errors (the module docstring gives the formulas).
+    calibration rows, only those dated on or before ``as_of`` where it is given: a valuation never
+    uses prices from after its date), with standard errors (the module docstring gives the formulas).
 
     >>> f = calibrate_gbm([dt.date(2024, 1, 1), dt.date(2025, 1, 1), dt.date(2026, 1, 1)], [2.0, 2.0 * math.e ** 0.1, 2.0])
     >>> round(f.volatility_per_year, 4), round(f.drift_per_year, 4)   # increments +0.1, -0.1 over ~1 year each
     (0.1, 0.005)
     >>> f = calibrate_gbm()   # the panel's H100 rental series
     >>> f.observations, f.first.isoformat(), f.last.isoformat(), round(f.drift_per_year, 3), round(f.volatility_per_year, 3)
-    (5, '2024-01-01', '2026-06-26', 0.048, 0.393)
+    (6, '2024-01-01', '2026-10-05', 0.058, 0.356)
+    >>> f = calibrate_gbm(as_of=dt.date(2026, 6, 30))   # what was known on the base case's reporting date
+    >>> f.observations, f.last.isoformat(), round(f.drift_per_year, 3), round(f.volatility_per_year, 3)
+    (5, '2026-06-26', 0.048, 0.393)
     """
     if dates is None or prices is None:
         panel = gpu_price_panel()
-        rows = panel[panel.calibration].sort_values("date")
+        rows = panel[panel.calibration & (panel.date <= as_of if as_of is not None else True)].sort_values("date")
         dates, prices = list(rows.date), list(rows.usd_per_gpu_hour)
     order = np.argsort(np.asarray(dates, dtype="datetime64[D]"))
     d = np.asarray(dates, dtype="datetime64[D]")[order]

@@ -222,3 +222,20 @@ def test_duplicate_reported_ids(tmp_path):
 
     with pytest.raises(ScenarioError, match=r"record demo-2026q2-revenue \(reported.1\): key 'id': .*each record needs its own id"):
         load_reported(_reported_file(tmp_path, "reported:\n" + GOOD_RECORD + GOOD_RECORD))
+
+
+def test_the_calibration_never_looks_past_the_reporting_date():
+    """The price panel reaches October 2026; the base case (30 Jun 2026) calibrates on what was
+    known then, a later reporting date refits on the newer prices."""
+    import neocloud as nc
+
+    base = nc.load_scenario("params/base.yaml")
+    known = nc.calibrate_gbm(as_of=base.as_of.value)
+    assert known.last <= base.as_of.value and known.observations == 5
+    later = base.model_copy(update={"as_of": base.as_of.model_copy(update={"value": dt.date(2026, 10, 31)})})
+    refit = nc.calibrate_gbm(as_of=later.as_of.value)
+    assert refit.last == dt.date(2026, 10, 5) and refit.observations == known.observations + 1
+    from neocloud.exit_option import scenario_market
+
+    assert scenario_market(base).drift_per_year == pytest.approx(known.drift_per_year)
+    assert scenario_market(later).drift_per_year == pytest.approx(refit.drift_per_year)
