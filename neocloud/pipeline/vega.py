@@ -80,7 +80,70 @@ def compile_to_vega(spec: dict[str, Any]) -> dict[str, Any]:
     >>> compiled["marks"][0]["type"], compiled["data"][0]["values"]
     ('symbol', [{'x': 1}])
     """
-    return _ask({"op": "compile", "spec": spec, "vl_version": vega_lite_version()})
+    return responsive(_ask({"op": "compile", "spec": spec, "vl_version": vega_lite_version()}))
+
+
+TITLE_CHAR_PX = 9.2
+"""Estimated width of a character of a chart title (15 px bold sans-serif, generous), to wrap it."""
+SUBTITLE_CHAR_PX = 6.3
+"""Estimated width of a character of a chart subtitle (11 px sans-serif, generous)."""
+
+
+def wrap_expression(lines: "list[str] | str", width: str, char_px: float) -> str:
+    r"""A Vega expression for ``lines`` wrapped at spaces into lines of at most ``width / char_px``
+    characters (``width``: an expression in pixels, such as the chart's ``width`` signal, which
+    follows its container): a list of strings, redrawn when the width changes. A word longer than
+    a line stays whole; a given line break stays.
+
+    >>> print(wrap_expression("Revenue reaches $45.0B", "width", 9.0))
+    split(replace(replace("Revenue reaches $45.0B" + " ", regexp("(.{1," + max(12, floor((width) / 9)) + "})\\s+", "g"), "$1\n"), regexp("\n$"), ""), "\n")
+    """
+    items = [lines] if isinstance(lines, str) else list(lines)
+    chars = f"max(12, floor(({width}) / {char_px:g}))"
+    pattern = 'regexp("(.{1," + ' + chars + ' + "})\\\\s+", "g")'
+    # each line wrapped ends with a line break; the last one is dropped before the split
+    joined = " + ".join(f'replace({json.dumps(t)} + " ", {pattern}, "$1\\n")' for t in items)
+    return f'split(replace({joined}, regexp("\\n$"), ""), "\\n")'
+
+
+WHOLE_FORMATS = {".0%": 0.01, "$.0f": 1, ",d": 1, "d": 1, ".0f": 1, ",.0f": 1, "$,.0f": 1}
+"""Axis label formats that show whole units, and the unit: ticks closer than it would repeat a label."""
+
+
+def _distinct_ticks(node: Any) -> None:
+    """Every axis (at any depth) whose labels show whole units gets ticks at least a unit apart
+    (Vega's ``tickMinStep``), so that no two tick labels read the same ("$1 $2 $2 $3")."""
+    if isinstance(node, dict):
+        for axis in node.get("axes", []) if isinstance(node.get("axes"), list) else []:
+            if isinstance(axis, dict) and axis.get("format") in WHOLE_FORMATS and "tickMinStep" not in axis:
+                axis["tickMinStep"] = WHOLE_FORMATS[axis["format"]]
+        for value in node.values():
+            _distinct_ticks(value)
+    elif isinstance(node, list):
+        for value in node:
+            _distinct_ticks(value)
+
+
+def responsive(vega: dict[str, Any]) -> dict[str, Any]:
+    """A compiled chart made to read on any screen: axes without repeated tick labels; its title
+    and subtitle wrapped to the chart's
+    width (:func:`wrap_expression` over its ``width`` signal, or a facet's ``child_width``), so
+    that a title is whole on a phone and takes one line on a desktop. The page fits a chart to
+    its container (``neocloud/templates/report/index.html.j2``). Returns ``vega``, changed.
+
+    >>> v = responsive({"signals": [{"name": "width", "init": "300"}], "title": {"text": "A b", "subtitle": ["c"]}})
+    >>> v["title"]["text"]["signal"].startswith('split(replace(replace("A b"'), "signal" in v["title"]["subtitle"]
+    (True, True)
+    """
+    _distinct_ticks(vega)
+    names = {s.get("name") for s in vega.get("signals", [])}
+    width = next((n for n in ("width", "child_width") if n in names), str(vega.get("width", 300)))
+    title = vega.get("title")
+    if isinstance(title, dict):
+        for key, char_px in (("text", TITLE_CHAR_PX), ("subtitle", SUBTITLE_CHAR_PX)):
+            if isinstance(title.get(key), (str, list)) and title[key]:
+                title[key] = {"signal": wrap_expression(title[key], width, char_px)}
+    return vega
 
 
 def javascript_bundle() -> str:
