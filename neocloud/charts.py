@@ -39,9 +39,9 @@ LANE_WIDTH = 280.0
 """The narrowest plot (px) label lanes are computed for: a phone's. Lanes that keep labels apart at
 this width keep them apart at any wider one (positions spread, labels keep their size)."""
 
-FIT = {"width": "container", "autosize": alt.AutoSizeParams(type="fit", contains="padding")}
+FIT = {"width": "container", "autosize": alt.AutoSizeParams(type="fit-x", contains="padding")}
 """Chart properties: the chart takes its container's width (a phone's or a desktop's), axes and
-legends included."""
+legends included; its height stays its own."""
 
 
 @alt.theme.register("neocloud", enable=False)
@@ -50,11 +50,15 @@ def _theme() -> alt.theme.ThemeConfig:
         "config": {
             "view": {"continuousWidth": 620, "continuousHeight": 260, "stroke": None},
             "font": "Helvetica, Arial, sans-serif",
+            # room for a last axis label
+            "padding": {"left": 5, "top": 5, "right": 16, "bottom": 5},
             "title": {"anchor": "start", "fontSize": 15, "subtitleFontSize": 11,
                       "subtitleColor": "#555", "offset": 10},
             # no label is cut with an ellipsis: labels take the room they need (labelLimit 0)
             # a time axis names month and year at every tick, so that no two ticks read the same
             "axisTemporal": {"format": "%b %Y"},
+            # the first and last labels of a horizontal axis stay within the plot's ends
+            "axisX": {"labelFlush": True},
             "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridColor": "#eee", "labelLimit": 0,
                      "labelOverlap": True},
             # one column: a legend of long labels fits a phone's width
@@ -291,7 +295,7 @@ def consistency_heatmap(grid: pd.DataFrame, title: str, sources: Sequence[str]) 
     f = usd_billions(_dates(grid, "start"), "total_usd")
     f["fits"] = f["consistent"].map({True: "fits every total headline", False: "contradicts one"})
     base = alt.Chart(f).encode(
-        x=alt.X("ramp_discount:O", title="Ramp discount (fraction of the fee)", axis=pct_axis()),
+        x=alt.X("ramp_discount:O", title="Ramp discount (share of fee)", axis=pct_axis()),
         y=alt.Y("yearmonth(start):O", title="Start of service (month)"),
     )
     cells = base.mark_rect().encode(
@@ -322,7 +326,8 @@ def gpu_hour_chart(gpu_hours: pd.DataFrame, title: str, sources: Sequence[str]) 
         alt.Chart(implied)
         .mark_bar()
         .encode(
-            y=alt.Y("basis_label:N", title=None, sort=None),  # the labels name the bases
+            y=alt.Y("basis_label:N", title=None, sort=None,  # the labels name the bases
+                    axis=alt.Axis(labelExpr=wrapped_label_expr(LABEL_CHARS))),
             x=alt.X("implied_usd_per_gpu_hour:Q", title="USD per GPU-hour"),
             tooltip=[
                 alt.Tooltip("basis_label:N", title="Basis"),
@@ -384,7 +389,7 @@ def margin_chart(margins: pd.DataFrame, marker_cost: float, title: str, sources:
         alt.Chart(f)
         .mark_line(point=True)
         .encode(
-            x=alt.X("cost_m:Q", title="Owner cost (USD millions per MW-year)"),
+            x=alt.X("cost_m:Q", title="Owner cost (USD m per MW-year)"),
             y=alt.Y("implied_margin:Q", title="Implied margin (share of revenue)", axis=pct_axis()),
             tooltip=[
                 alt.Tooltip("cost_m:Q", title="Cost (USD m/MW-yr)", format=",.1f"),
@@ -568,8 +573,8 @@ def tornado_chart(tor: pd.DataFrame, labels: dict[str, str], title: str, sources
         alt.Chart(f)
         .mark_bar(height=16)
         .encode(
-            y=alt.Y("label:N", title=None, sort=order),
-            x=alt.X("low_bn:Q", title="Expected revenue (USD billions)"),
+            y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelExpr=wrapped_label_expr(LABEL_CHARS))),
+            x=alt.X("low_bn:Q", title="Expected revenue (USD bn)"),
             x2="high_bn:Q",
             tooltip=[
                 alt.Tooltip("label:N", title="Input"),
@@ -637,7 +642,7 @@ def price_sweep_chart(sweep: pd.DataFrame, marks: dict[str, float], title: str, 
         alt.Chart(f[["price_usd", "expected_revenue_usd_bn"]])
         .mark_line(point=True)
         .encode(
-            x=alt.X("price_usd:Q", title="Starting market price (USD per H100e-hour)", axis=alt.Axis(format="$.0f", tickMinStep=1)),
+            x=alt.X("price_usd:Q", title="Starting price (USD per H100e-hour)", axis=alt.Axis(format="$.0f", tickMinStep=1)),
             y=alt.Y("expected_revenue_usd_bn:Q", title="Expected revenue (USD billions)"),
             tooltip=[alt.Tooltip("price_usd:Q", title="Starting price", format="$.2f"),
                      alt.Tooltip("expected_revenue_usd_bn:Q", title="Expected revenue (USD bn)", format=",.2f")],
@@ -746,7 +751,7 @@ def convergence_chart(convergence: pd.DataFrame, input_labels: dict[str, str], o
         x=alt.X("evaluations:Q", title="Evaluations (log scale)", scale=alt.Scale(type="log", base=2), axis=alt.Axis(format=",d", tickMinStep=1)),
         y=alt.Y("shown:Q", title="Total index (share of variance)", axis=pct_axis(), scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("label:N", title="Input", scale=alt.Scale(scheme="tableau10"),  # more inputs than the palette
-                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),
         tooltip=[alt.Tooltip("panel:N", title="Figure"), alt.Tooltip("label:N", title="Input"),
                  alt.Tooltip("base_samples:Q", title="Base samples", format=",d"),
                  alt.Tooltip("evaluations:Q", title="Evaluations", format=",d"),
@@ -889,7 +894,7 @@ def ramp_control_chart(grid: pd.DataFrame, discount0: float, start0: str, step: 
     s = alt.param(name="ramp_start", value=start0, bind=alt.binding_select(options=starts, name="Service starts "))
     same_start = "datum.start_label == ramp_start"
     here = f"{same_start} && {_near('ramp_d', 'ramp_discount', step / 2)}"
-    x = alt.X("ramp_discount:Q", title="Ramp discount (share of the fee waived in the ramp months)", axis=pct_axis())
+    x = alt.X("ramp_discount:Q", title="Ramp discount (share of fee waived)", axis=pct_axis())
     y = alt.Y("total_bn:Q", title="Total contract value (USD billions)", scale=alt.Scale(zero=False))
     tips = [alt.Tooltip("start_label:N", title="Service starts"), alt.Tooltip("ramp_discount:Q", title="Ramp discount", format=".0%"),
             alt.Tooltip("label:N", title="Total")]

@@ -86,6 +86,13 @@ CHARTS = """viewport => {
         out.push({chart: ci, problem: 'title cut', text: t.textContent, left: Math.round(r.left), right: Math.round(r.right)});
       if (t.textContent.includes('\\u2026')) out.push({chart: ci, problem: 'title shortened', text: t.textContent});
     });
+    // no text of the chart (an axis title, a label) runs out of it
+    svg.querySelectorAll('text').forEach(t => {
+      const r = t.getBoundingClientRect();
+      if (!t.textContent.trim() || r.width < 0.5 || t.closest('g[class*="role-title"]')) return;
+      if (r.left < s.left - 1 || r.right > s.right + 1 || r.top < s.top - 1 || r.bottom > s.bottom + 1)
+        out.push({chart: ci, problem: 'text out of the chart', text: t.textContent});
+    });
     // no axis repeats a tick label
     svg.querySelectorAll('g[class*="role-axis"]').forEach(axis => {
       if (axis.parentElement.closest('g[class*="role-axis"]')) return;  // an axis's own parts
