@@ -82,7 +82,7 @@ CHARTS = """viewport => {
     svg.querySelectorAll('g[class*="role-title"] text').forEach(t => {
       const r = t.getBoundingClientRect();
       if (!t.textContent.trim() || r.width < 0.5) return;
-      if (r.left < s.left - 1 || r.right > Math.min(s.right, viewport) + 1)
+      if (r.left < s.left - 1 || r.right > Math.min(s.right, viewport) + 1 || r.top < s.top - 1 || r.bottom > s.bottom + 1)
         out.push({chart: ci, problem: 'title cut', text: t.textContent, left: Math.round(r.left), right: Math.round(r.right)});
       if (t.textContent.includes('\\u2026')) out.push({chart: ci, problem: 'title shortened', text: t.textContent});
     });

@@ -175,6 +175,9 @@ def responsive(vega: dict[str, Any]) -> dict[str, Any]:
     (True, True)
     """
     _distinct_ticks(vega)
+    if isinstance(vega.get("autosize"), dict):
+        # the layout follows every change of width: a title that wraps to more lines gets them
+        vega["autosize"] = {**vega["autosize"], "resize": True}
     names = {s.get("name") for s in vega.get("signals", [])}
     # a chart of panels sizes itself to its panels (child_width): its legend follows them, not it
     if _wrap_legend_labels(vega, "child_width" if "child_width" in names else "width") and "width" in names and isinstance(vega.get("padding"), dict):
