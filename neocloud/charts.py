@@ -587,7 +587,8 @@ def tornado_chart(tor: pd.DataFrame, labels: dict[str, str], title: str, sources
     base = alt.Chart(f.head(1)).mark_rule(color=PALETTE[1]).encode(
         x="base_bn:Q", tooltip=[alt.Tooltip("base_bn:Q", title="Scenario (USD bn)", format=",.2f")]
     )
-    return alt.layer(bars, base, title=_title(title, sources)).properties(**FIT)
+    # a band takes a label of two lines (labels wrap on a phone)
+    return alt.layer(bars, base, title=_title(title, sources)).properties(**FIT, height=alt.Step(32))
 
 
 def notice_shares_chart(shares: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
