@@ -93,7 +93,7 @@ CHARTS = """viewport => {
       if (t.getAttribute('opacity') === '0' || getComputedStyle(t).opacity === '0') {
         // an axis label hidden for want of room: a name the reader does not see
         if (t.closest('g[class*="role-axis-label"]') && t.closest('g[class*="role-axis"]')
-            && !/^[-$\d.,%\s]+$|\d{4}$/.test(t.textContent.trim()))
+            && !/^[-$\\d.,%\\s]+$|\\d{4}$/.test(t.textContent.trim()))
           out.push({chart: ci, problem: 'axis label hidden', text: t.textContent});
         return;
       }
