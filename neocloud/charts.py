@@ -21,22 +21,49 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-PALETTE = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f7f7f"]
-WIDTH = 620
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7f7f7f"]
+"""Okabe and Ito's colour-blind-safe palette (blue, vermillion, green, purple, orange, sky blue, grey):
+every pair stays apart under the common colour-vision deficiencies; the first two are the usual pair."""
+
+COMPANY_COLOURS = {
+    "Anthropic": "#D55E00",
+    "Google": "#0072B2",
+    "Reflection AI": "#009E73",
+    "The whole book": "#000000",
+    "Seller without the book": "#bdbdbd",
+}
+"""One colour per company in every chart of every report (a chart that colours by company takes
+its colours from here, :func:`company_scale`)."""
+
+LANE_WIDTH = 280.0
+"""The narrowest plot (px) label lanes are computed for: a phone's. Lanes that keep labels apart at
+this width keep them apart at any wider one (positions spread, labels keep their size)."""
+
+FIT = {"width": "container", "autosize": alt.AutoSizeParams(type="fit-x", contains="padding")}
+"""Chart properties: the chart takes its container's width (a phone's or a desktop's), axes and
+legends included; its height stays its own."""
 
 
 @alt.theme.register("neocloud", enable=False)
 def _theme() -> alt.theme.ThemeConfig:
     return {
         "config": {
-            "view": {"continuousWidth": WIDTH, "continuousHeight": 260, "stroke": None},
+            "view": {"continuousWidth": 620, "continuousHeight": 260, "stroke": None},
             "font": "Helvetica, Arial, sans-serif",
+            # room for a last axis label, and above the title, whose first line Vega places up to
+            # a line too high when the title wraps on a phone (tests/test_readable.py measures it)
+            "padding": {"left": 5, "top": 22, "right": 16, "bottom": 5},
             "title": {"anchor": "start", "fontSize": 15, "subtitleFontSize": 11,
                       "subtitleColor": "#555", "offset": 10},
             # no label is cut with an ellipsis: labels take the room they need (labelLimit 0)
+            # a time axis names month and year at every tick, so that no two ticks read the same
+            "axisTemporal": {"format": "%b %Y"},
+            # the first and last labels of a horizontal axis stay within the plot's ends
+            "axisX": {"labelFlush": True},
             "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridColor": "#eee", "labelLimit": 0,
                      "labelOverlap": True},
-            "legend": {"orient": "bottom", "labelFontSize": 11, "titleFontSize": 11, "labelLimit": 0, "columns": 2},
+            # one column: a legend of long labels fits a phone's width
+            "legend": {"orient": "bottom", "labelFontSize": 11, "titleFontSize": 11, "labelLimit": 0, "columns": 1},
             "range": {"category": PALETTE},
             "bar": {"color": PALETTE[0]},
             "line": {"color": PALETTE[0], "strokeWidth": 2},
@@ -96,6 +123,23 @@ def stable_values(data: Any, max_rows: int = MAX_CHART_ROWS) -> dict[str, Any]:
 alt.data_transformers.register("neocloud", stable_values)
 
 
+def company_scale(names: Sequence[str]) -> alt.Scale:
+    """A colour scale for ``names`` (in order) giving each company its colour of
+    :data:`COMPANY_COLOURS` and anything else the next palette colour that no company has.
+
+    >>> company_scale(["Seller without the book", "Anthropic", "Google", "Other"]).to_dict()["range"]
+    ['#bdbdbd', '#D55E00', '#0072B2', '#CC79A7']
+    """
+    spare = iter([c for c in PALETTE if c not in COMPANY_COLOURS.values()] + PALETTE)
+    return alt.Scale(domain=list(names), range=[COMPANY_COLOURS.get(n) or next(spare) for n in names])
+
+
+def pct_axis(**kw: Any) -> alt.Axis:
+    """A percentage axis whose ticks are whole percents at least a percent apart, so that no two
+    tick labels read the same."""
+    return alt.Axis(format=".0%", tickMinStep=0.01, **kw)
+
+
 def _title(title: str, sources: Sequence[str] = (), note: str | None = None) -> alt.TitleParams:
     subtitle = []
     if note:
@@ -144,9 +188,9 @@ KEY_DATE_CHAR_PX = 6.0
 """Width of a character of a key-date label (10 px sans-serif, generous), to keep labels apart."""
 
 
-def key_date_lanes(events: dict[str, dt.date], domain: tuple[dt.date, dt.date], width: float = WIDTH) -> pd.DataFrame:
-    """Where each key date's label goes so that no two labels overlap: labels are written across
-    the top of the plot, left of their rule when they would run past the right edge, and a label
+def key_date_lanes(events: dict[str, dt.date], domain: tuple[dt.date, dt.date], width: float = LANE_WIDTH) -> pd.DataFrame:
+    """Where each key date's label goes so that no two labels overlap: labels are written above
+    the plot (where no rule runs, so none is cut by one), left of their rule when they would run past the right edge, and a label
     that would touch an earlier one drops to the next lane. Columns: ``event``, ``date``,
     ``lane`` (0 at the top), ``align`` (``left`` or ``right``).
 
@@ -187,12 +231,12 @@ def label_lanes(labels: list[str], px: list[float], width: float, char_px: float
     return out
 
 
-def key_date_rules(events: dict[str, dt.date], domain: tuple[dt.date, dt.date], width: float = WIDTH) -> alt.LayerChart:
-    """Vertical rules for the key dates of a timeline, labelled across the top of the plot in
-    lanes that keep the labels apart (:func:`key_date_lanes`)."""
+def key_date_rules(events: dict[str, dt.date], domain: tuple[dt.date, dt.date], width: float = LANE_WIDTH) -> alt.LayerChart:
+    """Vertical rules for the key dates of a timeline, labelled above the plot (no rule crosses a
+    label) in lanes that keep the labels apart (:func:`key_date_lanes`)."""
     frame = key_date_lanes(events, domain, width)
     frame["date"] = pd.to_datetime(frame["date"])
-    frame["y"] = 3 + 13 * frame["lane"]
+    frame["y"] = -4 - 13 * frame["lane"]
     rules = alt.Chart(frame).mark_rule(strokeDash=[4, 3], color="#555").encode(
         x="date:T", tooltip=[alt.Tooltip("event:N", title="Event"), alt.Tooltip("date:T", title="Date")]
     )
@@ -200,7 +244,7 @@ def key_date_rules(events: dict[str, dt.date], domain: tuple[dt.date, dt.date], 
     for align, dx in (("left", 4), ("right", -4)):
         part = frame[frame["align"] == align]
         if len(part):
-            layers.append(alt.Chart(part).mark_text(align=align, dx=dx, baseline="top", fontSize=10, color="#333").encode(
+            layers.append(alt.Chart(part).mark_text(align=align, dx=dx, baseline="bottom", fontSize=10, color="#333").encode(
                 x="date:T", y=alt.Y("y:Q", scale=None), text="event:N"))
     return alt.layer(*layers)
 
@@ -223,27 +267,42 @@ def payment_schedule_chart(schedule: pd.DataFrame, title: str, sources: Sequence
                 alt.Tooltip("period:N", title="Period"),
             ],
         )
-        .properties(width=WIDTH)
+        .properties(**FIT)
     )
 
 
 def cumulative_chart(schedule: pd.DataFrame, events: dict[str, dt.date], title: str, sources: Sequence[str]) -> alt.LayerChart:
-    """Cumulative revenue over the term with the key dates."""
-    f = usd_billions(_dates(schedule, "month"), "cumulative_usd")
+    """Cumulative revenue over the term with the key dates: each month's cumulative revenue (to
+    the end of its last day) drawn at the end of that month, from nothing on the first service day."""
+    f = month_end_points(schedule)
     line = (
         alt.Chart(f)
         .mark_line(point=True)
         .encode(
-            x=alt.X("month:T", title="Month of service"),
+            x=alt.X("at:T", title="End of day"),
             y=alt.Y("cumulative_usd_bn:Q", title="Cumulative revenue (USD billions)"),
             tooltip=[
-                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("at:T", title="End of day"),
                 alt.Tooltip("cumulative_usd_bn:Q", title="Cumulative (USD bn)", format=",.2f"),
             ],
         )
     )
-    domain = (pd.Timestamp(f.month.min()).date(), pd.Timestamp(f.month.max()).date())
-    return alt.layer(line, key_date_rules(events, domain), title=_title(title, sources)).properties(width=WIDTH)
+    domain = (pd.Timestamp(f["at"].min()).date(), pd.Timestamp(f["at"].max()).date())
+    return alt.layer(line, key_date_rules(events, domain), title=_title(title, sources)).properties(**FIT)
+
+
+def month_end_points(schedule: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative revenue where it belongs in time: ``at`` (the last day of each month of the
+    schedule, the cumulative revenue being through the end of that day) and
+    ``cumulative_usd_bn``, after a first point of nothing on the day before the first month.
+
+    >>> s = pd.DataFrame({"month": [dt.date(2026, 5, 1), dt.date(2026, 6, 1)], "cumulative_usd": [1e9, 2.25e9]})
+    >>> month_end_points(s).assign(at=lambda x: x["at"].dt.strftime("%Y-%m-%d")).values.tolist()
+    [['2026-04-30', 0.0], ['2026-05-31', 1.0], ['2026-06-30', 2.25]]
+    """
+    months = pd.to_datetime(schedule["month"])
+    at = [months.iloc[0] - pd.Timedelta(days=1), *(months + pd.offsets.MonthEnd(0))]
+    return pd.DataFrame({"at": at, "cumulative_usd_bn": [0.0, *(schedule["cumulative_usd"] / 1e9)]})
 
 
 def consistency_heatmap(grid: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.LayerChart:
@@ -251,7 +310,7 @@ def consistency_heatmap(grid: pd.DataFrame, title: str, sources: Sequence[str]) 
     f = usd_billions(_dates(grid, "start"), "total_usd")
     f["fits"] = f["consistent"].map({True: "fits every total headline", False: "contradicts one"})
     base = alt.Chart(f).encode(
-        x=alt.X("ramp_discount:O", title="Ramp discount (fraction of the fee)", axis=alt.Axis(format=".0%")),
+        x=alt.X("ramp_discount:O", title="Ramp discount (share of fee)", axis=pct_axis()),
         y=alt.Y("yearmonth(start):O", title="Start of service (month)"),
     )
     cells = base.mark_rect().encode(
@@ -271,7 +330,7 @@ def consistency_heatmap(grid: pd.DataFrame, title: str, sources: Sequence[str]) 
         color=alt.condition(f"datum.total_usd_bn > {mid!r}", alt.value("#ffffff"), alt.value("#111111")),
     )
     return (alt.layer(cells, outline, marks, title=_title(title, sources, "✓ and outline = consistent with every reported total"))
-            .properties(width=WIDTH, height=alt.Step(36)))
+            .properties(**FIT, height=alt.Step(36)))
 
 
 def gpu_hour_chart(gpu_hours: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.LayerChart:
@@ -282,7 +341,8 @@ def gpu_hour_chart(gpu_hours: pd.DataFrame, title: str, sources: Sequence[str]) 
         alt.Chart(implied)
         .mark_bar()
         .encode(
-            y=alt.Y("basis_label:N", title=None, sort=None),  # the labels name the bases
+            y=alt.Y("basis_label:N", title=None, sort=None,  # the labels name the bases
+                    axis=alt.Axis(labelExpr=wrapped_label_expr(LABEL_CHARS))),
             x=alt.X("implied_usd_per_gpu_hour:Q", title="USD per GPU-hour"),
             tooltip=[
                 alt.Tooltip("basis_label:N", title="Basis"),
@@ -304,7 +364,7 @@ def gpu_hour_chart(gpu_hours: pd.DataFrame, title: str, sources: Sequence[str]) 
             ],
         )
     )
-    return alt.layer(bars, rules, title=_title(title, sources)).properties(width=WIDTH, height=140)
+    return alt.layer(bars, rules, title=_title(title, sources)).properties(**FIT, height=140)
 
 
 def comparables_chart(deals: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
@@ -333,7 +393,7 @@ def comparables_chart(deals: pd.DataFrame, title: str, sources: Sequence[str]) -
                 alt.Tooltip("notice_terms:N", title="Notice terms"),
             ],
         )
-        .properties(width=WIDTH)
+        .properties(**FIT)
     )
 
 
@@ -344,8 +404,8 @@ def margin_chart(margins: pd.DataFrame, marker_cost: float, title: str, sources:
         alt.Chart(f)
         .mark_line(point=True)
         .encode(
-            x=alt.X("cost_m:Q", title="Owner cost (USD millions per MW-year)"),
-            y=alt.Y("implied_margin:Q", title="Implied margin (share of revenue)", axis=alt.Axis(format=".0%")),
+            x=alt.X("cost_m:Q", title="Owner cost (USD m per MW-year)"),
+            y=alt.Y("implied_margin:Q", title="Implied margin (share of revenue)", axis=pct_axis()),
             tooltip=[
                 alt.Tooltip("cost_m:Q", title="Cost (USD m/MW-yr)", format=",.1f"),
                 alt.Tooltip("implied_margin:Q", title="Margin", format=".1%"),
@@ -355,7 +415,7 @@ def margin_chart(margins: pd.DataFrame, marker_cost: float, title: str, sources:
     rule = alt.Chart(pd.DataFrame({"cost_m": [marker_cost / 1e6], "label": ["Sourced owner cost"]})).mark_rule(
         color=PALETTE[1], strokeDash=[4, 3]
     ).encode(x="cost_m:Q", tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("cost_m:Q", title="USD m/MW-yr")])
-    return alt.layer(line, rule, title=_title(title, sources)).properties(width=WIDTH)
+    return alt.layer(line, rule, title=_title(title, sources)).properties(**FIT)
 
 
 def book_revenue_chart(view: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
@@ -372,7 +432,7 @@ def book_revenue_chart(view: pd.DataFrame, title: str, sources: Sequence[str]) -
         .encode(
             x=alt.X("quarter:O", title="Quarter", sort=None),
             y=alt.Y("usd_bn:Q", title="Revenue (USD billions per quarter)", stack="zero"),
-            color=alt.Color("part:N", title=None, sort=parts, scale=alt.Scale(range=["#bfbfbf", *PALETTE])),
+            color=alt.Color("part:N", title=None, sort=parts, scale=company_scale(parts)),
             order=alt.Order("order:Q", sort="ascending"),
             tooltip=[
                 alt.Tooltip("quarter:O", title="Quarter"),
@@ -381,7 +441,7 @@ def book_revenue_chart(view: pd.DataFrame, title: str, sources: Sequence[str]) -
                 alt.Tooltip("share:Q", title="Share of seller revenue", format=".1%"),
             ],
         )
-        .properties(width=WIDTH)
+        .properties(**FIT)
     )
 
 
@@ -394,8 +454,8 @@ def _share_lines(frame: pd.DataFrame, series: str, share: str, x_title: str, y_t
         .mark_line(point=True)
         .encode(
             x=alt.X("quarter:O", title=x_title, sort=None),
-            y=alt.Y(f"{share}:Q", title=y_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color(f"{series}:N", title=None, sort=order),
+            y=alt.Y(f"{share}:Q", title=y_title, axis=pct_axis(), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color(f"{series}:N", title=None, sort=order, scale=company_scale(order)),
             tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip(f"{series}:N", title=series_title),
                      alt.Tooltip(f"{share}:Q", title=share_title, format=".1%")],
         )
@@ -409,7 +469,7 @@ def shares_chart(shares: pd.DataFrame, precedent: float, precedent_label: str, t
     rule = alt.Chart(pd.DataFrame({"share": [precedent], "label": [precedent_label]})).mark_rule(
         color=PALETTE[1], strokeDash=[4, 3]
     ).encode(y="share:Q", tooltip=[alt.Tooltip("label:N", title="Precedent"), alt.Tooltip("share:Q", title="Share", format=".0%")])
-    return alt.layer(line, rule, title=_title(title, sources)).properties(width=WIDTH)
+    return alt.layer(line, rule, title=_title(title, sources)).properties(**FIT)
 
 
 def backlog_chart(backlog: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
@@ -432,7 +492,7 @@ def backlog_chart(backlog: pd.DataFrame, title: str, sources: Sequence[str]) -> 
                 alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f"),
             ],
         )
-        .properties(width=WIDTH)
+        .properties(**FIT)
     )
 
 
@@ -448,7 +508,7 @@ def paths_chart(frame: pd.DataFrame, series: dict[str, str], x: str, x_title: st
         alt.Chart(long)
         .mark_line(point=x_type != "T")
         .encode(
-            x=alt.X(f"{x}:{x_type}", title=x_title, sort=None, axis=alt.Axis(format=".0%") if x_type == "Q" else alt.Axis()),
+            x=alt.X(f"{x}:{x_type}", title=x_title, sort=None, axis=pct_axis() if x_type == "Q" else alt.Axis()),
             y=alt.Y("usd_bn:Q", title=y_title),
             color=alt.Color("series:N", title=None, sort=list(series.values())),
             tooltip=[fmt, alt.Tooltip("series:N", title="Series"), alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f")],
@@ -457,7 +517,7 @@ def paths_chart(frame: pd.DataFrame, series: dict[str, str], x: str, x_title: st
     layers: list[Any] = [lines]
     if events:
         layers.append(key_date_rules(events, (pd.Timestamp(long[x].min()).date(), pd.Timestamp(long[x].max()).date())))
-    return alt.layer(*layers, title=_title(title, sources)).properties(width=WIDTH)
+    return alt.layer(*layers, title=_title(title, sources)).properties(**FIT)
 
 
 def simulation_chart(histogram: pd.DataFrame, percentiles: dict[str, float], title: str, sources: Sequence[str]) -> alt.LayerChart:
@@ -470,7 +530,7 @@ def simulation_chart(histogram: pd.DataFrame, percentiles: dict[str, float], tit
         .encode(
             x=alt.X("bin_start:Q", bin="binned", title="Revenue realised (USD billions)"),
             x2="bin_end:Q",
-            y=alt.Y("share:Q", title="Share of simulated paths", axis=alt.Axis(format=".0%")),
+            y=alt.Y("share:Q", title="Share of simulated paths", axis=pct_axis()),
             tooltip=[
                 alt.Tooltip("bin_start:Q", title="From (USD bn)", format=",.1f"),
                 alt.Tooltip("bin_end:Q", title="To (USD bn)", format=",.1f"),
@@ -484,16 +544,16 @@ def simulation_chart(histogram: pd.DataFrame, percentiles: dict[str, float], tit
     )
     lo, hi = float(min(f.bin_start.min(), marks.usd_bn.min())), float(max(f.bin_end.max(), marks.usd_bn.max()))
     marks = marks.sort_values("usd_bn", kind="stable").reset_index(drop=True)
-    lanes = label_lanes(marks.label.tolist(), [(v - lo) / ((hi - lo) or 1.0) * WIDTH for v in marks.usd_bn], WIDTH, 7.0)
-    marks["y"] = [4 + 14 * lane for lane, _ in lanes]
+    lanes = label_lanes(marks.label.tolist(), [(v - lo) / ((hi - lo) or 1.0) * LANE_WIDTH for v in marks.usd_bn], LANE_WIDTH, 7.0)
+    marks["y"] = [-4 - 14 * lane for lane, _ in lanes]  # above the plot, where no rule cuts a label
     marks["align"] = [a for _, a in lanes]
     layers: list[Any] = [bars, rules]
     for align, dx in (("left", 4), ("right", -4)):
         part = marks[marks["align"] == align]
         if len(part):
-            layers.append(alt.Chart(part).mark_text(align=align, dx=dx, baseline="top", color=PALETTE[1])
+            layers.append(alt.Chart(part).mark_text(align=align, dx=dx, baseline="bottom", color=PALETTE[1])
                           .encode(x="usd_bn:Q", y=alt.Y("y:Q", scale=None), text="label:N"))
-    return alt.layer(*layers, title=_title(title, sources)).properties(width=WIDTH)
+    return alt.layer(*layers, title=_title(title, sources)).properties(**FIT)
 
 
 def heatmap_chart(grid: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
@@ -513,7 +573,7 @@ def heatmap_chart(grid: pd.DataFrame, title: str, sources: Sequence[str]) -> alt
                 alt.Tooltip("share_of_total:Q", title="Share of full term", format=".0%"),
             ],
         )
-        .properties(width=WIDTH)
+        .properties(**FIT)
     )
 
 
@@ -528,8 +588,8 @@ def tornado_chart(tor: pd.DataFrame, labels: dict[str, str], title: str, sources
         alt.Chart(f)
         .mark_bar(height=16)
         .encode(
-            y=alt.Y("label:N", title=None, sort=order),
-            x=alt.X("low_bn:Q", title="Expected revenue (USD billions)"),
+            y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelExpr=wrapped_label_expr(LABEL_CHARS))),
+            x=alt.X("low_bn:Q", title="Expected revenue (USD bn)"),
             x2="high_bn:Q",
             tooltip=[
                 alt.Tooltip("label:N", title="Input"),
@@ -541,7 +601,8 @@ def tornado_chart(tor: pd.DataFrame, labels: dict[str, str], title: str, sources
     base = alt.Chart(f.head(1)).mark_rule(color=PALETTE[1]).encode(
         x="base_bn:Q", tooltip=[alt.Tooltip("base_bn:Q", title="Scenario (USD bn)", format=",.2f")]
     )
-    return alt.layer(bars, base, title=_title(title, sources)).properties(width=WIDTH)
+    # a band takes a label of two lines (labels wrap on a phone)
+    return alt.layer(bars, base, title=_title(title, sources)).properties(**FIT, height=alt.Step(32))
 
 
 def notice_shares_chart(shares: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
@@ -554,12 +615,12 @@ def notice_shares_chart(shares: pd.DataFrame, title: str, sources: Sequence[str]
         .mark_bar()
         .encode(
             x=alt.X("yearmonth(notice_date):T", title="Date notice is served"),
-            y=alt.Y("share:Q", title="Share of simulated paths", axis=alt.Axis(format=".0%"), stack="zero"),
+            y=alt.Y("share:Q", title="Share of simulated paths", axis=pct_axis(), stack="zero"),
             color=alt.Color("party:N", title=None, scale=alt.Scale(range=[PALETTE[0], PALETTE[1]])),
             tooltip=[alt.Tooltip("yearmonth(notice_date):T", title="Notice date"), alt.Tooltip("party:N", title="Party"),
                      alt.Tooltip("share:Q", title="Share of paths", format=".2%")],
         )
-        .properties(width=WIDTH)
+        .properties(**FIT)
     )
 
 
@@ -586,7 +647,7 @@ def boundary_chart(boundary: pd.DataFrame, fee_price: float, start_price: float,
         y="price:Q", color=alt.value("#555"),
         tooltip=[alt.Tooltip("label:N", title="Line"), alt.Tooltip("price:Q", title="USD per H100e-hour", format="$.2f")],
     )
-    return alt.layer(lines, rules, title=_title(title, sources)).properties(width=WIDTH)
+    return alt.layer(lines, rules, title=_title(title, sources)).properties(**FIT)
 
 
 def price_sweep_chart(sweep: pd.DataFrame, marks: dict[str, float], title: str, sources: Sequence[str]) -> alt.LayerChart:
@@ -597,7 +658,7 @@ def price_sweep_chart(sweep: pd.DataFrame, marks: dict[str, float], title: str, 
         alt.Chart(f[["price_usd", "expected_revenue_usd_bn"]])
         .mark_line(point=True)
         .encode(
-            x=alt.X("price_usd:Q", title="Starting market price (USD per H100e-hour)", axis=alt.Axis(format="$.0f")),
+            x=alt.X("price_usd:Q", title="Starting price (USD per H100e-hour)", axis=alt.Axis(format="$.0f", tickMinStep=1)),
             y=alt.Y("expected_revenue_usd_bn:Q", title="Expected revenue (USD billions)"),
             tooltip=[alt.Tooltip("price_usd:Q", title="Starting price", format="$.2f"),
                      alt.Tooltip("expected_revenue_usd_bn:Q", title="Expected revenue (USD bn)", format=",.2f")],
@@ -606,7 +667,7 @@ def price_sweep_chart(sweep: pd.DataFrame, marks: dict[str, float], title: str, 
     rules = alt.Chart(pd.DataFrame({"label": list(marks), "price": list(marks.values())})).mark_rule(strokeDash=[4, 3], color="#555").encode(
         x="price:Q", tooltip=[alt.Tooltip("label:N", title="Line"), alt.Tooltip("price:Q", title="USD per H100e-hour", format="$.2f")],
     )
-    return alt.layer(line, rules, title=_title(title, sources)).properties(width=WIDTH)
+    return alt.layer(line, rules, title=_title(title, sources)).properties(**FIT)
 
 
 def distributions_chart(histograms: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
@@ -619,13 +680,13 @@ def distributions_chart(histograms: pd.DataFrame, title: str, sources: Sequence[
         .mark_line(interpolate="step", point=False)
         .encode(
             x=alt.X("mid_bn:Q", title="Book revenue (USD billions)"),
-            y=alt.Y("share:Q", title="Share of simulated paths", axis=alt.Axis(format=".0%")),
+            y=alt.Y("share:Q", title="Share of simulated paths", axis=pct_axis()),
             color=alt.Color("model:N", title=None),
             tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("bin_start_usd_bn:Q", title="From (USD bn)", format=",.1f"),
                      alt.Tooltip("bin_end_usd_bn:Q", title="To (USD bn)", format=",.1f"),
                      alt.Tooltip("share:Q", title="Share of paths", format=".1%")],
         )
-        .properties(width=WIDTH)
+        .properties(**FIT)
     )
 
 
@@ -634,7 +695,22 @@ def rented_share_chart(paths: pd.DataFrame, title: str, sources: Sequence[str]) 
     (``quarter``, ``path``, ``rented_share`` from :func:`neocloud.capacity.rented_share_paths`)."""
     line = _share_lines(_json_safe(paths[["quarter", "path", "rented_share"]]), "path", "rented_share", "Quarter end",
                         "Share of owned MW rented out", "Path", "Rented share")
-    return line.properties(title=_title(title, sources), width=WIDTH)
+    return line.properties(title=_title(title, sources), **FIT)
+
+
+LABEL_CHARS = 24
+"""Axis labels of input names wrap at about this many characters (a phone's chart keeps room to plot)."""
+
+
+def wrapped_label_expr(chars: int) -> str:
+    """A Vega expression for an axis label wrapped at spaces into lines of at most ``chars``
+    characters (a longer word stays whole).
+
+    >>> print(wrapped_label_expr(18))
+    split(replace(replace(datum.label + " ", regexp("(.{1,18})\\\\s+", "g"), "$1\\n"), regexp("\\n$"), ""), "\\n")
+    """
+    return ('split(replace(replace(datum.label + " ", regexp("(.{1,' + str(chars) + '})\\\\s+", "g"), "$1\\n"), '
+            'regexp("\\n$"), ""), "\\n")')
 
 
 def sobol_chart(indices: pd.DataFrame, input_labels: dict[str, str], output_labels: dict[str, str],
@@ -653,12 +729,12 @@ def sobol_chart(indices: pd.DataFrame, input_labels: dict[str, str], output_labe
     long["high"] = (long["index"] + long.conf).clip(upper=1.0)
     order = (f.groupby("input", sort=False).ST.max().sort_values(ascending=False).index.map(lambda k: input_labels.get(k, k))).tolist()
     base = alt.Chart().encode(
-        y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=0)),
+        y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=0, labelExpr=wrapped_label_expr(LABEL_CHARS))),
         yOffset=alt.YOffset("kind:N", sort=["First-order (alone)", "Total (with interactions)"]),
     )
-    bars = base.mark_bar(height=7).encode(
+    bars = base.mark_bar(height=8).encode(
         # estimates a little outside [0, 1] are sampling noise (their intervals say how much): drawn at the edge
-        x=alt.X("index:Q", title="Share of the figure's variance", axis=alt.Axis(format=".0%"),
+        x=alt.X("index:Q", title="Share of the figure's variance", axis=pct_axis(),
                 scale=alt.Scale(domain=[0, 1], clamp=True)),
         color=alt.Color("kind:N", title=None, scale=alt.Scale(range=[PALETTE[0], PALETTE[1]]), legend=alt.Legend(orient="top", labelLimit=0)),
         tooltip=[alt.Tooltip("panel:N", title="Figure"), alt.Tooltip("label:N", title="Input"), alt.Tooltip("kind:N", title="Index"),
@@ -668,9 +744,9 @@ def sobol_chart(indices: pd.DataFrame, input_labels: dict[str, str], output_labe
     ci = base.mark_rule(color="#333333").encode(x=alt.X("low:Q", scale=alt.Scale(domain=[0, 1], clamp=True)), x2="high:Q")
     return (
         alt.layer(bars, ci, data=_json_safe(long))
-        .properties(width=260, height=alt.Step(16))
+        .properties(width=260, height=alt.Step(18))
         .facet(facet=alt.Facet("panel:N", title=None, header=alt.Header(labelLimit=0, labelFontWeight="bold"),
-                               sort=[output_labels.get(o, o) for o in dict.fromkeys(f.output)]), columns=2)
+                               sort=[output_labels.get(o, o) for o in dict.fromkeys(f.output)]), columns=1)
         .properties(title=_title(title, sources))
         .resolve_scale(y="shared")
     )
@@ -683,11 +759,15 @@ def convergence_chart(convergence: pd.DataFrame, input_labels: dict[str, str], o
     f = convergence.copy()
     f["panel"] = f.output.map(output_labels).fillna(f.output)
     f["label"] = f.input.map(input_labels).fillna(f.input)
+    # a share of variance lies in [0, 1]; an estimate outside it is the estimator's sampling error
+    # at small samples: drawn at the edge (the caption says so), the tooltip keeps the estimate
+    f["shown"] = f.ST.clip(lower=0.0, upper=1.0)
+    clipped = bool((f.ST != f.shown).any())
     line = alt.Chart().mark_line(point=True).encode(
-        x=alt.X("evaluations:Q", title="Evaluations (log scale)", scale=alt.Scale(type="log", base=2), axis=alt.Axis(format=",d")),
-        y=alt.Y("ST:Q", title="Total index", axis=alt.Axis(format=".0%")),
+        x=alt.X("evaluations:Q", title="Evaluations (log scale)", scale=alt.Scale(type="log", base=2), axis=alt.Axis(format=",d", tickMinStep=1)),
+        y=alt.Y("shown:Q", title="Total index (share of variance)", axis=pct_axis(), scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("label:N", title="Input", scale=alt.Scale(scheme="tableau10"),  # more inputs than the palette
-                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),
         tooltip=[alt.Tooltip("panel:N", title="Figure"), alt.Tooltip("label:N", title="Input"),
                  alt.Tooltip("base_samples:Q", title="Base samples", format=",d"),
                  alt.Tooltip("evaluations:Q", title="Evaluations", format=",d"),
@@ -696,9 +776,13 @@ def convergence_chart(convergence: pd.DataFrame, input_labels: dict[str, str], o
     return (
         alt.layer(line, data=_json_safe(f)).properties(width=260, height=170)
         .facet(facet=alt.Facet("panel:N", title=None, header=alt.Header(labelLimit=0, labelFontWeight="bold"),
-                               sort=[output_labels.get(o, o) for o in dict.fromkeys(f.output)]), columns=2)
-        .properties(title=_title(title, sources))
+                               sort=[output_labels.get(o, o) for o in dict.fromkeys(f.output)]), columns=1)
+        .properties(title=_title(title, sources, CLIPPED_NOTE if clipped else None))
     )
+
+
+CLIPPED_NOTE = ("Estimates above 100% or below 0% are sampling error of the estimator at small samples "
+                "(a share of variance lies between them): drawn at the edge; the tooltip gives each estimate")
 
 
 # --------------------------------------------------------------------------------------------
@@ -712,11 +796,19 @@ def _near(param: str, field: str, tolerance: float) -> str:
     return f"abs(datum.{field} - {param}) < {tolerance:.12g}"
 
 
+READOUT_CHAR_PX = 8.2
+"""Estimated width of a character of a readout (13 px bold sans-serif, generous), to wrap it."""
+
+
 def _readout(data: pd.DataFrame, condition: str, text: str) -> alt.Chart:
-    """A line of text above the plot: the selected grid row's ``text`` field."""
-    return (alt.Chart(data).mark_text(align="left", baseline="top", fontSize=13, fontWeight="bold", color=PALETTE[0])
-            .encode(x=alt.value(0), y=alt.value(-22), text=alt.Text(f"{text}:N"))
-            .transform_filter(condition))
+    """Text above the plot: the selected grid row's ``text`` field, wrapped at spaces to the
+    chart's width (it follows the container), its last line just above the plot."""
+    chars = f"max(12, floor(width / {READOUT_CHAR_PX:g}))"
+    wrapped = f'replace(replace(datum.{text} + " ", regexp("(.{{1," + {chars} + "}})\\\\s+", "g"), "$1\\n"), regexp("\\n$"), "")'
+    return (alt.Chart(data).mark_text(align="left", baseline="bottom", fontSize=13, fontWeight="bold", color=PALETTE[0],
+                                      lineBreak="\n")
+            .encode(x=alt.value(0), y=alt.value(-8), text=alt.Text("nc_readout:N"))
+            .transform_filter(condition).transform_calculate(nc_readout=wrapped))
 
 
 def probability_control_chart(grid: pd.DataFrame, p0: float, step: float, title: str, sources: Sequence[str]) -> alt.LayerChart:
@@ -730,13 +822,13 @@ def probability_control_chart(grid: pd.DataFrame, p0: float, step: float, title:
                   bind=alt.binding_range(min=float(f.probability.min()), max=float(f.probability.max()), step=step,
                                          name="Monthly probability of notice "))
     near = _near("notice_p", "probability", step / 2)
-    x = alt.X("probability:Q", title="Monthly probability of notice", axis=alt.Axis(format=".0%"))
+    x = alt.X("probability:Q", title="Monthly probability of notice", axis=pct_axis())
     y = alt.Y("expected_bn:Q", title="Expected revenue (USD billions)")
     tips = [alt.Tooltip("p_label:N", title="Monthly probability"), alt.Tooltip("label:N", title="Expected revenue")]
     line = alt.Chart(f).mark_line(color=PALETTE[0]).encode(x=x, y=y, tooltip=tips)
     dot = alt.Chart(f).mark_point(filled=True, size=90, color=PALETTE[1]).encode(x=x, y=y, tooltip=tips).transform_filter(near)
     return (alt.layer(line, dot, _readout(f, near, "readout"))
-            .add_params(p).properties(width=WIDTH, title=_title(title, sources, CONTROL_NOTE + f" (steps of {pct_text(step)}).")))
+            .add_params(p).properties(**FIT, title=_title(title, sources, CONTROL_NOTE + f" (steps of {pct_text(step)}).")))
 
 
 def pct_text(x: float) -> str:
@@ -769,7 +861,7 @@ def reading_control_chart(lines: pd.DataFrame, floors: pd.DataFrame, default: st
                              alt.Tooltip("bn:Q", title="USD billions", format=",.2f")])
             .transform_filter(cond))
     return (alt.layer(line, _readout(shown, cond, "label")).add_params(r)
-            .properties(width=WIDTH, title=_title(title, sources, CONTROL_NOTE + " (every reading the scenario lists).")))
+            .properties(**FIT, title=_title(title, sources, CONTROL_NOTE + " (every reading the scenario lists).")))
 
 
 def _thin_by(frame: pd.DataFrame, keys: list[str], points: int = MAX_POINTS) -> pd.DataFrame:
@@ -795,14 +887,14 @@ def market_control_chart(summary: pd.DataFrame, shares: pd.DataFrame, price0: fl
     long["party"] = long.party.map({"buyer": "Buyer serves notice", "seller": "Seller serves notice"})
     bars = (alt.Chart(long).mark_bar()
             .encode(x=alt.X("yearmonth(notice_date):T", title="Date notice is served"),
-                    y=alt.Y("share:Q", title="Share of simulated paths", axis=alt.Axis(format=".0%"), stack="zero"),
+                    y=alt.Y("share:Q", title="Share of simulated paths", axis=pct_axis(), stack="zero"),
                     color=alt.Color("party:N", title=None, scale=alt.Scale(range=[PALETTE[0], PALETTE[1]]),
                                     legend=alt.Legend(orient="bottom", labelLimit=0)),
                     tooltip=[alt.Tooltip("yearmonth(notice_date):T", title="Notice date"), alt.Tooltip("party:N", title="Party"),
                              alt.Tooltip("share:Q", title="Share of paths", format=".2%")])
             .transform_filter(cond))
     return (alt.layer(bars, _readout(summary, cond, "label")).add_params(price, drift)
-            .properties(width=WIDTH, title=_title(title, sources, CONTROL_NOTE + " ($1 and 10-point steps around the scenario).")))
+            .properties(**FIT, title=_title(title, sources, CONTROL_NOTE + " ($1 and 10-point steps around the scenario).")))
 
 
 def ramp_control_chart(grid: pd.DataFrame, discount0: float, start0: str, step: float, title: str,
@@ -818,11 +910,11 @@ def ramp_control_chart(grid: pd.DataFrame, discount0: float, start0: str, step: 
     s = alt.param(name="ramp_start", value=start0, bind=alt.binding_select(options=starts, name="Service starts "))
     same_start = "datum.start_label == ramp_start"
     here = f"{same_start} && {_near('ramp_d', 'ramp_discount', step / 2)}"
-    x = alt.X("ramp_discount:Q", title="Ramp discount (share of the fee waived in the ramp months)", axis=alt.Axis(format=".0%"))
+    x = alt.X("ramp_discount:Q", title="Ramp discount (share of fee waived)", axis=pct_axis())
     y = alt.Y("total_bn:Q", title="Total contract value (USD billions)", scale=alt.Scale(zero=False))
     tips = [alt.Tooltip("start_label:N", title="Service starts"), alt.Tooltip("ramp_discount:Q", title="Ramp discount", format=".0%"),
             alt.Tooltip("label:N", title="Total")]
     line = alt.Chart(f).mark_line(color=PALETTE[0]).encode(x=x, y=y, tooltip=tips).transform_filter(same_start)
     dot = alt.Chart(f).mark_point(filled=True, size=90, color=PALETTE[1]).encode(x=x, y=y, tooltip=tips).transform_filter(here)
     return (alt.layer(line, dot, _readout(f, here, "label")).add_params(d, s)
-            .properties(width=WIDTH, title=_title(title, sources, CONTROL_NOTE + f" (discount steps of {pct_text(step)}).")))
+            .properties(**FIT, title=_title(title, sources, CONTROL_NOTE + f" (discount steps of {pct_text(step)}).")))

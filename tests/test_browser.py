@@ -61,9 +61,11 @@ class Visit:
 
 
 def charts_drawn(page) -> list[int]:
-    """Number of drawn marks inside each chart container (waits for vega-embed)."""
+    """Number of drawn marks inside each chart container (waits for vega-embed and for each chart
+    to be fitted to its box: the page marks it ``data-nc-drawn``)."""
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.nc-chart')].every(el => el.querySelector('svg'))", timeout=20_000)
+        "() => [...document.querySelectorAll('.nc-chart')].every(el => el.querySelector('svg') && el.hasAttribute('data-nc-drawn'))",
+        timeout=20_000)
     return page.evaluate(
         "() => [...document.querySelectorAll('.nc-chart')].map(el =>"
         " el.querySelectorAll('svg g[class*=\"mark-\"] path, svg g[class*=\"mark-\"] line,"

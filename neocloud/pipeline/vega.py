@@ -80,7 +80,121 @@ def compile_to_vega(spec: dict[str, Any]) -> dict[str, Any]:
     >>> compiled["marks"][0]["type"], compiled["data"][0]["values"]
     ('symbol', [{'x': 1}])
     """
-    return _ask({"op": "compile", "spec": spec, "vl_version": vega_lite_version()})
+    return responsive(_ask({"op": "compile", "spec": spec, "vl_version": vega_lite_version()}))
+
+
+TITLE_CHAR_PX = 9.2
+"""Estimated width of a character of a chart title (15 px bold sans-serif, generous), to wrap it."""
+SUBTITLE_CHAR_PX = 6.3
+"""Estimated width of a character of a chart subtitle (11 px sans-serif, generous)."""
+
+
+def wrap_expression(lines: "list[str] | str", width: str, char_px: float) -> str:
+    r"""A Vega expression for ``lines`` wrapped at spaces into lines of at most ``width / char_px``
+    characters (``width``: an expression in pixels, such as the chart's ``width`` signal, which
+    follows its container): a list of strings, redrawn when the width changes. A word longer than
+    a line stays whole; a given line break stays.
+
+    >>> print(wrap_expression("Revenue reaches $45.0B", "width", 9.0))
+    split(replace(replace("Revenue reaches $45.0B" + " ", regexp("(.{1," + max(12, floor((width) / 9)) + "})\\s+", "g"), "$1\n"), regexp("\n$"), ""), "\n")
+    """
+    items = [lines] if isinstance(lines, str) else list(lines)
+    return wrap_text_expression([json.dumps(t) for t in items], width, char_px)
+
+
+def wrap_text_expression(texts: list[str], width: str, char_px: float) -> str:
+    """:func:`wrap_expression` of Vega expressions ``texts`` (such as ``datum.label``), each a line."""
+    chars = f"max(12, floor(({width}) / {char_px:g}))"
+    pattern = 'regexp("(.{1," + ' + chars + ' + "})\\\\s+", "g")'
+    # each line wrapped ends with a line break; the last one is dropped before the split
+    joined = " + ".join(f'replace({t} + " ", {pattern}, "$1\\n")' for t in texts)
+    return f'split(replace({joined}, regexp("\\n$"), ""), "\\n")'
+
+
+LEGEND_CHAR_PX = 6.3
+"""Estimated width of a character of a legend label (11 px sans-serif, generous)."""
+LEGEND_MIN_PX = 200
+"""Legend labels wrap at no fewer than this many pixels (so that none of the reports' takes more than three lines)."""
+LEGEND_ROOM_PX = 40
+"""Room below a chart with a legend for the second and third lines of its last label."""
+LEGEND_ONE_LINE_PX = 460
+"""From this plot width on, every legend label of the reports takes one line."""
+
+
+def _wrap_legend_labels(node: Any, plot_width: str = "width") -> bool:
+    """Every legend's labels (at any depth) wrapped to the plot's width (``plot_width``, an
+    expression), less the symbol. True if there was a legend."""
+    found = False
+    if isinstance(node, dict):
+        for legend in node.get("legends", []) if isinstance(node.get("legends"), list) else []:
+            if not isinstance(legend, dict):
+                continue
+            found = True
+            update = legend.setdefault("encode", {}).setdefault("labels", {}).setdefault("update", {})
+            if "text" not in update:
+                # a legend below the chart starts where the plot does: its labels have the plot's width
+                update["text"] = {"signal": wrap_text_expression(["datum.label"], f"max({LEGEND_MIN_PX}, {plot_width} - 24)", LEGEND_CHAR_PX)}
+                # Vega spaces legend entries by one line: on a narrow plot, where a label may take
+                # three lines, entries are two lines apart
+                legend.setdefault("rowPadding", {"signal": f"{plot_width} - 24 < {LEGEND_ONE_LINE_PX} ? 27 : 2"})
+        for value in node.values():
+            found = _wrap_legend_labels(value, plot_width) or found
+    elif isinstance(node, list):
+        for value in node:
+            found = _wrap_legend_labels(value, plot_width) or found
+    return found
+
+
+WHOLE_FORMATS = {".0%": 0.01, "$.0f": 1, ",d": 1, "d": 1, ".0f": 1, ",.0f": 1, "$,.0f": 1}
+"""Axis label formats that show whole units, and the unit: ticks closer than it would repeat a label."""
+
+
+def _distinct_ticks(node: Any) -> None:
+    """Every axis (at any depth) whose labels show whole units gets ticks at least a unit apart
+    (Vega's ``tickMinStep``), so that no two tick labels read the same ("$1 $2 $2 $3")."""
+    if isinstance(node, dict):
+        for axis in node.get("axes", []) if isinstance(node.get("axes"), list) else []:
+            if isinstance(axis, dict) and isinstance(axis.get("format"), str) and axis["format"] in WHOLE_FORMATS \
+                    and "tickMinStep" not in axis:
+                axis["tickMinStep"] = WHOLE_FORMATS[axis["format"]]
+        for value in node.values():
+            _distinct_ticks(value)
+    elif isinstance(node, list):
+        for value in node:
+            _distinct_ticks(value)
+
+
+def responsive(vega: dict[str, Any]) -> dict[str, Any]:
+    """A compiled chart made to read on any screen: axes without repeated tick labels; its title and subtitle wrapped to the chart's
+    width (:func:`wrap_expression` over its ``width`` signal, or a facet's ``child_width``), so
+    that a title is whole on a phone and takes one line on a desktop. The page fits a chart to
+    its container (``neocloud/templates/report/index.html.j2``). Returns ``vega``, changed.
+
+    >>> v = responsive({"signals": [{"name": "width", "init": "300"}], "title": {"text": "A b", "subtitle": ["c"]}})
+    >>> v["title"]["text"]["signal"].startswith('split(replace(replace("A b"'), "signal" in v["title"]["subtitle"]
+    (True, True)
+    """
+    _distinct_ticks(vega)
+    if isinstance(vega.get("autosize"), dict):
+        # the layout follows every change of width: a title that wraps to more lines gets them
+        vega["autosize"] = {**vega["autosize"], "resize": True}
+    names = {s.get("name") for s in vega.get("signals", [])}
+    # a chart of panels sizes itself to its panels (child_width): its legend follows them, not it
+    if _wrap_legend_labels(vega, "child_width" if "child_width" in names else "width") and "width" in names and isinstance(vega.get("padding"), dict):
+        # Vega's bounds hold a legend label's first line only: the chart keeps room below for
+        # the lines of its last label on a phone (a padding that followed the width would loop)
+        vega["padding"] = {**vega["padding"], "bottom": max(vega["padding"].get("bottom", 5), LEGEND_ROOM_PX)}
+    width = "width" if "width" in names else "child_width" if "child_width" in names else str(vega.get("width", 300))
+    title = vega.get("title")
+    if isinstance(title, dict) and title.get("frame") != "group":
+        # a title that starts at the chart's left edge, not the plot's, has the container's whole
+        # width (the width signal stays in the expression, so that the title follows a resize)
+        width = f"max({width}, containerSize()[0] - 12)"
+    if isinstance(title, dict):
+        for key, char_px in (("text", TITLE_CHAR_PX), ("subtitle", SUBTITLE_CHAR_PX)):
+            if isinstance(title.get(key), (str, list)) and title[key]:
+                title[key] = {"signal": wrap_expression(title[key], width, char_px)}
+    return vega
 
 
 def javascript_bundle() -> str:
