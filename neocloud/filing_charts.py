@@ -10,7 +10,8 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from neocloud.charts import PALETTE, WIDTH, _json_safe, _title
+from neocloud.charts import FIT, PALETTE, _json_safe, _title
+from neocloud.reconcile import main_series
 
 ROW_PX = 26
 """Height of one reading's row."""
@@ -55,35 +56,35 @@ def readings_filing_chart(rpo: pd.DataFrame, reported_usd: float, half_width_usd
     return (alt.layer(reported, ranges, assumed,
                       title=_title(title, sources, "Dot: the book as assumed; bar: over its undisclosed terms; "
                                                    "red band: the reported figure and its rounding"))
-            .properties(width=WIDTH, height=alt.Step(ROW_PX)))
+            .properties(**FIT, height=alt.Step(ROW_PX)))
 
 
 def reconciliation_chart(rec: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
-    """Reported figures against the model's, by period end, one panel row per measure, USD billions
-    (``rec`` is :func:`neocloud.reconcile.reconcile`).
+    """A seller's reported figure against the model's, by period end, USD billions, for the
+    measure and line it reported most often (``rec`` is :func:`neocloud.reconcile.reconcile`,
+    the series :func:`neocloud.reconcile.main_series`).
 
     >>> import neocloud as nc
     >>> from neocloud.reconcile import reconcile
     >>> from neocloud.reported import load_reported
-    >>> c = reconciliation_chart(reconcile(nc.load_ledger(), load_reported(), "CoreWeave"), "t", ["s"])
-    >>> sorted(c.to_dict()["encoding"]["color"]["sort"])
-    ['Model (ledger)', 'Reported']
+    >>> c = reconciliation_chart(reconcile(nc.load_ledger(), load_reported(), "CoreWeave"), "t", ["s"]).to_dict()
+    >>> sorted(c["encoding"]["color"]["sort"]), c["encoding"]["y"]["title"]
+    (['Model (ledger)', 'Reported'], 'Backlog, USD billions')
     """
-    long = rec.melt(id_vars=["period_end", "measure", "line"], value_vars=["reported_usd", "model_usd"],
-                    var_name="figure", value_name="usd")
+    one = main_series(rec)
+    measure, line = one.measure.iloc[0], one.line.iloc[0]
+    long = one.melt(id_vars=["period_end"], value_vars=["reported_usd", "model_usd"], var_name="figure", value_name="usd")
     long["figure"] = long.figure.map({"reported_usd": "Reported", "model_usd": "Model (ledger)"})
     long["usd_bn"] = long.pop("usd") / 1e9
     long["period_end"] = pd.to_datetime(long.period_end)
-    return (alt.Chart(_json_safe(long), title=_title(title, sources, "Model: the ledger's contracts signed by each period end"))
+    words = {"backlog": "Backlog", "rpo": "RPO", "contracted_sales": "Contracted sales", "arr": "Annualised run-rate",
+             "revenue": "Revenue"}[measure]
+    return (alt.Chart(_json_safe(long), title=_title(title, sources, f"{line}; model: the ledger's contracts signed by each period end"))
             .mark_line(point=True)
-            .encode(x=alt.X("period_end:T", title="Period end", axis=alt.Axis(format="%b %Y", tickCount="month")),
-                    y=alt.Y("usd_bn:Q", title="USD billions"),
+            .encode(x=alt.X("period_end:T", title="Period end", axis=alt.Axis(format="%b %Y")),
+                    y=alt.Y("usd_bn:Q", title=f"{words}, USD billions"),
                     color=alt.Color("figure:N", title=None, sort=["Reported", "Model (ledger)"],
                                     scale=alt.Scale(range=[PALETTE[1], PALETTE[0]])),
-                    detail="line:N",
-                    row=alt.Row("measure:N", title=None),
                     tooltip=[alt.Tooltip("period_end:T", title="Period end", format="%d %b %Y"),
-                             alt.Tooltip("line:N", title="Line"), alt.Tooltip("figure:N", title="Figure"),
-                             alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f")])
-            .properties(width=WIDTH, height=160)
-            .resolve_scale(y="independent"))
+                             alt.Tooltip("figure:N", title="Figure"), alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f")])
+            .properties(**FIT, height=220))

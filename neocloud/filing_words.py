@@ -140,3 +140,15 @@ def known_since_rows(known: pd.DataFrame) -> list[list[str]]:
 
 
 KNOWN_SINCE_HEADER = ["Date", "What", "Amount", "Source"]
+
+
+def reconciliation_chart_title(series: pd.DataFrame, filer: str) -> str:
+    """The finding of a seller's reconciliation chart (``series``: :func:`neocloud.reconcile.main_series`).
+
+    >>> import datetime as dt
+    >>> print(reconciliation_chart_title(pd.DataFrame({"period_end": [dt.date(2026, 6, 30)], "measure": ["backlog"],
+    ...                                                 "ratio": [0.612]}), "CoreWeave"))
+    The ledger holds 61% of CoreWeave's reported backlog at 30 Jun 2026
+    """
+    last = series.iloc[-1]
+    return f"The ledger holds {pct(last.ratio, 0)} of {filer}'s reported {MEASURE_WORDS[last.measure]} at {day(last.period_end)}"

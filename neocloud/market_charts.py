@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from neocloud.charts import PALETTE, WIDTH, _title
+from neocloud.charts import FIT, PALETTE, _title
 
 def _records(frame: pd.DataFrame) -> alt.Data:
     """Chart data as plain JSON values: dates as ``YYYY-MM-DD``, missing values as null, floats
@@ -69,7 +69,7 @@ def seller_backlog_chart(sellers: pd.DataFrame, title: str, sources: Sequence[st
             tooltip=[alt.Tooltip("seller:N", title="Seller"), alt.Tooltip("measure:N", title="Figure"),
                      alt.Tooltip("usd_bn:Q", title="USD bn", format=",.2f")],
         )
-        .properties(width=WIDTH, height=alt.Step(BAR_ROW_PX))
+        .properties(**FIT, height=alt.Step(BAR_ROW_PX))
     )
 
 
@@ -93,7 +93,7 @@ def walk_share_chart(sellers: pd.DataFrame, title: str, sources: Sequence[str]) 
             tooltip=[alt.Tooltip("seller:N", title="Seller"), alt.Tooltip("horizon:N", title="Horizon"),
                      alt.Tooltip("share:Q", title="Share", format=".1%")],
         )
-        .properties(width=WIDTH, height=alt.Step(BAR_ROW_PX))
+        .properties(**FIT, height=alt.Step(BAR_ROW_PX))
     )
 
 
@@ -116,7 +116,7 @@ def buyer_commitments_chart(commitments: pd.DataFrame, title: str, sources: Sequ
                      alt.Tooltip("committed_usd_bn:Q", title="Committed, USD bn", format=",.2f"),
                      alt.Tooltip("walkable_usd_bn:Q", title="Of which it can walk from, USD bn", format=",.2f")],
         )
-        .properties(width=WIDTH, height=110)
+        .properties(**FIT, height=110)
         .facet(row=alt.Row("buyer:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12)),
                title=_title(title, sources, "Fees of service after the reporting date if every contract runs its course"))
         .resolve_scale(y="independent")
@@ -153,4 +153,4 @@ def notice_calendar_chart(calendar: pd.DataFrame, as_of: dt.date, months: int, t
                  alt.Tooltip("at_stake_usd_bn:Q", title="USD bn at stake", format=",.2f"),
                  alt.Tooltip("right:N", title="Right")],
     )
-    return alt.layer(points).properties(width=WIDTH, height=alt.Step(28))
+    return alt.layer(points).properties(**FIT, height=alt.Step(28))

@@ -163,3 +163,17 @@ def reconcile(ledger: Ledger, reported: Sequence[ReportedFigure], seller: str) -
                      "difference_parts": difference_parts(f, model, book.contracts)})
     frame = pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
     return frame.sort_values(["period_end", "measure"], kind="stable").reset_index(drop=True)
+
+
+def main_series(rec: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a reconciliation (:func:`reconcile`) for the measure and line the seller
+    reported most often (the first such on a tie), by period end: the series a chart follows.
+
+    >>> from neocloud.ledger import load_ledger
+    >>> from neocloud.reported import load_reported
+    >>> s = main_series(reconcile(load_ledger(), load_reported(), "Nebius"))
+    >>> s.measure.unique().tolist(), len(s)   # the three quarters of "core AI cloud" ARR
+    (['arr'], 3)
+    """
+    measure, line = rec.groupby(["measure", "line"], sort=False).size().sort_values(ascending=False, kind="stable").index[0]
+    return rec[(rec.measure == measure) & (rec.line == line)].reset_index(drop=True)
