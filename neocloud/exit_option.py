@@ -44,11 +44,10 @@ from neocloud.deal import (
     DealTerms,
     accrued_usd,
     revenue_if_terminated,
-    revenue_if_terminated_many,
     terms_of,
     total_contract_value,
 )
-from neocloud.hazard import notice_dates
+from neocloud.hazard import _outcomes, notice_dates
 from neocloud.market import DAYS_PER_YEAR, MarketModel, expected_prices, simulate_prices
 
 if TYPE_CHECKING:
@@ -288,7 +287,9 @@ def _exit_on_paths(
     who (0 buyer, 1 seller, -1 none), option values, notice shares, boundary."""
     k_dates = len(values.dates)
     n = prices.shape[0]
-    outcomes = np.append(revenue_if_terminated_many(terms, values.dates).realised_usd.to_numpy(), total_contract_value(terms))
+    # the hazard model's outcomes (computed once per terms): the decision dates are the last of its notice dates
+    revenue, tcv = _outcomes(terms)
+    outcomes = np.append(revenue[len(revenue) - k_dates:], tcv)
     if k_dates == 0:
         empty = pd.DataFrame({"notice_date": pd.Series([], dtype="datetime64[ns]"), "buyer": [], "seller": []})
         bound = pd.DataFrame({"notice_date": pd.Series([], dtype="datetime64[ns]"), "buyer_exits_below": [], "seller_exits_above": []})

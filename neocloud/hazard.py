@@ -11,6 +11,7 @@ revenue is ``sum_k (1 - p)**k * p * R_k + (1 - p)**K * total_contract_value``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 
 import numpy as np
@@ -44,10 +45,25 @@ def notice_dates(deal: Deal) -> list[dt.date]:
 
 
 def _outcomes(deal: Deal) -> tuple[np.ndarray, float]:
-    """``R_k`` for each notice date, and the total contract value (the no-notice outcome)."""
+    """``R_k`` for each notice date (read-only), and the total contract value (the no-notice
+    outcome). Kept for the last few terms: an evaluation asks for them in the hazard and in the
+    exit model."""
     t = terms_of(deal)
+    try:
+        return _outcomes_of_terms(t)
+    except TypeError:  # terms that cannot be hashed (hand-built with unhashable parts)
+        return _compute_outcomes(t)
+
+
+def _compute_outcomes(t: DealTerms) -> tuple[np.ndarray, float]:
     revenue = revenue_if_terminated_many(t, notice_dates(t)).realised_usd.to_numpy()
+    revenue.flags.writeable = False  # shared by every caller of the same terms
     return revenue, total_contract_value(t)
+
+
+@functools.lru_cache(maxsize=32)
+def _outcomes_of_terms(t: DealTerms) -> tuple[np.ndarray, float]:
+    return _compute_outcomes(t)
 
 
 def _check_probability(p: float) -> float:

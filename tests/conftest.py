@@ -92,14 +92,3 @@ def pytest_sessionfinish(session, exitstatus):
         print(f"\nNEOCLOUD_REQUIRE_ALL: {len(skipped)} test(s) skipped, which CI does not allow: {names}")
         session.exitstatus = 1
 
-
-MODULE_GROUPS = {"test_jupyterlab": "jupyterlab", "test_browser": "browser", "test_explorable": "explorable"}
-"""Modules whose tests share an expensive module-scoped fixture (a JupyterLab server, a browser):
-with ``--dist loadgroup`` each runs on one xdist worker, so the fixture starts once."""
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        group = MODULE_GROUPS.get(item.path.stem)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))

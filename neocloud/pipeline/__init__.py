@@ -5,12 +5,13 @@ each module does one job:
 
 * :mod:`~neocloud.pipeline.render`: the ``neocloud render`` command (what to render, the summary);
 * :mod:`~neocloud.pipeline.reports`: a report, its status and a render's result;
-* :mod:`~neocloud.pipeline.cache`: cache keys (what a report depends on) and cached figures;
+* :mod:`~neocloud.pipeline.cache`: cache keys and the headline figures computed once per scenario;
 * :mod:`~neocloud.pipeline.files`: atomic writes, the outputs lock, who owns an outputs folder;
 * :mod:`~neocloud.pipeline.execute`: one report through papermill and the HTML exporter;
 * :mod:`~neocloud.pipeline.pool`: the worker processes that execute reports in parallel;
 * :mod:`~neocloud.pipeline.kernels`: the warm Jupyter kernel each worker keeps;
 * :mod:`~neocloud.pipeline.export`: the ``neocloud-report`` nbconvert exporter;
 * :mod:`~neocloud.pipeline.index`: ``outputs/index.html``, its rows and its HTML;
-* :mod:`~neocloud.pipeline.notebooks`: keeping the committed notebooks in step with ``params/base.yaml``.
+* :mod:`~neocloud.pipeline.notebooks`: what each report depends on (its declaration), and keeping the
+  committed notebooks in step with ``params/base.yaml``.
 """
