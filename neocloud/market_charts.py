@@ -116,7 +116,7 @@ def buyer_commitments_chart(commitments: pd.DataFrame, title: str, sources: Sequ
                      alt.Tooltip("committed_usd_bn:Q", title="Committed, USD bn", format=",.2f"),
                      alt.Tooltip("walkable_usd_bn:Q", title="Of which it can walk from, USD bn", format=",.2f")],
         )
-        .properties(**FIT, height=110)
+        .properties(width=260, height=110)   # a panel's width: the page fits the panels to their box
         .facet(row=alt.Row("buyer:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12)),
                title=_title(title, sources, "Fees of service after the reporting date if every contract runs its course"))
         .resolve_scale(y="independent")
