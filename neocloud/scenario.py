@@ -145,6 +145,12 @@ class Input(_Model, Generic[T]):
         _check_sourced(self, "value")
         for i, other in enumerate(self.other_readings):
             _check_like(other.value, self.value, f"other_readings.{i}.value")
+        if isinstance(self.value, dt.date) and any(not isinstance(o.value, dt.date) for o in self.other_readings):
+            # a date another source gives is a date, whether it was read from YAML or from JSON data
+            # (the scenario a render passes to its kernels): the two must be equal
+            readings = [o if isinstance(o.value, dt.date) else o.model_copy(update={"value": _iso_date(o.value)})
+                        for o in self.other_readings]
+            object.__setattr__(self, "other_readings", readings)
         return self
 
 

@@ -252,3 +252,15 @@ def test_bad_extends_say_where(tmp_path, files, expected):
     assert expected in str(e.value), str(e.value)
     res = neocloud_cli("check", str(tmp_path / "mine.yaml"))
     assert res.returncode == 2 and expected in res.stderr and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_the_scenario_a_render_passes_as_data_is_the_file(path):
+    """A render hands each scenario to its kernels as JSON data; validated again it is the very
+    scenario the file gives (dates in other readings included), or every report would refuse it."""
+    import json
+
+    from neocloud.scenario import scenario_parameters, validate_scenario
+
+    s = load_scenario(path)
+    assert validate_scenario(json.loads(json.dumps(scenario_parameters(s), default=str)), path) == s
