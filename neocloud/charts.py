@@ -39,9 +39,16 @@ LANE_WIDTH = 280.0
 """The narrowest plot (px) label lanes are computed for: a phone's. Lanes that keep labels apart at
 this width keep them apart at any wider one (positions spread, labels keep their size)."""
 
-FIT = {"width": "container", "autosize": alt.AutoSizeParams(type="fit-x", contains="padding")}
-"""Chart properties: the chart takes its container's width (a phone's or a desktop's), axes and
-legends included; its height stays its own."""
+NOTEBOOK_WIDTH = 620
+"""A chart's width in a notebook (JupyterLab, nbconvert's own HTML): a notebook's output area takes
+its width from its content, so a chart sized to its container there grows without end."""
+
+FIT = {"width": NOTEBOOK_WIDTH, "autosize": alt.AutoSizeParams(type="fit-x", contains="padding"),
+       "usermeta": {"width": "container"}}
+"""Chart properties: in a report the chart takes its container's width (a phone's or a
+desktop's), axes and legends included, its height its own (``usermeta.width``, read where the
+report compiles the chart: :func:`neocloud.pipeline.vega.compile_to_vega`); in a notebook it is
+:data:`NOTEBOOK_WIDTH` wide."""
 
 
 @alt.theme.register("neocloud", enable=False)

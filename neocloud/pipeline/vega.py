@@ -80,7 +80,21 @@ def compile_to_vega(spec: dict[str, Any]) -> dict[str, Any]:
     >>> compiled["marks"][0]["type"], compiled["data"][0]["values"]
     ('symbol', [{'x': 1}])
     """
-    return responsive(_ask({"op": "compile", "spec": spec, "vl_version": vega_lite_version()}))
+    return responsive(_ask({"op": "compile", "spec": container_width(spec), "vl_version": vega_lite_version()}))
+
+
+def container_width(spec: dict[str, Any]) -> dict[str, Any]:
+    """A chart that asks for its container's width in a report (``usermeta.width``, set by
+    :data:`neocloud.charts.FIT`) gets it; its notebook width is kept for notebooks only.
+
+    >>> container_width({"width": 620, "usermeta": {"width": "container"}})["width"]
+    'container'
+    >>> container_width({"width": 260})["width"]
+    260
+    """
+    if (spec.get("usermeta") or {}).get("width") == "container":
+        return {**spec, "width": "container"}
+    return spec
 
 
 TITLE_CHAR_PX = 9.2
