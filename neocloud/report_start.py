@@ -89,7 +89,7 @@ def check_parameters(given: dict[str, Any], own: tuple[str, ...] = ()) -> None:
     if not unknown:
         return
     takes = f"this report takes {', '.join(allowed)}"
-    keys = [k for k in unknown if k in Scenario.model_fields]
+    keys = [k for k in unknown if k in Scenario.model_fields or k == "extends"]  # a scenario file's own keys
     problems = []
     if keys:
         problems.append(f"{', '.join(repr(k) for k in keys)} {'is a key' if len(keys) == 1 else 'are keys'} of a scenario file, "

@@ -519,13 +519,16 @@ class Scenario(_Model):
         walk("", self)
         return out
 
-    def inputs_date(self) -> dt.date:
-        """The date of the newest source behind this scenario ("inputs as of")."""
-        dates = [i.source.date for _, _, i in self.inputs() if i.source is not None]
-        dates += [h.source.date for h in self.headlines]
-        dates += [h.source.date for o in self.other_deals for h in o.headlines]
-        dates += [r.source.date for r in self.termination_readings if r.source is not None]
-        return max(dates)
+    def inputs_date(self, published_only: bool = False) -> dt.date:
+        """The date of the newest source behind this scenario ("inputs as of"); with
+        ``published_only``, of the newest dated publication (an undated source's date is the day
+        it was read, not when its figure became known)."""
+        sources = [i.source for _, _, i in self.inputs() if i.source is not None]
+        sources += [h.source for h in self.headlines]
+        sources += [h.source for o in self.other_deals for h in o.headlines]
+        sources += [r.source for r in self.termination_readings if r.source is not None]
+        dates = [x.date for x in sources if not published_only or x.dated == "published"]
+        return max(dates) if dates else self.as_of.value
 
 
 class _CrossFieldError(ValueError):

@@ -60,7 +60,9 @@ CASES = {
     "notice longer than the term": (("    value: 90\n", "    value: 5000\n"), ["terms.notice_days.value", "5000", "at most the 1127 days"]),
     "date as a number": (("    value: 2026-05-01\n", "    value: 20260501\n"), ["terms.start.value", "20260501", "YYYY-MM-DD"]),
     "impossible date": (("    value: 2029-05-31\n", '    value: "2029-02-30"\n'), ["terms.end.value", "not a calendar date"]),
-    "no source": (("      quote: \"over 300 MW\"\n", "      quote: \"over 300 MW\"\n    assumption: true\n"), ["terms.capacity_mw", "either a 'source' or 'assumption: true', not both"]),
+    "no source": (("      quote: \"more than 300 megawatts of new capacity (over 220,000 NVIDIA GPUs) within the month\"\n",
+                   "      quote: \"more than 300 megawatts of new capacity (over 220,000 NVIDIA GPUs) within the month\"\n    assumption: true\n"),
+                  ["terms.capacity_mw", "either a 'source' or 'assumption: true', not both"]),
     # issue 22 item 2 and issue 23 item 6: periods in order, bounded terms, readings checked as terms
     "revenue period ends before it starts": (("      period_start: 2026-01-01\n      period_end: 2026-03-31\n",
                                                "      period_start: 2026-03-31\n      period_end: 2026-01-01\n"),

@@ -79,9 +79,9 @@ def test_papermill_shows_every_parameter_with_its_type(path):
 
 def test_a_scenario_given_as_papermill_parameters_file_is_refused_naming_scenario_file(tmp_path):
     out = tmp_path / "f.ipynb"
-    res = papermill(DEAL, out, "-f", "params/early_exit.yaml")
+    res = papermill(DEAL, out, "-f", "params/early_exit.yaml")   # a scenario that extends the base: its own keys
     assert res.returncode != 0
-    assert "ReportInputError: papermill parameters: 'as_of', " in res.stderr
+    assert "ReportInputError: papermill parameters: 'extends', 'question', 'termination', 'title' are keys of a scenario file" in res.stderr
     assert "give the file as `-p scenario_file params/NAME.yaml`" in res.stderr
     # nothing of the base case was computed, and the notebook is not exported as a report
     nb = nbformat.read(out, as_version=4)
@@ -408,3 +408,12 @@ def test_render_runs_a_notebook_saved_under_another_kernel_name_and_writes_the_p
     assert rendered.metadata.kernelspec["name"] == "python3"
     assert rendered.metadata.neocloud["run"]["scenario_file"] == "params/early_exit.yaml"
     assert (tmp_path / "out" / "early_exit" / "deal.html").read_bytes() == exported
+
+
+def test_a_whole_scenario_file_given_as_papermill_parameters_is_refused_the_same_way():
+    """The base case (every key written out) as papermill's parameters file: the same refusal."""
+    from neocloud.report_start import ReportInputError, check_parameters
+    from neocloud.scenario import _read_yaml
+
+    with pytest.raises(ReportInputError, match=r"'as_of', 'buyer_name', .* are keys of a scenario file"):
+        check_parameters(_read_yaml(PARAMS / "base.yaml"))

@@ -473,11 +473,12 @@ def newest_data_date() -> dt.date:
 
 
 def newest_input_date(scenario: Any) -> dt.date:
-    """The newest input behind a scenario's reports: its own sources and the shipped data every
-    report reads (:func:`newest_data_date`). The reports' headers and the index state it.
+    """The newest input behind a scenario's reports: its own published sources and the shipped data
+    every report reads (:func:`newest_data_date`; an undated source's date is the day it was
+    read, not when its figure became known). The reports' headers and the index state it.
 
     >>> from neocloud.scenario import load_scenario
     >>> newest_input_date(load_scenario("params/base.yaml")).isoformat()
     '2026-10-05'
     """
-    return max(scenario.inputs_date(), newest_data_date())
+    return max(scenario.inputs_date(published_only=True), newest_data_date())

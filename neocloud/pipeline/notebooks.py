@@ -65,8 +65,8 @@ def declaration(notebook: Path) -> Declaration:
 
     >>> declaration(Path("notebooks/termination.ipynb")).files
     ('params/sweeps/termination_sobol.yaml',)
-    >>> declaration(Path("notebooks/new_report.ipynb"))
-    Declaration(files=(), data=(), weight=1.0)
+    >>> declaration(Path("notebooks/new_report.ipynb")) == Declaration()
+    True
     """
     return DECLARATIONS.get(Path(notebook).stem, Declaration())
 
