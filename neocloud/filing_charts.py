@@ -10,11 +10,11 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from neocloud.charts import FIT, PALETTE, _json_safe, _title
+from neocloud.charts import FIT, LABEL_CHARS, PALETTE, _json_safe, _title, wrapped_label_expr
 from neocloud.reconcile import main_series
 
-ROW_PX = 26
-"""Height of one reading's row."""
+ROW_PX = 56
+"""Height of one reading's row: a label wrapped on four lines."""
 
 
 def readings_filing_chart(rpo: pd.DataFrame, reported_usd: float, half_width_usd: float, title: str,
@@ -37,7 +37,7 @@ def readings_filing_chart(rpo: pd.DataFrame, reported_usd: float, half_width_usd
     order = frame.reading.tolist()
     band = pd.DataFrame({"low_bn": [(reported_usd - half_width_usd) / 1e9], "high_bn": [(reported_usd + half_width_usd) / 1e9],
                          "label": [f"reported ${reported_usd / 1e9:,.1f}B"]})
-    y = alt.Y("reading:N", title=None, sort=order, axis=alt.Axis(labelLimit=0))
+    y = alt.Y("reading:N", title=None, sort=order, axis=alt.Axis(labelLimit=0, labelExpr=wrapped_label_expr(LABEL_CHARS)))
     colour = alt.Color("fits:N", title=None, sort=["fits the filing", "does not fit"],
                        scale=alt.Scale(range=[PALETTE[2], PALETTE[6]]))
     reported = (alt.Chart(_json_safe(band)).mark_rect(opacity=0.35, color=PALETTE[1])
@@ -54,8 +54,8 @@ def readings_filing_chart(rpo: pd.DataFrame, reported_usd: float, half_width_usd
                        tooltip=[alt.Tooltip("reading:N", title="Reading"),
                                 alt.Tooltip("enforceable_rpo_bn:Q", title="As assumed, USD bn", format=",.2f")]))
     return (alt.layer(reported, ranges, assumed,
-                      title=_title(title, sources, "Dot: the book as assumed; bar: over its undisclosed terms; "
-                                                   "red band: the reported figure and its rounding"))
+                      title=_title(title, sources, "Dot: the book as assumed. Bar: over its undisclosed terms. "
+                                                   "Band: the reported figure and its rounding."))
             .properties(**FIT, height=alt.Step(ROW_PX)))
 
 
@@ -81,7 +81,8 @@ def reconciliation_chart(rec: pd.DataFrame, title: str, sources: Sequence[str]) 
              "revenue": "Revenue"}[measure]
     return (alt.Chart(_json_safe(long), title=_title(title, sources, f"{line}; model: the ledger's contracts signed by each period end"))
             .mark_line(point=True)
-            .encode(x=alt.X("period_end:T", title="Period end", axis=alt.Axis(format="%b %Y")),
+            .encode(x=alt.X("period_end:T", title="Period end",
+                            axis=alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": 3})),
                     y=alt.Y("usd_bn:Q", title=f"{words}, USD billions"),
                     color=alt.Color("figure:N", title=None, sort=["Reported", "Model (ledger)"],
                                     scale=alt.Scale(range=[PALETTE[1], PALETTE[0]])),

@@ -137,9 +137,9 @@ def notice_calendar_chart(calendar: pd.DataFrame, as_of: dt.date, months: int, t
     f = _records(f[["date", "event", "contract", "service_ends", "at_stake_usd_bn", "size_bn", "right"]])
     pad = dt.timedelta(days=10)  # a point on the first or last day is drawn whole
     domain = [(as_of - pad).isoformat(), (add_months(as_of, months) + pad).isoformat()]
-    base = alt.Chart(f, title=_title(title, sources, "Circles: notice may first be served that day (size: fees it would cancel); "
-                                                     "diamonds: delivery deadlines"))
-    points = base.mark_point(filled=True, opacity=0.85).encode(
+    heading = _title(title, sources, "Circles: notice may first be served that day (size: fees it would cancel); "
+                                     "diamonds: delivery deadlines")
+    points = alt.Chart(f).mark_point(filled=True, opacity=0.85).encode(
         x=alt.X("date:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": 2})),
         y=alt.Y("contract:N", title=None),
         shape=alt.Shape("event:N", title=None, scale=alt.Scale(domain=["notice window opens", "delivery deadline"],
@@ -153,4 +153,4 @@ def notice_calendar_chart(calendar: pd.DataFrame, as_of: dt.date, months: int, t
                  alt.Tooltip("at_stake_usd_bn:Q", title="USD bn at stake", format=",.2f"),
                  alt.Tooltip("right:N", title="Right")],
     )
-    return alt.layer(points).properties(**FIT, height=alt.Step(28))
+    return alt.layer(points, title=heading).properties(**FIT, height=alt.Step(28))

@@ -35,7 +35,7 @@ def test_same_inputs_give_the_same_bytes(tmp_path):
         res = render_cli(out, "params/base.yaml")
         assert res.returncode == 0, res.stdout + res.stderr
     da, db = digest(a), digest(b)
-    assert len(da) == 6 and da == db  # 3 notebooks x (html, ipynb); the index is compared below
+    assert len(da) == 8 and da == db  # 4 notebooks (the market report once for this date) x (html, ipynb); the index below
     text = (a / "base" / "deal.ipynb").read_text()
     nb = nbformat.reads(text, as_version=4)
     assert set(nb.metadata.papermill) <= {"parameters", "version"}  # no times, no paths
@@ -241,13 +241,14 @@ FIGURES_TITLE = ("import neocloud as nc\nsc = nc.report_scenario(scenario_file, 
 
 
 def test_one_failing_scenario_never_stops_the_others_or_the_index(tmp_path):
-    # a reading that `check` accepts but the maths cannot compute with (a lock-up of 100,000 months):
-    # its reports and figures fail; the other scenario's reports and the index are written all the same
+    # a valid scenario whose report fails (the report raises for it: since lock-ups are bounded by
+    # the term, no value `check` accepts makes the maths fail): the other scenario's reports and the
+    # index are written all the same
     nbs = tmp_path / "nbs"
-    make_notebook(nbs / "report.ipynb", FIGURES_TITLE)
+    make_notebook(nbs / "report.ipynb", FIGURES_TITLE + "\nif sc.title.startswith('Bad'):\n    raise RuntimeError('this report fails')")
     params = tmp_path / "params"
     copy_scenario(params, "good")
-    bad = copy_scenario(params, "bad", **{"    lockup_months: 0\n    scenario: original_s1": "    lockup_months: 100000\n    scenario: original_s1"})
+    bad = copy_scenario(params, "bad", **{'title: "Base case': 'title: "Bad case'})
     assert neocloud_cli("check", str(bad)).returncode == 0
     out = tmp_path / "out"
     res = render_cli(out, "--params", str(params), notebooks=nbs)
@@ -258,8 +259,32 @@ def test_one_failing_scenario_never_stops_the_others_or_the_index(tmp_path):
     assert (out / "good" / "report.html").is_file() and not (out / "bad" / "report.html").exists()
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="good/report.html"' in index
-    assert "last render failed" in index and "its headline figures could not be computed" in index
+    assert "last render failed" in index
     assert "Base case" in index  # the good scenario's figures are in the table
+
+
+def test_a_scenario_whose_figures_fail_leaves_the_index_written(tmp_path, monkeypatch):
+    # the index of a render where one scenario's headline figures cannot be computed says so for
+    # that scenario and lists the others with their figures
+    from neocloud.pipeline import index as index_module
+    from neocloud.pipeline.reports import RenderResult
+
+    params = tmp_path / "params"
+    good, bad = copy_scenario(params, "good"), copy_scenario(params, "bad", **{'title: "Base case': 'title: "Bad case'})
+    real = index_module.cached_figures
+
+    def figures(outputs, path, scenario, env_key):
+        if path == bad:
+            raise ValueError("the maths cannot compute with this scenario")
+        return real(outputs, path, scenario, env_key)
+
+    monkeypatch.setattr(index_module, "cached_figures", figures)
+    out = tmp_path / "out"
+    out.mkdir()
+    written = index_module.write_index(out, [bad, good], [], RenderResult())
+    html = written.read_text(encoding="utf-8")
+    assert "its headline figures could not be computed: ValueError: the maths cannot compute with this scenario" in html
+    assert "Base case" in html
 
 
 def test_reports_read_the_figures_the_render_computed_once(tmp_path):
