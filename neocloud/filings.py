@@ -293,7 +293,7 @@ def filing_check(scenario: "Scenario", reported: "Sequence[ReportedFigure]") -> 
     name = scenario.seller.ledger_name
     if name is None:
         return None
-    as_of = scenario.as_of.value
+    as_of = scenario.as_of.value  # a name no filer has gives no figure: None below
     mine = [f for f in reported if f.filer.casefold() == name.casefold() and f.period_end == as_of and f.scope == "contracts"]
     backlog = next((f for f in mine if f.measure in ("rpo", "contracted_sales")), None)
     revenue = next((f for f in mine if f.measure == "revenue"), None)
@@ -330,3 +330,17 @@ def known_since(ledger: "Ledger", reported: "Sequence[ReportedFigure]", seller: 
              for f in reported if f.filer.casefold() == name.casefold() and f.source.date > as_of]
     frame = pd.DataFrame(rows, columns=["date", "kind", "what", "usd", "source_url"])
     return frame.sort_values(["date", "kind"], kind="stable").reset_index(drop=True)
+
+
+def ledger_seller(scenario: "Scenario", ledger: "Ledger") -> str | None:
+    """The scenario's seller as the ledger spells it (``seller.ledger_name``, in any case), or
+    None where the scenario names none or the ledger has no such seller.
+
+    >>> import neocloud as nc
+    >>> ledger_seller(nc.load_scenario("params/base.yaml"), nc.load_ledger())
+    'SpaceX'
+    """
+    name = scenario.seller.ledger_name
+    if name is None:
+        return None
+    return next((s for s in ledger.sellers if s.casefold() == name.casefold()), None)

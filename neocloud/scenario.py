@@ -290,7 +290,7 @@ class Termination(_Model):
 class Seller(_Model):
     """The seller's side: its revenue without the deal, its costs and its reporting calendar."""
 
-    ledger_name: Text | None = None
+    ledger_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 .,&()'-]{0,79}$")] | None = None
     """The seller as the ledger and the reported figures name it (``neocloud/data/contracts.yaml``,
     ``reported.yaml``): the reports hold the book against what this filer reported."""
 
@@ -958,7 +958,26 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
                    "the scenario then uses what was not known on that date")
     out += _capacity_warnings(s)
     out += _price_warnings(s)
+    out += _ledger_warnings(s)
     return out
+
+
+def _ledger_warnings(scenario: Scenario) -> list[str]:
+    """A ``seller.ledger_name`` that names no seller of the shipped ledger: the reports then show
+    no ledger or filing figures for it."""
+    name = scenario.seller.ledger_name
+    if name is None:
+        return []
+    from neocloud.ledger import load_ledger
+
+    try:
+        sellers = load_ledger().sellers
+    except ScenarioError:  # the ledger's own problem: reported where it is read
+        return []
+    if any(s.casefold() == name.casefold() for s in sellers):
+        return []
+    return [f"key 'seller.ledger_name': value {name!r}: no seller of that name in neocloud/data/contracts.yaml "
+            f"(sellers: {', '.join(sellers)}); the reports show no ledger or filing figures for it"]
 
 
 STALE_PRICE_DAYS = 90

@@ -239,3 +239,16 @@ def test_the_calibration_never_looks_past_the_reporting_date():
 
     assert scenario_market(base).drift_per_year == pytest.approx(known.drift_per_year)
     assert scenario_market(later).drift_per_year == pytest.approx(refit.drift_per_year)
+
+
+def test_a_seller_the_ledger_does_not_know_is_a_warning_and_no_figure():
+    from neocloud.filings import filing_check, ledger_seller
+    from neocloud.scenario import scenario_warnings
+    import neocloud as nc
+
+    s = BASE.model_copy(update={"seller": BASE.seller.model_copy(update={"ledger_name": "Acme Compute"})})
+    assert ledger_seller(s, nc.load_ledger()) is None
+    assert filing_check(s, nc.load_reported()) is None
+    assert any("key 'seller.ledger_name': value 'Acme Compute': no seller of that name" in w for w in scenario_warnings(s))
+    assert ledger_seller(BASE.model_copy(update={"seller": BASE.seller.model_copy(update={"ledger_name": "spacex"})}),
+                         nc.load_ledger()) == "SpaceX"
