@@ -43,7 +43,7 @@ def readings_filing_chart(rpo: pd.DataFrame, reported_usd: float, half_width_usd
     reported = (alt.Chart(_json_safe(band)).mark_rect(opacity=0.35, color=PALETTE[1])
                 .encode(x="low_bn:Q", x2="high_bn:Q", tooltip=[alt.Tooltip("label:N", title="Filing")]))
     ranges = (alt.Chart(_json_safe(frame)).mark_bar(height=8, opacity=0.5)
-              .encode(y=y, x=alt.X("low_bn:Q", title="Enforceable RPO at the period end, USD billions",
+              .encode(y=y, x=alt.X("low_bn:Q", title="Enforceable RPO, USD bn",
                                    scale=alt.Scale(zero=False)),
                       x2="high_bn:Q", color=colour,
                       tooltip=[alt.Tooltip("reading:N", title="Reading"),
@@ -69,7 +69,7 @@ def reconciliation_chart(rec: pd.DataFrame, title: str, sources: Sequence[str]) 
     >>> from neocloud.reported import load_reported
     >>> c = reconciliation_chart(reconcile(nc.load_ledger(), load_reported(), "CoreWeave"), "t", ["s"]).to_dict()
     >>> sorted(c["encoding"]["color"]["sort"]), c["encoding"]["y"]["title"]
-    (['Model (ledger)', 'Reported'], 'Backlog, USD billions')
+    (['Model (ledger)', 'Reported'], 'Backlog, USD bn')
     """
     one = main_series(rec)
     measure, line = one.measure.iloc[0], one.line.iloc[0]
@@ -83,7 +83,7 @@ def reconciliation_chart(rec: pd.DataFrame, title: str, sources: Sequence[str]) 
             .mark_line(point=True)
             .encode(x=alt.X("period_end:T", title="Period end",
                             axis=alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": 3})),
-                    y=alt.Y("usd_bn:Q", title=f"{words}, USD billions"),
+                    y=alt.Y("usd_bn:Q", title=f"{words}, USD bn"),
                     color=alt.Color("figure:N", title=None, sort=["Reported", "Model (ledger)"],
                                     scale=alt.Scale(range=[PALETTE[1], PALETTE[0]])),
                     tooltip=[alt.Tooltip("period_end:T", title="Period end", format="%d %b %Y"),
