@@ -270,32 +270,19 @@ def _analysis_cache_dir(cache_dir: "str | Path | None | bool") -> Path | None:
 
 
 def _read_kept(path: Path) -> Any:
-    import pickle
+    from neocloud.kept import read_kept
 
-    try:
-        with open(path, "rb") as fh:
-            return pickle.load(fh)  # noqa: S301 - this package's own cache folder
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
-        return None
+    return read_kept(path)
 
 
 def _keep(path: Path, value: Any) -> None:
     """Write ``value`` to ``path`` atomically; a cache that cannot be written is skipped."""
     import contextlib
-    import os
-    import pickle
-    import tempfile
+
+    from neocloud.kept import write_kept
 
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sobol-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        write_kept(path, value)
 
 
 def sobol_findings(analysis: SobolAnalysis, tornado_inputs: list[str]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ number stated anywhere comes from one computation.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
@@ -161,33 +160,17 @@ def figures_cache_file(folder: "str | Path", key: str) -> "Path":
 def read_cached_figures(folder: "str | Path", key: str) -> "HeadlineFigures | None":
     """Figures kept under ``key`` in ``folder`` (written by :func:`write_cached_figures`), or None.
     The folder is the render's own cache (``outputs/.cache``), written by this package only."""
-    import pickle
+    from neocloud.kept import read_kept
 
-    try:
-        with open(figures_cache_file(folder, key), "rb") as fh:
-            found = pickle.load(fh)  # noqa: S301 - the render's own cache folder
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
-        return None
+    found = read_kept(figures_cache_file(folder, key))
     return found if isinstance(found, HeadlineFigures) else None
 
 
 def write_cached_figures(folder: "str | Path", key: str, figures: HeadlineFigures) -> None:
     """Keep ``figures`` under ``key`` in ``folder`` (atomically: written aside, then renamed)."""
-    import os
-    import pickle
-    import tempfile
+    from neocloud.kept import write_kept
 
-    target = figures_cache_file(folder, key)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".figures-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(figures, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_kept(figures_cache_file(folder, key), figures)
 
 
 def headline_figures(scenario: "Scenario") -> HeadlineFigures:
