@@ -111,6 +111,9 @@ class Source(_Model):
     ``date`` is the day by which the figure had been gathered (``shared/facts.md``)."""
     title: Text | None = None
     quote: Text | None = None
+    as_reported_by: "Source | None" = None
+    """The secondary page (press, a note) where the figure was read, when ``url`` is the primary
+    source (the filing or the company's own release) cited by name or URL but not read itself."""
 
 
 class Reading(_Model):
