@@ -54,8 +54,6 @@ NO_PRIMARY_FOUND = {
         "Nebius - Microsoft's full run rate from 2027: management's words as reported (Q3 2025 results); not in the 6-K as read",
     "https://windowsnews.ai/article/microsofts-174b-nebius-bet-to-relieve-azures-east-us-gpu-crunch.380350":
         "Vineland's 300 MW: no Nebius release giving it was found",
-    "https://marketchameleon.com/articles/b/2025/11/03/iren-inks-9-7-billion-ai-cloud-deal-with-microsoft-massive-gpu-rollout-set-for-2026":
-        "IREN - Microsoft: IREN's own release of 2025-11-03 was not found among the stored pages",
     "https://www.mexc.co/en-IN/news/openai-and-oracle-sign-300-billion-computing-power-agreement/92441":
         "Oracle - OpenAI $300B: the Wall Street Journal's, from people familiar; neither company disclosed it",
     "https://daily-news-55s.pages.dev/articles/2026-05-10-anthropic-commits-200-billion-to-google-cloud-over-five-year.html":
