@@ -12,8 +12,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from neocloud.charts.controls import CONTROL_NOTE, near, pct_text
-from neocloud.charts.labels import (LABEL_CHARS, LANE_WIDTH, finding_title, key_date_rules, label_lanes, pct_axis, readout,
+from neocloud.charts.controls import CONTROL_NOTE, following_title, menu, pct_text, selected, slider
+from neocloud.charts.labels import (LABEL_CHARS, LANE_WIDTH, finding_title, key_date_rules, label_lanes, pct_axis,
                                     wrapped_label_expr)
 from neocloud.charts.theme import FIT, PALETTE, company_scale
 
@@ -560,32 +560,37 @@ CLIPPED_NOTE = ("Estimates above 100% or below 0% are sampling error of the esti
                 "(a share of variance lies between them): drawn at the edge; the tooltip gives each estimate")
 
 
-def probability_control_chart(grid: pd.DataFrame, p0: float, step: float, title: str, sources: Sequence[str]) -> alt.LayerChart:
+def probability_control_chart(grid: pd.DataFrame, p0: float, step: float, title: str | None = None,
+                              sources: Sequence[str] = ()) -> alt.LayerChart:
     """Expected revenue against the monthly probability of notice (``probability``,
-    ``expected_usd``, ``label``, ``p_label`` from :func:`neocloud.explore.probability_grid`), with a
-    slider: the point and the stated figure follow it."""
+    ``expected_usd``, ``label``, ``p_label``, ``title`` from :func:`neocloud.explore.probability_grid`),
+    with a slider over the grid's probabilities opening on ``p0``: the point and the chart's title
+    (the grid row's ``title``) follow it. ``title``: words that hold at every position of the
+    slider, shown under it."""
     f = grid.copy()
     f["expected_bn"] = f.expected_usd / 1e9
-    f["readout"] = "At " + f.p_label + " a month: " + f.label + " expected"
-    p = alt.param(name="notice_p", value=float(p0),
-                  bind=alt.binding_range(min=float(f.probability.min()), max=float(f.probability.max()), step=step,
-                                         name="Monthly probability of notice "))
-    here = near("notice_p", "probability", step / 2)
+    p = slider("notice_p", "Monthly probability of notice ", f.probability.tolist(), p0)
+    f["at"] = p.positions(f.probability)
     x = alt.X("probability:Q", title="Monthly probability of notice", axis=pct_axis())
     y = alt.Y("expected_bn:Q", title="Expected revenue (USD billions)")
     tips = [alt.Tooltip("p_label:N", title="Monthly probability"), alt.Tooltip("label:N", title="Expected revenue")]
-    line = alt.Chart(f).mark_line(color=PALETTE[0]).encode(x=x, y=y, tooltip=tips)
-    dot = alt.Chart(f).mark_point(filled=True, size=90, color=PALETTE[1]).encode(x=x, y=y, tooltip=tips).transform_filter(here)
-    return (alt.layer(line, dot, readout(f, here, "readout"))
-            .add_params(p).properties(**FIT, title=finding_title(title, sources, CONTROL_NOTE + f" (steps of {pct_text(step)}).")))
+    data = f[["probability", "expected_bn", "p_label", "label", "at"]]
+    line = alt.Chart(data).mark_line(color=PALETTE[0]).encode(x=x, y=y, tooltip=tips)
+    dot = alt.Chart(data).mark_point(filled=True, size=90, color=PALETTE[1]).encode(x=x, y=y, tooltip=tips) \
+        .transform_filter(selected([p], ["at"]))
+    return (alt.layer(line, dot).add_params(p.param)
+            .properties(**FIT, title=following_title(f.title.tolist(), [p], title, sources,
+                                                     CONTROL_NOTE + f" (steps of {pct_text(step)}).")))
 
 
-def reading_control_chart(lines: pd.DataFrame, floors: pd.DataFrame, default: str, title: str,
-                          sources: Sequence[str]) -> alt.LayerChart:
+def reading_control_chart(lines: pd.DataFrame, floors: pd.DataFrame, default: str, title: str | None = None,
+                          sources: Sequence[str] = ()) -> alt.LayerChart:
     """Revenue realised and lost by notice date under the reading of the termination terms picked
     in a menu (``reading``, ``notice_date``, ``realised_usd``, ``lost_usd``; and ``floors`` from
-    :func:`neocloud.explore.readings_grid`). Readings travel as their index in ``floors`` (the menu
-    shows their labels), so that long labels are not repeated on every row of the data."""
+    :func:`neocloud.explore.readings_grid`), opening on the reading ``default``: the lines and the
+    chart's title (the reading's ``title``) follow it. Readings travel as their index in ``floors``
+    (the menu shows their labels), so that long labels are not repeated on every row of the data.
+    ``title``: words that hold under every reading, shown under it."""
     readings = floors.reading.tolist()
     index = {label: i for i, label in enumerate(readings)}
     long = _dates(lines, "notice_date").melt(id_vars=["reading", "notice_date"], value_vars=["realised_usd", "lost_usd"],
@@ -594,37 +599,39 @@ def reading_control_chart(lines: pd.DataFrame, floors: pd.DataFrame, default: st
     long["bn"] = long.usd / 1e9
     long["r"] = long.reading.map(index)
     long = _thin_by(long.drop(columns=["reading", "usd"]), ["r", "series"], 150)
-    shown = floors.assign(r=range(len(floors)))[["r", "label"]]
-    r = alt.param(name="reading", value=index[default],
-                  bind=alt.binding_select(options=list(range(len(readings))), labels=readings, name="Reading of the terms "))
-    cond = "datum.r == reading"
+    r = menu("reading", "Reading of the terms ", list(range(len(readings))), readings, index[default])
     line = (alt.Chart(long).mark_line()
             .encode(x=alt.X("notice_date:T", title="Date notice is served"),
                     y=alt.Y("bn:Q", title="Revenue (USD billions)"),
                     color=alt.Color("series:N", title=None, scale=alt.Scale(range=[PALETTE[0], PALETTE[1]])),
                     tooltip=[alt.Tooltip("notice_date:T", title="Notice served"), alt.Tooltip("series:N", title="Series"),
                              alt.Tooltip("bn:Q", title="USD billions", format=",.2f")])
-            .transform_filter(cond))
-    return (alt.layer(line, readout(shown, cond, "label")).add_params(r)
-            .properties(**FIT, title=finding_title(title, sources, CONTROL_NOTE + " (every reading the scenario lists).")))
+            .transform_filter(selected([r], ["r"])))
+    return (alt.layer(line).add_params(r.param)
+            .properties(**FIT, title=following_title(floors.title.tolist(), [r], title, sources,
+                                                     CONTROL_NOTE + " (every reading the scenario lists).")))
 
 
-def market_control_chart(summary: pd.DataFrame, shares: pd.DataFrame, price0: float, drift0: float, title: str,
-                         sources: Sequence[str]) -> alt.LayerChart:
+def _thin_by(frame: pd.DataFrame, keys: list[str], points: int = MAX_POINTS) -> pd.DataFrame:
+    """:func:`_thin` within each group of ``keys``, to about ``points`` rows a group."""
+    return pd.concat([_thin(g, points) for _, g in frame.groupby(keys, sort=False)], ignore_index=True)
+
+
+def market_control_chart(summary: pd.DataFrame, shares: pd.DataFrame, price0: float, drift0: float, title: str | None = None,
+                         sources: Sequence[str] = ()) -> alt.LayerChart:
     """Monthly notice shares of each party under market-driven exits, with menus for the starting
-    price and the drift (``summary`` and ``shares`` from :func:`neocloud.explore.market_grid`)."""
+    price and the drift (``summary`` and ``shares`` from :func:`neocloud.explore.market_grid`)
+    opening on ``price0`` and ``drift0``: the bars and the chart's title (the grid point's
+    ``title``) follow them. ``title``: words that hold at every setting, shown under it."""
     prices = sorted(summary.price.unique().tolist())
     drifts = sorted(summary.drift.unique().tolist())
-    price = alt.param(name="m_price", value=float(price0),
-                      bind=alt.binding_select(options=prices, labels=[f"${p:,.2f}" for p in prices],
-                                              name="Starting price (USD per H100e-hour) "))
-    drift = alt.param(name="m_drift", value=float(drift0),
-                      bind=alt.binding_select(options=drifts, labels=[f"{d * 100:+.1f}%" for d in drifts],
-                                              name="Drift a year "))
-    cond = f"{near('m_price', 'price', 1e-6)} && {near('m_drift', 'drift', 1e-6)}"
+    price = menu("m_price", "Starting price (USD per H100e-hour) ", prices, [f"${p:,.2f}" for p in prices], price0)
+    drift = menu("m_drift", "Drift a year ", drifts, [f"{d * 100:+.1f}%" for d in drifts], drift0)
+    titles = [[summary[(summary.price == p) & (summary.drift == d)].title.iloc[0] for d in drifts] for p in prices]
     long = _dates(shares, "notice_date").melt(id_vars=["price", "drift", "notice_date"], value_vars=["buyer", "seller"],
                                               var_name="party", value_name="share")
     long["party"] = long.party.map({"buyer": "Buyer serves notice", "seller": "Seller serves notice"})
+    long["pi"], long["di"] = price.positions(long.pop("price")), drift.positions(long.pop("drift"))
     bars = (alt.Chart(long).mark_bar()
             .encode(x=alt.X("yearmonth(notice_date):T", title="Date notice is served"),
                     y=alt.Y("share:Q", title="Share of simulated paths", axis=pct_axis(), stack="zero"),
@@ -632,29 +639,36 @@ def market_control_chart(summary: pd.DataFrame, shares: pd.DataFrame, price0: fl
                                     legend=alt.Legend(orient="bottom", labelLimit=0)),
                     tooltip=[alt.Tooltip("yearmonth(notice_date):T", title="Notice date"), alt.Tooltip("party:N", title="Party"),
                              alt.Tooltip("share:Q", title="Share of paths", format=".2%")])
-            .transform_filter(cond))
-    return (alt.layer(bars, readout(summary, cond, "label")).add_params(price, drift)
-            .properties(**FIT, title=finding_title(title, sources, CONTROL_NOTE + " ($1 and 10-point steps around the scenario).")))
+            .transform_filter(selected([price, drift], ["pi", "di"])))
+    return (alt.layer(bars).add_params(price.param, drift.param)
+            .properties(**FIT, title=following_title(titles, [price, drift], title, sources,
+                                                     CONTROL_NOTE + " ($1 and 10-point steps around the scenario).")))
 
 
-def ramp_control_chart(grid: pd.DataFrame, discount0: float, start0: str, step: float, title: str,
-                       sources: Sequence[str]) -> alt.LayerChart:
+def ramp_control_chart(grid: pd.DataFrame, discount0: float, start0: str, step: float, title: str | None = None,
+                       sources: Sequence[str] = ()) -> alt.LayerChart:
     """The total contract value against the ramp discount for the start month picked in a menu,
-    with a slider for the discount (``start_label``, ``ramp_discount``, ``total_usd``, ``label``
-    from :func:`neocloud.explore.ramp_grid`): the point and the verdict follow them."""
+    with a slider over the grid's discounts (``start_label``, ``ramp_discount``, ``total_usd``,
+    ``label``, ``title`` from :func:`neocloud.explore.ramp_grid`) opening on ``discount0`` and
+    ``start0``: the line, the point and the chart's title (the grid row's ``title``) follow them.
+    ``title``: words that hold at every setting, shown under it."""
     f = grid.drop(columns=["start"]).copy()
     f["total_bn"] = f.total_usd / 1e9
     starts = list(dict.fromkeys(f.start_label))
-    d = alt.param(name="ramp_d", value=float(discount0),
-                  bind=alt.binding_range(min=0.0, max=1.0, step=step, name="Ramp discount "))
-    s = alt.param(name="ramp_start", value=start0, bind=alt.binding_select(options=starts, name="Service starts "))
-    same_start = "datum.start_label == ramp_start"
-    here = f"{same_start} && {near('ramp_d', 'ramp_discount', step / 2)}"
+    discounts = sorted(f.ramp_discount.unique().tolist())
+    d = slider("ramp_d", "Ramp discount ", discounts, discount0)
+    s = menu("ramp_start", "Service starts ", starts, None, start0)
+    titles = [[f[(f.start_label == a) & (f.ramp_discount == x)].title.iloc[0] for x in discounts] for a in starts]
+    f["si"], f["di"] = s.positions(f.start_label), d.positions(f.ramp_discount)
+    data = f[["start_label", "ramp_discount", "total_bn", "label", "si", "di"]]
+    same_start = selected([s], ["si"])
     x = alt.X("ramp_discount:Q", title="Ramp discount (share of fee waived)", axis=pct_axis())
     y = alt.Y("total_bn:Q", title="Total contract value (USD billions)", scale=alt.Scale(zero=False))
     tips = [alt.Tooltip("start_label:N", title="Service starts"), alt.Tooltip("ramp_discount:Q", title="Ramp discount", format=".0%"),
             alt.Tooltip("label:N", title="Total")]
-    line = alt.Chart(f).mark_line(color=PALETTE[0]).encode(x=x, y=y, tooltip=tips).transform_filter(same_start)
-    dot = alt.Chart(f).mark_point(filled=True, size=90, color=PALETTE[1]).encode(x=x, y=y, tooltip=tips).transform_filter(here)
-    return (alt.layer(line, dot, readout(f, here, "label")).add_params(d, s)
-            .properties(**FIT, title=finding_title(title, sources, CONTROL_NOTE + f" (discount steps of {pct_text(step)}).")))
+    line = alt.Chart(data).mark_line(color=PALETTE[0]).encode(x=x, y=y, tooltip=tips).transform_filter(same_start)
+    dot = alt.Chart(data).mark_point(filled=True, size=90, color=PALETTE[1]).encode(x=x, y=y, tooltip=tips) \
+        .transform_filter(selected([s, d], ["si", "di"]))
+    return (alt.layer(line, dot).add_params(d.param, s.param)
+            .properties(**FIT, title=following_title(titles, [s, d], title, sources,
+                                                     CONTROL_NOTE + f" (discount steps of {pct_text(step)}).")))

@@ -1,6 +1,6 @@
 """Where the words of a chart go: titles that state the finding with their sources below, axis
 labels that wrap, tick formats that never repeat a label, key-date and percentile labels in lanes
-above the plot (where no rule cuts them), and a readout line above the plot.
+above the plot (where no rule cuts them), and text wrapped to the chart's width.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
-
-from neocloud.charts.theme import PALETTE
 
 
 LANE_WIDTH = 280.0
@@ -120,16 +118,20 @@ def wrapped_label_expr(chars: int) -> str:
             'regexp("\\n$"), ""), "\\n")')
 
 
-READOUT_CHAR_PX = 8.2
-"""Estimated width of a character of a readout (13 px bold sans-serif, generous), to wrap it."""
+TITLE_CHAR_PX = 9.2
+"""Estimated width of a character of a chart title (15 px bold sans-serif, generous), to wrap it:
+the width the report uses to wrap a fixed title (``neocloud.pipeline.vega.TITLE_CHAR_PX``)."""
 
 
-def readout(data: pd.DataFrame, condition: str, text: str) -> alt.Chart:
-    """Text above the plot: the selected grid row's ``text`` field, wrapped at spaces to the
-    chart's width (it follows the container), its last line just above the plot."""
-    chars = f"max(12, floor(width / {READOUT_CHAR_PX:g}))"
-    wrapped = f'replace(replace(datum.{text} + " ", regexp("(.{{1," + {chars} + "}})\\\\s+", "g"), "$1\\n"), regexp("\\n$"), "")'
-    return (alt.Chart(data).mark_text(align="left", baseline="bottom", fontSize=13, fontWeight="bold", color=PALETTE[0],
-                                      lineBreak="\n")
-            .encode(x=alt.value(0), y=alt.value(-8), text=alt.Text("nc_readout:N"))
-            .transform_filter(condition).transform_calculate(nc_readout=wrapped))
+def wrapped_text_expr(text: str, width: str, char_px: float) -> str:
+    """A Vega expression for the text of the expression ``text`` wrapped at spaces into lines of
+    at most ``width / char_px`` characters (``width``: an expression in pixels, such as the
+    chart's ``width`` signal, so that the lines follow the container), as a list of lines; a word
+    longer than a line stays whole.
+
+    >>> print(wrapped_text_expr("datum.label", "width", 9.2))
+    split(replace(replace(datum.label + " ", regexp("(.{1," + max(12, floor((width) / 9.2)) + "})\\\\s+", "g"), "$1\\n"), regexp("\\n$"), ""), "\\n")
+    """
+    chars = f"max(12, floor(({width}) / {char_px:g}))"
+    return (f'split(replace(replace({text} + " ", regexp("(.{{1," + {chars} + "}})\\\\s+", "g"), "$1\\n"), '
+            'regexp("\\n$"), ""), "\\n")')
