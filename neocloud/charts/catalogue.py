@@ -6,13 +6,14 @@ caption line. Nothing here computes a deal figure.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
-from neocloud.charts.controls import CONTROL_NOTE, following_title, menu, pct_text, selected, slider
+from neocloud.charts.controls import CONTROL_NOTE, menu, pct_text, selected, slider, with_controls
 from neocloud.charts.labels import (LABEL_CHARS, LANE_WIDTH, finding_title, key_date_rules, label_lanes, pct_axis,
                                     wrapped_label_expr)
 from neocloud.charts.theme import FIT, PALETTE, company_scale
@@ -527,22 +528,85 @@ def sobol_chart(indices: pd.DataFrame, input_labels: dict[str, str], output_labe
     )
 
 
+SHOWN_FROM = 0.05
+"""The convergence chart draws the inputs whose total index reaches this share of variance at some
+sample size (the others, near zero throughout, are named in its caption): so that each line has a
+colour of its own from the colour-blind-safe palette."""
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: its first letter in lower case unless the word is an acronym.
+
+    >>> _in_sentence("Market price drift"), _in_sentence("GPU count")
+    ('market price drift', 'GPU count')
+    """
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def convergence_title(shift: pd.DataFrame, input_labels: dict[str, str], output_labels: dict[str, str]) -> str:
+    """What the last doubling of the sample shows (``shift`` from
+    :func:`neocloud.global_sensitivity.last_doubling`): the index that still moves most and by how
+    much, or that none moves more than the threshold.
+
+    >>> from neocloud.global_sensitivity import last_doubling
+    >>> rows = pd.DataFrame({"output": "y", "input": ["a", "b", "a", "b"], "evaluations": [352, 352, 704, 704],
+    ...                      "ST": [0.835, 0.30, 0.669, 0.31]})
+    >>> convergence_title(last_doubling(rows), {"a": "Market price drift"}, {"y": "Expected revenue"})
+    'Not settled at 704 evaluations: over the last doubling the total index of market price drift (expected revenue) still moves 17 points (84% to 67%)'
+    >>> convergence_title(last_doubling(rows[rows.input == "b"]), {}, {"y": "Expected revenue"})
+    'The total indices settle: over the last doubling, to 704 evaluations, none moves more than 1 point'
+    """
+    from neocloud.global_sensitivity import SETTLED_POINTS
+
+    top = shift.iloc[0]
+    points = abs(float(top.change)) * 100
+    n = int(top.evaluations)
+    if points <= SETTLED_POINTS * 100 + 1e-9:
+        most = max(1, math.ceil(points - 1e-9))
+        return (f"The total indices settle: over the last doubling, to {n:,} evaluations, none moves more than "
+                f"{most} point{'s' if most != 1 else ''}")
+    moving = int((~shift.settled).sum())
+    others = "one other index moves" if moving == 2 else f"{moving - 1} other indices move"
+    also = f"; {others} more than {SETTLED_POINTS * 100:g} points" if moving > 1 else ""
+    return (f"Not settled at {n:,} evaluations: over the last doubling the total index of "
+            f"{_in_sentence(input_labels.get(top.input, top.input))} ({_in_sentence(output_labels.get(top.output, top.output))}) "
+            f"still moves {points:.0f} points ({top.before:.0%} to {top.after:.0%}){also}")
+
+
 def convergence_chart(convergence: pd.DataFrame, input_labels: dict[str, str], output_labels: dict[str, str],
-                      title: str, sources: Sequence[str]) -> alt.FacetChart:
-    """Total Sobol' indices against the number of base samples (``base_samples``, ``evaluations``,
-    ``input``, ``ST``, ``ST_conf``), one panel per output: the estimates settle as the sample grows."""
+                      title: str | None = None, sources: Sequence[str] = ()) -> alt.FacetChart:
+    """Total Sobol' indices against the number of evaluations (``output``, ``base_samples``,
+    ``evaluations``, ``input``, ``ST``, ``ST_conf`` from
+    :func:`neocloud.global_sensitivity.sobol_convergence`), one panel per output, one colour per
+    input that matters (:data:`SHOWN_FROM`). The title, unless given, states what the last doubling
+    of the sample shows (:func:`convergence_title`): whether the estimates have settled."""
+    from neocloud.global_sensitivity import last_doubling
+
     f = convergence.copy()
+    if title is None:
+        title = convergence_title(last_doubling(f), input_labels, output_labels)
     f["panel"] = f.output.map(output_labels).fillna(f.output)
     f["label"] = f.input.map(input_labels).fillna(f.input)
+    reach = f.groupby("label", sort=False).ST.max()
+    final = f[f.evaluations == f.evaluations.max()].groupby("label", sort=False).ST.max()
+    shown = [x for x in final.sort_values(ascending=False, kind="stable").index if reach[x] >= SHOWN_FROM]
+    left_out = [x for x in reach.index if x not in shown]
+    f = f[f.label.isin(shown)]
     # a share of variance lies in [0, 1]; an estimate outside it is the estimator's sampling error
     # at small samples: drawn at the edge (the caption says so), the tooltip keeps the estimate
     f["shown"] = f.ST.clip(lower=0.0, upper=1.0)
     clipped = bool((f.ST != f.shown).any())
+    notes = ([CLIPPED_NOTE] if clipped else []) + \
+        ([f"Left out, under {SHOWN_FROM:.0%} at every size: " + ", ".join(_in_sentence(x) for x in left_out)] if left_out else [])
+    # one palette colour per input; past the palette's seven, lines are dashed as well
+    dashes = [[1, 0] if i < len(PALETTE) else [6, 3] for i in range(len(shown))]
     line = alt.Chart().mark_line(point=True).encode(
         x=alt.X("evaluations:Q", title="Evaluations (log scale)", scale=alt.Scale(type="log", base=2), axis=alt.Axis(format=",d", tickMinStep=1)),
         y=alt.Y("shown:Q", title="Total index (share of variance)", axis=pct_axis(), scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("label:N", title="Input", scale=alt.Scale(scheme="tableau10"),  # more inputs than the palette
+        color=alt.Color("label:N", title="Input", sort=shown,
+                        scale=alt.Scale(domain=shown, range=[PALETTE[i % len(PALETTE)] for i in range(len(shown))]),
                         legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),
+        strokeDash=alt.StrokeDash("label:N", sort=shown, scale=alt.Scale(domain=shown, range=dashes), legend=None),
         tooltip=[alt.Tooltip("panel:N", title="Figure"), alt.Tooltip("label:N", title="Input"),
                  alt.Tooltip("base_samples:Q", title="Base samples", format=",d"),
                  alt.Tooltip("evaluations:Q", title="Evaluations", format=",d"),
@@ -552,7 +616,7 @@ def convergence_chart(convergence: pd.DataFrame, input_labels: dict[str, str], o
         alt.layer(line, data=json_safe(f)).properties(width=260, height=170)
         .facet(facet=alt.Facet("panel:N", title=None, header=alt.Header(labelLimit=0, labelFontWeight="bold"),
                                sort=[output_labels.get(o, o) for o in dict.fromkeys(f.output)]), columns=1)
-        .properties(title=finding_title(title, sources, CLIPPED_NOTE if clipped else None))
+        .properties(title=finding_title(title, sources, " ".join(n.rstrip(".") + "." for n in notes) if notes else None))
     )
 
 
@@ -579,7 +643,7 @@ def probability_control_chart(grid: pd.DataFrame, p0: float, step: float, title:
     dot = alt.Chart(data).mark_point(filled=True, size=90, color=PALETTE[1]).encode(x=x, y=y, tooltip=tips) \
         .transform_filter(selected([p], ["at"]))
     return (alt.layer(line, dot).add_params(p.param)
-            .properties(**FIT, title=following_title(f.title.tolist(), [p], title, sources,
+            .properties(**with_controls(f.title.tolist(), [p], title, sources,
                                                      CONTROL_NOTE + f" (steps of {pct_text(step)}).")))
 
 
@@ -608,7 +672,7 @@ def reading_control_chart(lines: pd.DataFrame, floors: pd.DataFrame, default: st
                              alt.Tooltip("bn:Q", title="USD billions", format=",.2f")])
             .transform_filter(selected([r], ["r"])))
     return (alt.layer(line).add_params(r.param)
-            .properties(**FIT, title=following_title(floors.title.tolist(), [r], title, sources,
+            .properties(**with_controls(floors.title.tolist(), [r], title, sources,
                                                      CONTROL_NOTE + " (every reading the scenario lists).")))
 
 
@@ -641,7 +705,7 @@ def market_control_chart(summary: pd.DataFrame, shares: pd.DataFrame, price0: fl
                              alt.Tooltip("share:Q", title="Share of paths", format=".2%")])
             .transform_filter(selected([price, drift], ["pi", "di"])))
     return (alt.layer(bars).add_params(price.param, drift.param)
-            .properties(**FIT, title=following_title(titles, [price, drift], title, sources,
+            .properties(**with_controls(titles, [price, drift], title, sources,
                                                      CONTROL_NOTE + " ($1 and 10-point steps around the scenario).")))
 
 
@@ -670,5 +734,5 @@ def ramp_control_chart(grid: pd.DataFrame, discount0: float, start0: str, step: 
     dot = alt.Chart(data).mark_point(filled=True, size=90, color=PALETTE[1]).encode(x=x, y=y, tooltip=tips) \
         .transform_filter(selected([s, d], ["si", "di"]))
     return (alt.layer(line, dot).add_params(d.param, s.param)
-            .properties(**FIT, title=following_title(titles, [s, d], title, sources,
+            .properties(**with_controls(titles, [s, d], title, sources,
                                                      CONTROL_NOTE + f" (discount steps of {pct_text(step)}).")))

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from neocloud.charts.labels import TITLE_CHAR_PX, wrapped_text_expr
+from neocloud.charts.theme import FIT
 
 CONTROL_NOTE = "Move the control: the figures are the library's, computed in advance on a grid"
 
@@ -132,6 +133,22 @@ def following_title(titles: Any, controls: Sequence[Control], lead: str | None, 
     text = wrapped_text_expr(picked, "max(width, containerSize()[0] - 12)", TITLE_CHAR_PX)
     subtitle = [*([lead] if lead else []), note, *(["Sources: " + "; ".join(sources)] if sources else [])]
     return alt.TitleParams(text=alt.ExprRef(expr=text), subtitle=subtitle)
+
+
+def with_controls(titles: Any, controls: Sequence[Control], lead: str | None, sources: Sequence[str], note: str) -> dict[str, Any]:
+    """Chart properties of a chart with ``controls``: the size of :data:`~neocloud.charts.theme.FIT`,
+    the title that follows the controls (:func:`following_title`), and in ``usermeta.title`` its
+    words where the controls open (for an export that cannot draw the chart and names it instead).
+
+    >>> c = menu("r", "Reading ", [0, 1], ["a", "b"], 1)
+    >>> with_controls(["Floor $6.17B", "Floor $2.50B"], [c], None, [], "Move it")["usermeta"]
+    {'width': 'container', 'title': 'Floor $2.50B'}
+    """
+    opening = titles
+    for c in controls:
+        opening = opening[c.values.index(c.param.param.value)]
+    return {**FIT, "usermeta": {**FIT["usermeta"], "title": opening},
+            "title": following_title(titles, controls, lead, sources, note)}
 
 
 def pct_text(x: float) -> str:
