@@ -16,7 +16,7 @@ import pandas as pd
 from neocloud.charts.controls import CONTROL_NOTE, menu, pct_text, selected, slider, with_controls
 from neocloud.charts.labels import (LABEL_CHARS, LANE_WIDTH, finding_title, key_date_rules, label_lanes, pct_axis,
                                     wrapped_label_expr)
-from neocloud.charts.theme import FIT, PALETTE, company_scale
+from neocloud.charts.theme import FIT, NEUTRAL, PALETTE, company_scale
 
 
 MAX_POINTS = 400
@@ -144,12 +144,13 @@ def consistency_heatmap(grid: pd.DataFrame, title: str, sources: Sequence[str]) 
 
 
 def gpu_hour_chart(gpu_hours: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.LayerChart:
-    """Implied USD per GPU-hour on each basis, with market prices as rules."""
+    """Implied USD per GPU-hour on each basis, with market prices as rules: the bars in a light
+    neutral grey, so that every rule's palette colour shows where it crosses a bar."""
     implied = gpu_hours.drop_duplicates("basis")
     market = gpu_hours.drop_duplicates("market").assign(observed=lambda x: pd.to_datetime(x.market_observed))
     bars = (
         alt.Chart(implied)
-        .mark_bar()
+        .mark_bar(color=NEUTRAL)
         .encode(
             y=alt.Y("basis_label:N", title=None, sort=None,  # the labels name the bases
                     axis=alt.Axis(labelExpr=wrapped_label_expr(LABEL_CHARS))),

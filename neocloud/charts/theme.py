@@ -19,6 +19,9 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7
 every pair stays apart under the common colour-vision deficiencies; the first two are the usual pair."""
 
 
+NEUTRAL = "#c8c8c8"
+"""A light grey for marks that are background to coloured ones (every palette colour reads on it)."""
+
 COMPANY_COLOURS = {
     "Anthropic": "#D55E00",
     "Google": "#0072B2",
