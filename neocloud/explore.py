@@ -3,8 +3,8 @@
 A report's sliders and menus (Altair parameters bound to inputs, drawn offline by Vega) cannot run
 the library in the browser; they select rows of a grid the library computed, so that every figure
 they show equals the library's result for that input. Each grid holds the scenario's own value
-(the control's default position) exactly, a ``label`` column with the figure formatted as the
-report's words format it (:func:`neocloud.narrative.usd`), and a ``title`` column: the chart's
+(the control's default position) exactly, figures formatted as the report's words format them
+(:func:`neocloud.narrative.usd`), and a ``title`` column: the chart's
 finding at that row, which the chart's title shows when the control selects the row (words that
 follow the controls).
 """
@@ -85,14 +85,14 @@ def reading_terms(scenario: "Scenario", reading_id: str) -> Any:
 def readings_grid(scenario: "Scenario") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Revenue realised and lost by notice date under every reading of the termination terms (the
     scenario's own first): ``reading``, ``notice_date``, ``realised_usd``, ``lost_usd``; and one row
-    per reading: ``id``, ``reading``, ``earliest_notice_date``, ``committed_floor_usd``, ``label``, ``title``.
+    per reading: ``id``, ``reading``, ``earliest_notice_date``, ``committed_floor_usd``, ``title``.
     ``id`` is the reading's identity (``"this scenario"`` for the scenario's own); ``reading`` is
     the label people read (unique: the scenario's validation refuses two readings with one label).
 
     >>> from neocloud import load_scenario
     >>> lines, floors = readings_grid(load_scenario("params/base.yaml"))
-    >>> floors.label.tolist()[0], floors.id.tolist()[:2]
-    ('Notice from 1 Aug 2026: committed floor $6.17B', ['this scenario', 'original_s1'])
+    >>> floors.title.tolist()[0], floors.id.tolist()[:2]
+    ('Notice from 1 Aug 2026 at the earliest: the seller is sure of $6.17B', ['this scenario', 'original_s1'])
     >>> floors.title.tolist()[1]
     'Notice from 3 May 2026 at the earliest: the seller is sure of $2.50B'
     """
@@ -110,7 +110,6 @@ def readings_grid(scenario: "Scenario") -> tuple[pd.DataFrame, pd.DataFrame]:
         floor = committed_floor(t)
         floors.append({"id": reading_id, "reading": label, "earliest_notice_date": t.earliest_notice_date,
                        "committed_floor_usd": floor,
-                       "label": f"Notice from {day(t.earliest_notice_date)}: committed floor {usd(floor)}",
                        "title": f"Notice from {day(t.earliest_notice_date)} at the earliest: the seller is sure of {usd(floor)}"})
     return pd.concat(lines, ignore_index=True), pd.DataFrame(floors)
 
@@ -120,7 +119,7 @@ def market_grid(scenario: "Scenario", prices: "list[float] | None" = None,
     """Market-driven exits over starting prices and drifts (each run as the scenario's own: its
     paths and seed), the scenario's values included: one row per grid point (``price``, ``drift``,
     ``expected_usd``, ``implied_probability``, ``buyer_share`` and ``seller_share`` (of paths on
-    which each party serves notice), ``label``, ``title``) and the monthly notice shares of each
+    which each party serves notice), ``title``) and the monthly notice shares of each
     (``price``, ``drift``, ``notice_date``, ``buyer``, ``seller``). Prices default to the scenario's
     and $1 steps either side (7), drifts to the scenario's and 10 points either side (3).
     ``computed`` is the scenario's own :func:`~neocloud.exit_option.rational_exit` where the caller
@@ -145,8 +144,6 @@ def market_grid(scenario: "Scenario", prices: "list[float] | None" = None,
             buyer, seller = float(r.notice_probability.buyer.sum()), float(r.notice_probability.seller.sum())
             rows.append({"price": price, "drift": drift, "expected_usd": r.expected_revenue_usd, "implied_probability": implied,
                          "buyer_share": buyer, "seller_share": seller,
-                         "label": f"Expected revenue {usd(r.expected_revenue_usd)}; the hazard model's equivalent: "
-                                  f"{pct(implied)} a month",
                          "title": f"From {usd(price)} per H100e-hour, drifting {drift * 100:+.1f}% a year, the buyer walks on "
                                   f"{pct(buyer, 0)} of paths and the seller on {pct(seller, 0)}: expected revenue "
                                   f"{usd(r.expected_revenue_usd)}"})
