@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from neocloud.charts import FIT, LABEL_CHARS, PALETTE, _json_safe, _title, wrapped_label_expr
+from neocloud.charts import FIT, LABEL_CHARS, PALETTE, wrapped_label_expr, finding_title as _title, json_safe as _json_safe
 from neocloud.reconcile import main_series
 
 ROW_PX = 56

@@ -110,6 +110,38 @@ def sobol_convergence(sweep: Sweep, table: pd.DataFrame, outputs: list[str] | No
     return pd.concat([sobol_indices(sweep, table, outputs, n) for n in sizes], ignore_index=True)
 
 
+SETTLED_POINTS = 0.05
+"""A Sobol' index has settled when its estimate moves by at most this much (5 percentage points)
+over the last doubling of the sample (from half the base samples to all of them)."""
+
+
+def last_doubling(convergence: pd.DataFrame, index: str = "ST") -> pd.DataFrame:
+    """How far each estimate of ``index`` (``ST`` or ``S1``) still moves over the last doubling of
+    the sample, from :func:`sobol_convergence` rows: one row per output and input with
+    ``evaluations_before``, ``evaluations``, ``before``, ``after``, ``change`` (``after - before``,
+    a fraction of variance) and ``settled`` (``abs(change) <= SETTLED_POINTS``), the largest move
+    first. Raises ``ValueError`` when the rows hold fewer than two sample sizes.
+
+    >>> rows = pd.DataFrame({"output": "y", "input": ["a", "b", "a", "b"], "evaluations": [44, 44, 88, 88],
+    ...                      "ST": [0.85, 0.30, 0.68, 0.31]})
+    >>> d = last_doubling(rows)
+    >>> d[["input", "before", "after", "settled"]].values.tolist()
+    [['a', 0.85, 0.68, False], ['b', 0.3, 0.31, True]]
+    >>> round(float(d.change.iloc[0]), 2), int(d.evaluations.iloc[0])
+    (-0.17, 88)
+    """
+    sizes = sorted(convergence.evaluations.unique())
+    if len(sizes) < 2:
+        raise ValueError(f"convergence rows of {len(sizes)} sample size(s): the last doubling needs two")
+    before = convergence[convergence.evaluations == sizes[-2]].set_index(["output", "input"])[index]
+    after = convergence[convergence.evaluations == sizes[-1]].set_index(["output", "input"])[index]
+    out = pd.DataFrame({"evaluations_before": int(sizes[-2]), "evaluations": int(sizes[-1]), "before": before, "after": after})
+    out["change"] = out.after - out.before
+    out["settled"] = out.change.abs() <= SETTLED_POINTS + 1e-12
+    out = out.reset_index()
+    return out.iloc[out.change.abs().sort_values(ascending=False, kind="stable").index].reset_index(drop=True)
+
+
 def morris_indices(sweep: Sweep, table: pd.DataFrame, scenario: "Scenario | None" = None,
                    outputs: list[str] | None = None) -> pd.DataFrame:
     """Morris elementary effects of each output of a ``morris`` sweep: ``output``, ``input``,

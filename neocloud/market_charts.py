@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from neocloud.charts import FIT, PALETTE, _title
+from neocloud.charts import FIT, PALETTE, finding_title as _title
 
 def _records(frame: pd.DataFrame) -> alt.Data:
     """Chart data as plain JSON values: dates as ``YYYY-MM-DD``, missing values as null, floats

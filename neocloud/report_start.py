@@ -156,6 +156,8 @@ def chart_bundle(spec: dict[str, Any], **metadata: Any) -> tuple[dict[str, Any],
     title = spec.get("title")
     text = title.get("text") if isinstance(title, dict) else title
     text = " ".join(text) if isinstance(text, list) else text
+    if isinstance(text, dict):  # a title that follows the chart's controls: its words where they open
+        text = (spec.get("usermeta") or {}).get("title")
     name = f"Chart: {text}. " if text else "Chart. "
     bundle = {VEGALITE_MIME_TYPE: spec, "text/plain": (
         f"[{name}This export cannot draw charts: `jupyter nbconvert --to neocloud-report NOTEBOOK.ipynb` "

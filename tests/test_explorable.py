@@ -12,8 +12,8 @@ import pytest
 
 import neocloud as nc
 from conftest import ROOT
-from neocloud.deal import add_months, committed_floor, total_contract_value
-from neocloud.narrative import day, pct, usd
+from neocloud.deal import committed_floor, total_contract_value
+from neocloud.narrative import pct, usd
 from test_browser import Visit, browser, charts_drawn  # noqa: F401  (the browser fixture)
 
 pytestmark = pytest.mark.browser
@@ -21,81 +21,141 @@ pytestmark = pytest.mark.browser
 OVERLAPS = (Path(__file__).parent / "overlaps.js").read_text(encoding="utf-8")
 
 
-def _texts(page, prefix: str) -> list[str]:
-    return page.evaluate("p => [...document.querySelectorAll('.nc-chart svg text')].map(t => t.textContent)"
-                         ".filter(t => t.startsWith(p))", prefix)
+CONTROLS = """() => [...document.querySelectorAll('.nc-chart')].flatMap((el, chart) =>
+  [...el.querySelectorAll('.vega-bindings input[type=range], .vega-bindings select')].map(c => ({
+    chart, name: c.name, kind: c.tagName === 'SELECT' ? 'menu' : 'slider', value: c.value,
+    label: c.tagName === 'SELECT' ? c.options[c.selectedIndex].text : null,
+    options: c.tagName === 'SELECT' ? [...c.options].map(o => o.value) : null,
+    min: +c.min, max: +c.max, step: +c.step})))"""
+
+TITLE = """i => [...document.querySelectorAll('.nc-chart')[i].querySelectorAll('svg g.role-title-text text')]
+  .map(t => t.querySelectorAll('tspan').length ? [...t.querySelectorAll('tspan')].map(s => s.textContent).join(' ') : t.textContent)
+  .join(' ')"""
 
 
-def _shows(page, expected: str, prefix: str) -> None:
-    """Wait until a chart states ``expected`` (Vega redraws asynchronously after an input event)."""
+def _title(page, chart: int) -> str:
+    """The chart's title as drawn (SVG text; its wrapped lines joined by spaces)."""
+    return page.evaluate(TITLE, chart)
+
+
+def _titled(page, chart: int, expected: str, after: str) -> None:
+    """Wait until the chart's title reads ``expected`` (Vega redraws asynchronously after an input event)."""
     try:
-        page.wait_for_function("e => [...document.querySelectorAll('.nc-chart svg text')].some(t => t.textContent === e)",
-                               arg=expected, timeout=10_000)
+        page.wait_for_function(f"([i, e]) => ({TITLE})(i) === e", arg=[chart, expected], timeout=10_000)
     except Exception:
-        raise AssertionError(f"the page does not show {expected!r}; it shows {_texts(page, prefix)}") from None
+        raise AssertionError(f"after {after} the title reads {_title(page, chart)!r}, not the grid row's {expected!r}") from None
 
 
-def _slide(page, name: str, value: float) -> None:
-    page.eval_on_selector(f"input[name={name}]", "(el, v) => { el.value = String(v);"
-                          " el.dispatchEvent(new Event('input', {bubbles: true})); }", value)
+def _set(page, name: str, value: str) -> str:
+    """Move the control ``name`` to ``value`` as a reader does (an input or change event); returns
+    the value the control then holds."""
+    return page.eval_on_selector(f".vega-bindings [name={name}]", "(el, v) => { el.value = v;"
+                                 " el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));"
+                                 " return el.value; }", value)
 
 
-def _pick(page, name: str, index: int) -> None:
-    page.eval_on_selector(f"select[name={name}]", "(el, i) => { el.selectedIndex = i;"
-                          " el.dispatchEvent(new Event('change', {bubbles: true})); }", index)
+class Grids:
+    """What each control drives, from the library: the grid row at the controls' values (its
+    ``title`` is what the chart's title must read), the scenario's own value of each control, and
+    the figure the report's words state for the scenario, which the title at the scenario's values
+    must show."""
+
+    def __init__(self, sc):
+        self.sc, self.fig = sc, nc.headline_figures(sc)
+        self.probability = nc.probability_grid(sc)
+        self.lines, self.floors = nc.readings_grid(sc)
+        self.market, _ = nc.market_grid(sc, computed=self.fig.market_exit_result)
+        self.ramp = nc.ramp_grid(sc)
+        m, t = nc.scenario_market(sc), sc.deal
+        self.own = {"notice_p": sc.termination.monthly_notice_probability.value, "reading": 0,
+                    "m_price": m.price_usd_per_h100e_hour, "m_drift": m.drift_per_year,
+                    "ramp_d": t.ramp_discount, "ramp_start": f"{t.start:%b %Y}"}
+        mx = self.fig["market_exit"]
+        self.stated = {"notice_p": [usd(self.fig["expected_revenue_usd"])], "reading": [usd(self.fig["committed_floor_usd"])],
+                       "m_price": [usd(mx["expected_revenue_usd"]), f"buyer walks on {pct(mx['buyer_notice_share'], 0)}"],
+                       "ramp_d": [usd(self.fig["total_contract_value_usd"])]}
+
+    CHARTS = ({"notice_p"}, {"reading"}, {"m_price", "m_drift"}, {"ramp_d", "ramp_start"})
+
+    def row(self, values: dict[str, str]) -> "tuple[str, list[str]]":
+        """The title of the grid row at ``values`` (control name -> value as the input holds it),
+        and figures the library computes afresh for that setting, which the title must show."""
+        sc = self.sc
+        if "notice_p" in values:
+            p = float(values["notice_p"])
+            g = self.probability.iloc[[(self.probability.probability - p).abs().argmin()]]
+            return g.title.iloc[0], [usd(nc.expected_revenue(sc.deal, float(g.probability.iloc[0])))]
+        if "reading" in values:
+            f = self.floors.iloc[int(values["reading"])]
+            return f.title, [usd(committed_floor(nc.reading_terms(sc, f.id)))]
+        if "m_price" in values:
+            price, drift = float(values["m_price"]), float(values["m_drift"])
+            g = self.market[((self.market.price - price).abs() < 1e-9) & ((self.market.drift - drift).abs() < 1e-9)]
+            r = nc.rational_exit(sc, nc.MarketModel(price, drift, nc.scenario_market(sc).volatility_per_year))
+            return g.title.iloc[0], [usd(r.expected_revenue_usd), f"buyer walks on {pct(r.notice_probability.buyer.sum(), 0)}"]
+        t, d = sc.deal, float(values["ramp_d"])
+        g = self.ramp[(self.ramp.start_label == values["ramp_start"]) & ((self.ramp.ramp_discount - d).abs() < 1e-9)]
+        total = total_contract_value(nc.DealTerms(t.monthly_fee_usd, g.start.iloc[0], t.end, t.ramp_months, d, t.notice_days,
+                                                  t.lockup_months, t.capacity_mw))
+        return g.title.iloc[0], [usd(total)]
 
 
-def test_termination_controls_show_the_library_figures(rendered, browser):  # noqa: F811
-    sc = nc.load_scenario(ROOT / "params/base.yaml")
-    v = Visit(browser, rendered / "base" / "termination.html")
-    try:
-        charts_drawn(v.page)
-        # defaults: the scenario's own values
-        p0 = sc.termination.monthly_notice_probability.value
-        _shows(v.page, f"At {pct(p0)} a month: {usd(nc.expected_revenue(sc.deal, p0))} expected", "At ")
-        for p in (0.0, 0.02, 0.115, 0.3):
-            _slide(v.page, "notice_p", p)
-            _shows(v.page, f"At {pct(p)} a month: {usd(nc.expected_revenue(sc.deal, p))} expected", "At ")
-        labels = ["this scenario"] + [r.id for r in sc.termination_readings]
-        for i, label in enumerate(labels):
-            t = nc.reading_terms(sc, label)
-            _pick(v.page, "reading", i)
-            _shows(v.page, f"Notice from {day(t.earliest_notice_date)}: committed floor {usd(committed_floor(t))}", "Notice from")
-        m = nc.scenario_market(sc)
-        prices = [round(m.price_usd_per_h100e_hour + k, 10) for k in range(-3, 4)]
-        drifts = [round(m.drift_per_year + 0.1 * k, 10) for k in range(-1, 2)]
-        for pi, di in ((3, 1), (0, 0), (6, 2), (5, 0)):
-            _pick(v.page, "m_price", pi)
-            _pick(v.page, "m_drift", di)
-            r = nc.rational_exit(sc, nc.MarketModel(prices[pi], drifts[di], m.volatility_per_year))
-            implied = nc.implied_monthly_probability(sc, r.expected_revenue_usd)
-            _shows(v.page, f"Expected revenue {usd(r.expected_revenue_usd)}; the hazard model's equivalent: {pct(implied)} a month",
-                   "Expected revenue ")
-        assert not v.errors and not v.requests, (v.errors, v.requests)
-    finally:
-        v.close()
+def _moves(control: dict) -> list[str]:
+    """Values to move a control to: every option of a menu; a slider's ends, a point between and
+    its start again."""
+    if control["kind"] == "menu":
+        return [o for o in control["options"] if o != control["value"]] + [control["value"]]
+    lo, hi, step = control["min"], control["max"], control["step"]
+    mid = lo + step * round((hi - lo) / step * 0.37)
+    return [repr(lo), repr(hi), repr(round(mid, 10)), control["value"]]
 
 
-def test_deal_controls_show_the_library_figures(rendered, browser):  # noqa: F811
-    sc = nc.load_scenario(ROOT / "params/base.yaml")
-    t = sc.deal
-    v = Visit(browser, rendered / "base" / "deal.html")
-    try:
-        charts_drawn(v.page)
-        _shows(v.page, f"Total {usd(total_contract_value(t))}: fits every reported total (2 of 2)", "Total ")
-        starts = [add_months(t.start, k) for k in range(-2, 3)]
-        for si, d in ((2, 0.0), (2, 1.0), (0, 0.35), (4, 0.8)):
-            _pick(v.page, "ramp_start", si)
-            _slide(v.page, "ramp_d", d)
-            total = total_contract_value(nc.DealTerms(t.monthly_fee_usd, starts[si], t.end, t.ramp_months, d, t.notice_days,
-                                                      t.lockup_months, t.capacity_mw))
-            row = nc.ramp_grid(sc)
-            label = row[(row.start == starts[si]) & ((row.ramp_discount - d).abs() < 1e-9)].label.iloc[0]
-            assert label.startswith(f"Total {usd(total)}: ")
-            _shows(v.page, label, "Total ")
-        assert not v.errors and not v.requests, (v.errors, v.requests)
-    finally:
-        v.close()
+def test_every_control_opens_on_the_scenario_and_the_title_follows_it(rendered, browser):  # noqa: F811
+    """For each control of each base report: on load it holds the scenario's own value, its
+    chart's title is the grid row there and states the figure the report's words state; moved to
+    every other option (or a slider's ends and a point between), the title reads the grid row at
+    the new setting, with the figures the library computes for it; the controls sit above the
+    chart they drive."""
+    grids = Grids(nc.load_scenario(ROOT / "params/base.yaml"))
+    found: list[set[str]] = []
+    for path in sorted((rendered / "base").glob("*.html")):
+        v = Visit(browser, path)
+        try:
+            charts_drawn(v.page)
+            controls = v.page.evaluate(CONTROLS)
+            for chart in sorted({c["chart"] for c in controls}):
+                mine = [c for c in controls if c["chart"] == chart]
+                names = {c["name"] for c in mine}
+                found.append(names)
+                assert names in Grids.CHARTS, f"{path.name}: controls {names} with no test of what they drive"
+                where = f"{path.name}, chart {chart}"
+                # (a) on load: the scenario's own value, exactly
+                for c in mine:
+                    own = grids.own[c["name"]]
+                    held = c["value"] if isinstance(own, str) else float(c["value"])
+                    assert held == own or (not isinstance(own, str) and abs(held - own) < 1e-12), \
+                        f"{where}: {c['name']} opens on {c['value']} ({c['label']}), the scenario's is {own}"
+                values = {c["name"]: c["value"] for c in mine}
+                title, figures = grids.row(values)
+                _titled(v.page, chart, title, "loading")
+                for stated in grids.stated.get(sorted(names & grids.stated.keys())[0], []) + figures:
+                    assert stated in title, f"{where}: the title at the scenario's values {title!r} does not state {stated}"
+                # (b) moved: the title is the grid row at the new setting
+                for c in mine:
+                    for value in _moves(c):
+                        values[c["name"]] = _set(v.page, c["name"], value)
+                        title, figures = grids.row(values)
+                        _titled(v.page, chart, title, f"moving {c['name']} to {value}")
+                        assert all(f in title for f in figures), (where, title, figures)
+                # (c) the controls sit above the chart they drive, below the words before it
+                above = v.page.evaluate("i => { const el = document.querySelectorAll('.nc-chart')[i];"
+                                        " return el.querySelector('.vega-bindings').getBoundingClientRect().bottom"
+                                        " <= el.querySelector('svg').getBoundingClientRect().top + 0.5; }", chart)
+                assert above, f"{where}: the controls are not above their chart"
+            assert not v.errors and not v.requests, (path.name, v.errors, v.requests)
+        finally:
+            v.close()
+    assert sorted(map(sorted, found)) == sorted(map(sorted, Grids.CHARTS)), f"controls found: {found}"
 
 
 def test_no_label_overlaps_or_is_cut_in_any_chart(rendered, browser):  # noqa: F811

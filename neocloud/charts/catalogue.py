@@ -1,159 +1,22 @@
-"""Altair charts for the reports: one theme, findings as titles, units on axes, sources below.
-
-Charts take the frames the maths returns and a ``title`` that states the finding (the notebook
-writes it from computed figures); every chart carries its sources in a caption line. Nothing here
-computes a deal figure.
+"""The charts the reports draw: each takes the frames the maths returns and a ``title`` that
+states the finding (the notebook writes it from computed figures), and carries its sources in a
+caption line. Nothing here computes a deal figure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import sys
 from collections.abc import Sequence
 from typing import Any
 
-# Keep kernels lean: jsonschema (imported by Altair) loads `rfc3987_syntax` when installed (it
-# comes with JupyterLab) to check IRI formats, and that import builds a grammar for ~1 s in every
-# report. Altair never checks IRIs; marking the module absent skips it. No-op if already imported.
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+import altair as alt
+import pandas as pd
 
-import altair as alt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7f7f7f"]
-"""Okabe and Ito's colour-blind-safe palette (blue, vermillion, green, purple, orange, sky blue, grey):
-every pair stays apart under the common colour-vision deficiencies; the first two are the usual pair."""
-
-COMPANY_COLOURS = {
-    "Anthropic": "#D55E00",
-    "Google": "#0072B2",
-    "Reflection AI": "#009E73",
-    "The whole book": "#000000",
-    "Seller without the book": "#bdbdbd",
-}
-"""One colour per company in every chart of every report (a chart that colours by company takes
-its colours from here, :func:`company_scale`)."""
-
-LANE_WIDTH = 280.0
-"""The narrowest plot (px) label lanes are computed for: a phone's. Lanes that keep labels apart at
-this width keep them apart at any wider one (positions spread, labels keep their size)."""
-
-NOTEBOOK_WIDTH = 620
-"""A chart's width in a notebook (JupyterLab, nbconvert's own HTML): a notebook's output area takes
-its width from its content, so a chart sized to its container there grows without end."""
-
-FIT = {"width": NOTEBOOK_WIDTH, "autosize": alt.AutoSizeParams(type="fit-x", contains="padding"),
-       "usermeta": {"width": "container"}}
-"""Chart properties: in a report the chart takes its container's width (a phone's or a
-desktop's), axes and legends included, its height its own (``usermeta.width``, read where the
-report compiles the chart: :func:`neocloud.pipeline.vega.compile_to_vega`); in a notebook it is
-:data:`NOTEBOOK_WIDTH` wide."""
-
-
-@alt.theme.register("neocloud", enable=False)
-def _theme() -> alt.theme.ThemeConfig:
-    return {
-        "config": {
-            "view": {"continuousWidth": 620, "continuousHeight": 260, "stroke": None},
-            "font": "Helvetica, Arial, sans-serif",
-            # room for a last axis label, and above the title, whose first line Vega places up to
-            # a line too high when the title wraps on a phone (tests/test_readable.py measures it)
-            "padding": {"left": 5, "top": 22, "right": 16, "bottom": 5},
-            "title": {"anchor": "start", "fontSize": 15, "subtitleFontSize": 11,
-                      "subtitleColor": "#555", "offset": 10},
-            # no label is cut with an ellipsis: labels take the room they need (labelLimit 0)
-            # a time axis names month and year at every tick, so that no two ticks read the same
-            "axisTemporal": {"format": "%b %Y"},
-            # the first and last labels of a horizontal axis stay within the plot's ends
-            "axisX": {"labelFlush": True},
-            "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridColor": "#eee", "labelLimit": 0,
-                     "labelOverlap": True},
-            # one column: a legend of long labels fits a phone's width
-            "legend": {"orient": "bottom", "labelFontSize": 11, "titleFontSize": 11, "labelLimit": 0, "columns": 1},
-            "range": {"category": PALETTE},
-            "bar": {"color": PALETTE[0]},
-            "line": {"color": PALETTE[0], "strokeWidth": 2},
-        }
-    }
-
-
-def enable() -> None:
-    """Use the package theme and emit charts as Vega-Lite JSON (rendered by JupyterLab and by
-    the offline HTML template; no JavaScript inside the notebook)."""
-    alt.theme.enable("neocloud")
-    alt.renderers.enable("mimetype")
-    alt.data_transformers.enable("neocloud")
-
-
-SIGNIFICANT_DIGITS = 10
-"""Chart data carry floats to this many significant digits: far beyond what a chart or tooltip
-shows, and short of the last bits, which differ between machines (NumPy and BLAS pick CPU-specific
-kernels), so that a chart's JSON, and with it a committed notebook or a report, is the same on
-every machine."""
-
-
-MAX_CHART_ROWS = 10_000
-"""The most rows of data one chart inlines into a notebook and its report (the reports' charts
-hold at most about 1,500; Altair's own default limit is 5,000). More is refused with Altair's
-``MaxRowsError``: a chart of 200,000 rows would put megabytes into every notebook."""
-
-
-def stable_values(data: Any, max_rows: int = MAX_CHART_ROWS) -> dict[str, Any]:
-    """Altair data transformer ``neocloud``: the data inlined as values, floats rounded to
-    :data:`SIGNIFICANT_DIGITS` significant digits; more than ``max_rows`` rows (default
-    :data:`MAX_CHART_ROWS`) raise ``altair.MaxRowsError`` (thin or aggregate the frame first).
-
-    >>> stable_values(pd.DataFrame({"x": [0.1 + 0.2, 2 / 3], "n": [1, 2]}))["values"]
-    [{'x': 0.3, 'n': 1}, {'x': 0.6666666667, 'n': 2}]
-    >>> stable_values(pd.DataFrame({"x": range(3)}), max_rows=2)
-    Traceback (most recent call last):
-    ...
-    altair.utils.data.MaxRowsError: chart data of 3 rows is more than the 2 a chart may inline (neocloud.charts.MAX_CHART_ROWS): thin or aggregate the data first
-    """
-    from altair.utils.data import MaxRowsError, to_values
-
-    values = to_values(data)
-    if "values" not in values or not isinstance(values["values"], list):
-        return values
-    if max_rows is not None and len(values["values"]) > max_rows:
-        raise MaxRowsError(f"chart data of {len(values['values']):,} rows is more than the {max_rows:,} a chart may inline "
-                           "(neocloud.charts.MAX_CHART_ROWS): thin or aggregate the data first")
-
-    def stable(v: Any) -> Any:
-        return float(f"{v:.{SIGNIFICANT_DIGITS}g}") if isinstance(v, float) and math.isfinite(v) else v
-
-    return {**values, "values": [{k: stable(v) for k, v in row.items()} if isinstance(row, dict) else stable(row)
-                                 for row in values["values"]]}
-
-
-alt.data_transformers.register("neocloud", stable_values)
-
-
-def company_scale(names: Sequence[str]) -> alt.Scale:
-    """A colour scale for ``names`` (in order) giving each company its colour of
-    :data:`COMPANY_COLOURS` and anything else the next palette colour that no company has.
-
-    >>> company_scale(["Seller without the book", "Anthropic", "Google", "Other"]).to_dict()["range"]
-    ['#bdbdbd', '#D55E00', '#0072B2', '#CC79A7']
-    """
-    spare = iter([c for c in PALETTE if c not in COMPANY_COLOURS.values()] + PALETTE)
-    return alt.Scale(domain=list(names), range=[COMPANY_COLOURS.get(n) or next(spare) for n in names])
-
-
-def pct_axis(**kw: Any) -> alt.Axis:
-    """A percentage axis whose ticks are whole percents at least a percent apart, so that no two
-    tick labels read the same."""
-    return alt.Axis(format=".0%", tickMinStep=0.01, **kw)
-
-
-def _title(title: str, sources: Sequence[str] = (), note: str | None = None) -> alt.TitleParams:
-    subtitle = []
-    if note:
-        subtitle.append(note)
-    if sources:
-        subtitle.append("Sources: " + "; ".join(sources))
-    return alt.TitleParams(text=title, subtitle=subtitle or None)
+from neocloud.charts.controls import CONTROL_NOTE, menu, pct_text, selected, slider, with_controls
+from neocloud.charts.labels import (LABEL_CHARS, LANE_WIDTH, finding_title, key_date_rules, label_lanes, pct_axis,
+                                    wrapped_label_expr)
+from neocloud.charts.theme import FIT, NEUTRAL, PALETTE, company_scale
 
 
 MAX_POINTS = 400
@@ -161,7 +24,7 @@ MAX_POINTS = 400
 and the report stays small."""
 
 
-def _json_safe(frame: pd.DataFrame) -> pd.DataFrame:
+def json_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Missing values as nulls (NaN is not JSON)."""
     return frame.astype(object).where(frame.notna(), None)
 
@@ -174,6 +37,11 @@ def _thin(frame: pd.DataFrame, points: int = MAX_POINTS) -> pd.DataFrame:
     if keep[-1] != len(frame) - 1:
         keep.append(len(frame) - 1)
     return frame.iloc[keep]
+
+
+def _thin_by(frame: pd.DataFrame, keys: list[str], points: int = MAX_POINTS) -> pd.DataFrame:
+    """:func:`_thin` within each group of ``keys``, to about ``points`` rows a group."""
+    return pd.concat([_thin(g, points) for _, g in frame.groupby(keys, sort=False)], ignore_index=True)
 
 
 def usd_billions(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -191,77 +59,12 @@ def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return out
 
 
-KEY_DATE_CHAR_PX = 6.0
-"""Width of a character of a key-date label (10 px sans-serif, generous), to keep labels apart."""
-
-
-def key_date_lanes(events: dict[str, dt.date], domain: tuple[dt.date, dt.date], width: float = LANE_WIDTH) -> pd.DataFrame:
-    """Where each key date's label goes so that no two labels overlap: labels are written above
-    the plot (where no rule runs, so none is cut by one), left of their rule when they would run past the right edge, and a label
-    that would touch an earlier one drops to the next lane. Columns: ``event``, ``date``,
-    ``lane`` (0 at the top), ``align`` (``left`` or ``right``).
-
-    >>> lanes = key_date_lanes({"signed": dt.date(2026, 5, 3), "IPO": dt.date(2026, 6, 12),
-    ...                         "reporting date": dt.date(2026, 6, 30)}, (dt.date(2026, 5, 1), dt.date(2029, 5, 1)))
-    >>> lanes[["event", "lane", "align"]].values.tolist()
-    [['signed', 0, 'left'], ['IPO', 1, 'left'], ['reporting date', 2, 'left']]
-    """
-    lo = min(domain[0], *events.values())
-    hi = max(domain[1], *events.values())
-    span = max((hi - lo).days, 1)
-    ordered = sorted(events.items(), key=lambda kv: (kv[1], kv[0]))
-    lanes = label_lanes([e for e, _ in ordered], [(d - lo).days / span * width for _, d in ordered], width)
-    return pd.DataFrame({"event": [e for e, _ in ordered], "date": [d for _, d in ordered],
-                         "lane": [ln for ln, _ in lanes], "align": [a for _, a in lanes]})
-
-
-def label_lanes(labels: list[str], px: list[float], width: float, char_px: float = KEY_DATE_CHAR_PX) -> list[tuple[int, str]]:
-    """Lanes for labels written beside marks at ``px`` (in order), so that no two overlap: a label
-    goes right of its mark, or left when it would run past ``width``, in the first lane where it
-    clears the label before it. Returns ``(lane, align)`` per label.
-
-    >>> label_lanes(["P5", "P50", "P95"], [100.0, 100.0, 100.0], 600)
-    [(0, 'left'), (1, 'left'), (2, 'left')]
-    """
-    ends: list[float] = []  # the right end of the last label in each lane
-    out = []
-    for label, x in zip(labels, px):
-        w = char_px * len(label) + 4
-        align = "left" if x + 4 + w <= width else "right"
-        x0 = x + 4 if align == "left" else x - 4 - w
-        lane = next((i for i, end in enumerate(ends) if end + 6 < x0), len(ends))
-        if lane == len(ends):
-            ends.append(x0 + w)
-        else:
-            ends[lane] = x0 + w
-        out.append((lane, align))
-    return out
-
-
-def key_date_rules(events: dict[str, dt.date], domain: tuple[dt.date, dt.date], width: float = LANE_WIDTH) -> alt.LayerChart:
-    """Vertical rules for the key dates of a timeline, labelled above the plot (no rule crosses a
-    label) in lanes that keep the labels apart (:func:`key_date_lanes`)."""
-    frame = key_date_lanes(events, domain, width)
-    frame["date"] = pd.to_datetime(frame["date"])
-    frame["y"] = -4 - 13 * frame["lane"]
-    rules = alt.Chart(frame).mark_rule(strokeDash=[4, 3], color="#555").encode(
-        x="date:T", tooltip=[alt.Tooltip("event:N", title="Event"), alt.Tooltip("date:T", title="Date")]
-    )
-    layers: list[Any] = [rules]
-    for align, dx in (("left", 4), ("right", -4)):
-        part = frame[frame["align"] == align]
-        if len(part):
-            layers.append(alt.Chart(part).mark_text(align=align, dx=dx, baseline="bottom", fontSize=10, color="#333").encode(
-                x="date:T", y=alt.Y("y:Q", scale=None), text="event:N"))
-    return alt.layer(*layers)
-
-
 def payment_schedule_chart(schedule: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
     """Monthly fee bars, ramp months marked."""
     f = usd_billions(_dates(schedule, "month"), "fee_usd")
     f["period"] = f["discounted"].map({True: "Ramp month (discounted)", False: "Full fee"})
     return (
-        alt.Chart(f, title=_title(title, sources))
+        alt.Chart(f, title=finding_title(title, sources))
         .mark_bar()
         .encode(
             x=alt.X("yearmonth(month):T", title="Month of service"),
@@ -295,7 +98,7 @@ def cumulative_chart(schedule: pd.DataFrame, events: dict[str, dt.date], title: 
         )
     )
     domain = (pd.Timestamp(f["at"].min()).date(), pd.Timestamp(f["at"].max()).date())
-    return alt.layer(line, key_date_rules(events, domain), title=_title(title, sources)).properties(**FIT)
+    return alt.layer(line, key_date_rules(events, domain), title=finding_title(title, sources)).properties(**FIT)
 
 
 def month_end_points(schedule: pd.DataFrame) -> pd.DataFrame:
@@ -336,17 +139,18 @@ def consistency_heatmap(grid: pd.DataFrame, title: str, sources: Sequence[str]) 
         text=alt.condition("datum.consistent", alt.value("✓"), alt.value("")),
         color=alt.condition(f"datum.total_usd_bn > {mid!r}", alt.value("#ffffff"), alt.value("#111111")),
     )
-    return (alt.layer(cells, outline, marks, title=_title(title, sources, "✓ and outline = consistent with every reported total"))
+    return (alt.layer(cells, outline, marks, title=finding_title(title, sources, "✓ and outline = consistent with every reported total"))
             .properties(**FIT, height=alt.Step(36)))
 
 
 def gpu_hour_chart(gpu_hours: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.LayerChart:
-    """Implied USD per GPU-hour on each basis, with market prices as rules."""
+    """Implied USD per GPU-hour on each basis, with market prices as rules: the bars in a light
+    neutral grey, so that every rule's palette colour shows where it crosses a bar."""
     implied = gpu_hours.drop_duplicates("basis")
     market = gpu_hours.drop_duplicates("market").assign(observed=lambda x: pd.to_datetime(x.market_observed))
     bars = (
         alt.Chart(implied)
-        .mark_bar()
+        .mark_bar(color=NEUTRAL)
         .encode(
             y=alt.Y("basis_label:N", title=None, sort=None,  # the labels name the bases
                     axis=alt.Axis(labelExpr=wrapped_label_expr(LABEL_CHARS))),
@@ -371,7 +175,7 @@ def gpu_hour_chart(gpu_hours: pd.DataFrame, title: str, sources: Sequence[str]) 
             ],
         )
     )
-    return alt.layer(bars, rules, title=_title(title, sources)).properties(**FIT, height=140)
+    return alt.layer(bars, rules, title=finding_title(title, sources)).properties(**FIT, height=140)
 
 
 def comparables_chart(deals: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
@@ -381,10 +185,10 @@ def comparables_chart(deals: pd.DataFrame, title: str, sources: Sequence[str]) -
     f["usd_per_mw_month_m"] = f["usd_per_mw_month"] / 1e6
     f["usd_per_year_bn"] = f["usd_per_year"] / 1e9
     f["which"] = f["this_deal"].map({True: "This deal", False: "Comparable"})
-    f = _json_safe(f[["deal", "usd_per_mw_month_m", "usd_per_year_bn", "term_years", "capacity_mw", "capacity_basis",
+    f = json_safe(f[["deal", "usd_per_mw_month_m", "usd_per_year_bn", "term_years", "capacity_mw", "capacity_basis",
                       "notice_terms", "which"]])
     return (
-        alt.Chart(f, title=_title(title, sources, "Deal value over the term / (months x MW); only deals whose power is stated, not 'up to'"))
+        alt.Chart(f, title=finding_title(title, sources, "Deal value over the term / (months x MW); only deals whose power is stated, not 'up to'"))
         .mark_bar()
         .encode(
             y=alt.Y("deal:N", title=None, sort="-x"),
@@ -422,7 +226,7 @@ def margin_chart(margins: pd.DataFrame, marker_cost: float, title: str, sources:
     rule = alt.Chart(pd.DataFrame({"cost_m": [marker_cost / 1e6], "label": ["Sourced owner cost"]})).mark_rule(
         color=PALETTE[1], strokeDash=[4, 3]
     ).encode(x="cost_m:Q", tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("cost_m:Q", title="USD m/MW-yr")])
-    return alt.layer(line, rule, title=_title(title, sources)).properties(**FIT)
+    return alt.layer(line, rule, title=finding_title(title, sources)).properties(**FIT)
 
 
 def book_revenue_chart(view: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
@@ -434,7 +238,7 @@ def book_revenue_chart(view: pd.DataFrame, title: str, sources: Sequence[str]) -
     parts = ["Seller without the book", *[p for p in f["part"].unique() if p != "Seller without the book"]]
     f["order"] = f["part"].map({p: i for i, p in enumerate(parts)})
     return (
-        alt.Chart(f[["quarter", "part", "usd_bn", "share", "order"]], title=_title(title, sources))
+        alt.Chart(f[["quarter", "part", "usd_bn", "share", "order"]], title=finding_title(title, sources))
         .mark_bar()
         .encode(
             x=alt.X("quarter:O", title="Quarter", sort=None),
@@ -476,7 +280,7 @@ def shares_chart(shares: pd.DataFrame, precedent: float, precedent_label: str, t
     rule = alt.Chart(pd.DataFrame({"share": [precedent], "label": [precedent_label]})).mark_rule(
         color=PALETTE[1], strokeDash=[4, 3]
     ).encode(y="share:Q", tooltip=[alt.Tooltip("label:N", title="Precedent"), alt.Tooltip("share:Q", title="Share", format=".0%")])
-    return alt.layer(line, rule, title=_title(title, sources)).properties(**FIT)
+    return alt.layer(line, rule, title=finding_title(title, sources)).properties(**FIT)
 
 
 def backlog_chart(backlog: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
@@ -486,7 +290,7 @@ def backlog_chart(backlog: pd.DataFrame, title: str, sources: Sequence[str]) -> 
     f["usd_bn"] = f["usd"] / 1e9
     f["as_of"] = pd.to_datetime(f["as_of"]).dt.strftime("%Y-%m-%d")
     return (
-        alt.Chart(f, title=_title(title, sources))
+        alt.Chart(f, title=finding_title(title, sources))
         .mark_bar()
         .encode(
             x=alt.X("as_of:O", title="Reporting date (end of day)"),
@@ -524,7 +328,7 @@ def paths_chart(frame: pd.DataFrame, series: dict[str, str], x: str, x_title: st
     layers: list[Any] = [lines]
     if events:
         layers.append(key_date_rules(events, (pd.Timestamp(long[x].min()).date(), pd.Timestamp(long[x].max()).date())))
-    return alt.layer(*layers, title=_title(title, sources)).properties(**FIT)
+    return alt.layer(*layers, title=finding_title(title, sources)).properties(**FIT)
 
 
 def simulation_chart(histogram: pd.DataFrame, percentiles: dict[str, float], title: str, sources: Sequence[str]) -> alt.LayerChart:
@@ -560,14 +364,14 @@ def simulation_chart(histogram: pd.DataFrame, percentiles: dict[str, float], tit
         if len(part):
             layers.append(alt.Chart(part).mark_text(align=align, dx=dx, baseline="bottom", color=PALETTE[1])
                           .encode(x="usd_bn:Q", y=alt.Y("y:Q", scale=None), text="label:N"))
-    return alt.layer(*layers, title=_title(title, sources)).properties(**FIT)
+    return alt.layer(*layers, title=finding_title(title, sources)).properties(**FIT)
 
 
 def heatmap_chart(grid: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
     """Revenue realised over notice date (month) and notice period."""
     f = usd_billions(grid, "realised_usd")
     return (
-        alt.Chart(f, title=_title(title, sources))
+        alt.Chart(f, title=finding_title(title, sources))
         .mark_rect()
         .encode(
             x=alt.X("yearmonth(notice_date):O", title="Notice served (month)"),
@@ -609,26 +413,7 @@ def tornado_chart(tor: pd.DataFrame, labels: dict[str, str], title: str, sources
         x="base_bn:Q", tooltip=[alt.Tooltip("base_bn:Q", title="Scenario (USD bn)", format=",.2f")]
     )
     # a band takes a label of two lines (labels wrap on a phone)
-    return alt.layer(bars, base, title=_title(title, sources)).properties(**FIT, height=alt.Step(32))
-
-
-def notice_shares_chart(shares: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
-    """The share of paths on which the contract ends by each party's notice, by notice date
-    (``notice_date``, ``buyer``, ``seller`` from :func:`neocloud.exit_option.rational_exit`)."""
-    long = _dates(shares, "notice_date").melt(id_vars=["notice_date"], value_vars=["buyer", "seller"], var_name="party", value_name="share")
-    long["party"] = long["party"].map({"buyer": "Buyer serves notice", "seller": "Seller serves notice"})
-    return (
-        alt.Chart(long, title=_title(title, sources))
-        .mark_bar()
-        .encode(
-            x=alt.X("yearmonth(notice_date):T", title="Date notice is served"),
-            y=alt.Y("share:Q", title="Share of simulated paths", axis=pct_axis(), stack="zero"),
-            color=alt.Color("party:N", title=None, scale=alt.Scale(range=[PALETTE[0], PALETTE[1]])),
-            tooltip=[alt.Tooltip("yearmonth(notice_date):T", title="Notice date"), alt.Tooltip("party:N", title="Party"),
-                     alt.Tooltip("share:Q", title="Share of paths", format=".2%")],
-        )
-        .properties(**FIT)
-    )
+    return alt.layer(bars, base, title=finding_title(title, sources)).properties(**FIT, height=alt.Step(32))
 
 
 def boundary_chart(boundary: pd.DataFrame, fee_price: float, start_price: float, title: str, sources: Sequence[str]) -> alt.LayerChart:
@@ -654,7 +439,7 @@ def boundary_chart(boundary: pd.DataFrame, fee_price: float, start_price: float,
         y="price:Q", color=alt.value("#555"),
         tooltip=[alt.Tooltip("label:N", title="Line"), alt.Tooltip("price:Q", title="USD per H100e-hour", format="$.2f")],
     )
-    return alt.layer(lines, rules, title=_title(title, sources)).properties(**FIT)
+    return alt.layer(lines, rules, title=finding_title(title, sources)).properties(**FIT)
 
 
 def price_sweep_chart(sweep: pd.DataFrame, marks: dict[str, float], title: str, sources: Sequence[str]) -> alt.LayerChart:
@@ -674,7 +459,7 @@ def price_sweep_chart(sweep: pd.DataFrame, marks: dict[str, float], title: str, 
     rules = alt.Chart(pd.DataFrame({"label": list(marks), "price": list(marks.values())})).mark_rule(strokeDash=[4, 3], color="#555").encode(
         x="price:Q", tooltip=[alt.Tooltip("label:N", title="Line"), alt.Tooltip("price:Q", title="USD per H100e-hour", format="$.2f")],
     )
-    return alt.layer(line, rules, title=_title(title, sources)).properties(**FIT)
+    return alt.layer(line, rules, title=finding_title(title, sources)).properties(**FIT)
 
 
 def distributions_chart(histograms: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
@@ -683,7 +468,7 @@ def distributions_chart(histograms: pd.DataFrame, title: str, sources: Sequence[
     f = usd_billions(histograms, "bin_start_usd", "bin_end_usd")
     f["mid_bn"] = (f["bin_start_usd_bn"] + f["bin_end_usd_bn"]) / 2
     return (
-        alt.Chart(f[["model", "mid_bn", "bin_start_usd_bn", "bin_end_usd_bn", "share"]], title=_title(title, sources))
+        alt.Chart(f[["model", "mid_bn", "bin_start_usd_bn", "bin_end_usd_bn", "share"]], title=finding_title(title, sources))
         .mark_line(interpolate="step", point=False)
         .encode(
             x=alt.X("mid_bn:Q", title="Book revenue (USD billions)"),
@@ -700,24 +485,9 @@ def distributions_chart(histograms: pd.DataFrame, title: str, sources: Sequence[
 def rented_share_chart(paths: pd.DataFrame, title: str, sources: Sequence[str]) -> alt.Chart:
     """The share of the seller's owned capacity (MW) rented out by quarter on each path
     (``quarter``, ``path``, ``rented_share`` from :func:`neocloud.capacity.rented_share_paths`)."""
-    line = _share_lines(_json_safe(paths[["quarter", "path", "rented_share"]]), "path", "rented_share", "Quarter end",
+    line = _share_lines(json_safe(paths[["quarter", "path", "rented_share"]]), "path", "rented_share", "Quarter end",
                         "Share of owned MW rented out", "Path", "Rented share")
-    return line.properties(title=_title(title, sources), **FIT)
-
-
-LABEL_CHARS = 24
-"""Axis labels of input names wrap at about this many characters (a phone's chart keeps room to plot)."""
-
-
-def wrapped_label_expr(chars: int) -> str:
-    """A Vega expression for an axis label wrapped at spaces into lines of at most ``chars``
-    characters (a longer word stays whole).
-
-    >>> print(wrapped_label_expr(18))
-    split(replace(replace(datum.label + " ", regexp("(.{1,18})\\\\s+", "g"), "$1\\n"), regexp("\\n$"), ""), "\\n")
-    """
-    return ('split(replace(replace(datum.label + " ", regexp("(.{1,' + str(chars) + '})\\\\s+", "g"), "$1\\n"), '
-            'regexp("\\n$"), ""), "\\n")')
+    return line.properties(title=finding_title(title, sources), **FIT)
 
 
 def sobol_chart(indices: pd.DataFrame, input_labels: dict[str, str], output_labels: dict[str, str],
@@ -750,41 +520,104 @@ def sobol_chart(indices: pd.DataFrame, input_labels: dict[str, str], output_labe
     )
     ci = base.mark_rule(color="#333333").encode(x=alt.X("low:Q", scale=alt.Scale(domain=[0, 1], clamp=True)), x2="high:Q")
     return (
-        alt.layer(bars, ci, data=_json_safe(long))
+        alt.layer(bars, ci, data=json_safe(long))
         .properties(width=260, height=alt.Step(18))
         .facet(facet=alt.Facet("panel:N", title=None, header=alt.Header(labelLimit=0, labelFontWeight="bold"),
                                sort=[output_labels.get(o, o) for o in dict.fromkeys(f.output)]), columns=1)
-        .properties(title=_title(title, sources))
+        .properties(title=finding_title(title, sources))
         .resolve_scale(y="shared")
     )
 
 
+SHOWN_FROM = 0.05
+"""The convergence chart draws the inputs whose total index reaches this share of variance at some
+sample size (the others, near zero throughout, are named in its caption): so that each line has a
+colour of its own from the colour-blind-safe palette."""
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: its first letter in lower case unless the word is an acronym.
+
+    >>> _in_sentence("Market price drift"), _in_sentence("GPU count")
+    ('market price drift', 'GPU count')
+    """
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def convergence_title(shift: pd.DataFrame, input_labels: dict[str, str], output_labels: dict[str, str]) -> str:
+    """What the last doubling of the sample shows (``shift`` from
+    :func:`neocloud.global_sensitivity.last_doubling`): the index that still moves most and by how
+    much, or that none moves more than the threshold.
+
+    >>> from neocloud.global_sensitivity import last_doubling
+    >>> rows = pd.DataFrame({"output": "y", "input": ["a", "b", "a", "b"], "evaluations": [352, 352, 704, 704],
+    ...                      "ST": [0.835, 0.30, 0.669, 0.31]})
+    >>> convergence_title(last_doubling(rows), {"a": "Market price drift"}, {"y": "Expected revenue"})
+    'Not settled at 704 evaluations: over the last doubling the total index of market price drift (expected revenue) still moves 17 points (84% to 67%)'
+    >>> convergence_title(last_doubling(rows[rows.input == "b"]), {}, {"y": "Expected revenue"})
+    'The total indices settle: over the last doubling, to 704 evaluations, none moves more than 1 point'
+    """
+    from neocloud.global_sensitivity import SETTLED_POINTS
+
+    top = shift.iloc[0]
+    points = abs(float(top.change)) * 100
+    n = int(top.evaluations)
+    if points <= SETTLED_POINTS * 100 + 1e-9:
+        most = max(1, math.ceil(points - 1e-9))
+        return (f"The total indices settle: over the last doubling, to {n:,} evaluations, none moves more than "
+                f"{most} point{'s' if most != 1 else ''}")
+    moving = int((~shift.settled).sum())
+    others = "one other index moves" if moving == 2 else f"{moving - 1} other indices move"
+    also = f"; {others} more than {SETTLED_POINTS * 100:g} points" if moving > 1 else ""
+    return (f"Not settled at {n:,} evaluations: over the last doubling the total index of "
+            f"{_in_sentence(input_labels.get(top.input, top.input))} ({_in_sentence(output_labels.get(top.output, top.output))}) "
+            f"still moves {points:.0f} points ({top.before:.0%} to {top.after:.0%}){also}")
+
+
 def convergence_chart(convergence: pd.DataFrame, input_labels: dict[str, str], output_labels: dict[str, str],
-                      title: str, sources: Sequence[str]) -> alt.FacetChart:
-    """Total Sobol' indices against the number of base samples (``base_samples``, ``evaluations``,
-    ``input``, ``ST``, ``ST_conf``), one panel per output: the estimates settle as the sample grows."""
+                      title: str | None = None, sources: Sequence[str] = ()) -> alt.FacetChart:
+    """Total Sobol' indices against the number of evaluations (``output``, ``base_samples``,
+    ``evaluations``, ``input``, ``ST``, ``ST_conf`` from
+    :func:`neocloud.global_sensitivity.sobol_convergence`), one panel per output, one colour per
+    input that matters (:data:`SHOWN_FROM`). The title, unless given, states what the last doubling
+    of the sample shows (:func:`convergence_title`): whether the estimates have settled."""
+    from neocloud.global_sensitivity import last_doubling
+
     f = convergence.copy()
+    if title is None:
+        title = convergence_title(last_doubling(f), input_labels, output_labels)
     f["panel"] = f.output.map(output_labels).fillna(f.output)
     f["label"] = f.input.map(input_labels).fillna(f.input)
+    reach = f.groupby("label", sort=False).ST.max()
+    final = f[f.evaluations == f.evaluations.max()].groupby("label", sort=False).ST.max()
+    shown = [x for x in final.sort_values(ascending=False, kind="stable").index if reach[x] >= SHOWN_FROM]
+    left_out = [x for x in reach.index if x not in shown]
+    f = f[f.label.isin(shown)]
     # a share of variance lies in [0, 1]; an estimate outside it is the estimator's sampling error
     # at small samples: drawn at the edge (the caption says so), the tooltip keeps the estimate
     f["shown"] = f.ST.clip(lower=0.0, upper=1.0)
     clipped = bool((f.ST != f.shown).any())
+    notes = ([CLIPPED_NOTE] if clipped else []) + \
+        ([f"Left out, under {SHOWN_FROM:.0%} at every size: " + ", ".join(_in_sentence(x) for x in left_out)] if left_out else [])
+    # one palette colour per input; past the palette's seven, lines are dashed as well
+    dashes = [[1, 0] if i < len(PALETTE) else [6, 3] for i in range(len(shown))]
     line = alt.Chart().mark_line(point=True).encode(
         x=alt.X("evaluations:Q", title="Evaluations (log scale)", scale=alt.Scale(type="log", base=2), axis=alt.Axis(format=",d", tickMinStep=1)),
         y=alt.Y("shown:Q", title="Total index (share of variance)", axis=pct_axis(), scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("label:N", title="Input", scale=alt.Scale(scheme="tableau10"),  # more inputs than the palette
+        color=alt.Color("label:N", title="Input", sort=shown,
+                        scale=alt.Scale(domain=shown, range=[PALETTE[i % len(PALETTE)] for i in range(len(shown))]),
                         legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),
+        strokeDash=alt.StrokeDash("label:N", sort=shown, scale=alt.Scale(domain=shown, range=dashes), legend=None),
         tooltip=[alt.Tooltip("panel:N", title="Figure"), alt.Tooltip("label:N", title="Input"),
                  alt.Tooltip("base_samples:Q", title="Base samples", format=",d"),
                  alt.Tooltip("evaluations:Q", title="Evaluations", format=",d"),
                  alt.Tooltip("ST:Q", title="Total index", format=".1%"), alt.Tooltip("ST_conf:Q", title="Interval +/-", format=".1%")],
     )
     return (
-        alt.layer(line, data=_json_safe(f)).properties(width=260, height=170)
+        alt.layer(line, data=json_safe(f)).properties(width=260, height=170)
         .facet(facet=alt.Facet("panel:N", title=None, header=alt.Header(labelLimit=0, labelFontWeight="bold"),
                                sort=[output_labels.get(o, o) for o in dict.fromkeys(f.output)]), columns=1)
-        .properties(title=_title(title, sources, CLIPPED_NOTE if clipped else None))
+        .properties(title=finding_title(title, sources, " ".join(n.rstrip(".") + "." for n in notes) if notes else None))
     )
 
 
@@ -792,62 +625,37 @@ CLIPPED_NOTE = ("Estimates above 100% or below 0% are sampling error of the esti
                 "(a share of variance lies between them): drawn at the edge; the tooltip gives each estimate")
 
 
-# --------------------------------------------------------------------------------------------
-# Charts with controls: Altair parameters bound to inputs, selecting rows of a grid the library
-# computed (neocloud.explore), so that every figure shown equals the library's for that input.
-
-CONTROL_NOTE = "Move the control: the figures are the library's, computed in advance on a grid"
-
-
-def _near(param: str, field: str, tolerance: float) -> str:
-    return f"abs(datum.{field} - {param}) < {tolerance:.12g}"
-
-
-READOUT_CHAR_PX = 8.2
-"""Estimated width of a character of a readout (13 px bold sans-serif, generous), to wrap it."""
-
-
-def _readout(data: pd.DataFrame, condition: str, text: str) -> alt.Chart:
-    """Text above the plot: the selected grid row's ``text`` field, wrapped at spaces to the
-    chart's width (it follows the container), its last line just above the plot."""
-    chars = f"max(12, floor(width / {READOUT_CHAR_PX:g}))"
-    wrapped = f'replace(replace(datum.{text} + " ", regexp("(.{{1," + {chars} + "}})\\\\s+", "g"), "$1\\n"), regexp("\\n$"), "")'
-    return (alt.Chart(data).mark_text(align="left", baseline="bottom", fontSize=13, fontWeight="bold", color=PALETTE[0],
-                                      lineBreak="\n")
-            .encode(x=alt.value(0), y=alt.value(-8), text=alt.Text("nc_readout:N"))
-            .transform_filter(condition).transform_calculate(nc_readout=wrapped))
-
-
-def probability_control_chart(grid: pd.DataFrame, p0: float, step: float, title: str, sources: Sequence[str]) -> alt.LayerChart:
+def probability_control_chart(grid: pd.DataFrame, p0: float, step: float, title: str | None = None,
+                              sources: Sequence[str] = ()) -> alt.LayerChart:
     """Expected revenue against the monthly probability of notice (``probability``,
-    ``expected_usd``, ``label``, ``p_label`` from :func:`neocloud.explore.probability_grid`), with a
-    slider: the point and the stated figure follow it."""
+    ``expected_usd``, ``label``, ``p_label``, ``title`` from :func:`neocloud.explore.probability_grid`),
+    with a slider over the grid's probabilities opening on ``p0``: the point and the chart's title
+    (the grid row's ``title``) follow it. ``title``: words that hold at every position of the
+    slider, shown under it."""
     f = grid.copy()
     f["expected_bn"] = f.expected_usd / 1e9
-    f["readout"] = "At " + f.p_label + " a month: " + f.label + " expected"
-    p = alt.param(name="notice_p", value=float(p0),
-                  bind=alt.binding_range(min=float(f.probability.min()), max=float(f.probability.max()), step=step,
-                                         name="Monthly probability of notice "))
-    near = _near("notice_p", "probability", step / 2)
+    p = slider("notice_p", "Monthly probability of notice ", f.probability.tolist(), p0)
+    f["at"] = p.positions(f.probability)
     x = alt.X("probability:Q", title="Monthly probability of notice", axis=pct_axis())
     y = alt.Y("expected_bn:Q", title="Expected revenue (USD billions)")
     tips = [alt.Tooltip("p_label:N", title="Monthly probability"), alt.Tooltip("label:N", title="Expected revenue")]
-    line = alt.Chart(f).mark_line(color=PALETTE[0]).encode(x=x, y=y, tooltip=tips)
-    dot = alt.Chart(f).mark_point(filled=True, size=90, color=PALETTE[1]).encode(x=x, y=y, tooltip=tips).transform_filter(near)
-    return (alt.layer(line, dot, _readout(f, near, "readout"))
-            .add_params(p).properties(**FIT, title=_title(title, sources, CONTROL_NOTE + f" (steps of {pct_text(step)}).")))
+    data = f[["probability", "expected_bn", "p_label", "label", "at"]]
+    line = alt.Chart(data).mark_line(color=PALETTE[0]).encode(x=x, y=y, tooltip=tips)
+    dot = alt.Chart(data).mark_point(filled=True, size=90, color=PALETTE[1]).encode(x=x, y=y, tooltip=tips) \
+        .transform_filter(selected([p], ["at"]))
+    return (alt.layer(line, dot).add_params(p.param)
+            .properties(**with_controls(f.title.tolist(), [p], title, sources,
+                                                     CONTROL_NOTE + f" (steps of {pct_text(step)}).")))
 
 
-def pct_text(x: float) -> str:
-    return f"{x * 100:g}%"
-
-
-def reading_control_chart(lines: pd.DataFrame, floors: pd.DataFrame, default: str, title: str,
-                          sources: Sequence[str]) -> alt.LayerChart:
+def reading_control_chart(lines: pd.DataFrame, floors: pd.DataFrame, default: str, title: str | None = None,
+                          sources: Sequence[str] = ()) -> alt.LayerChart:
     """Revenue realised and lost by notice date under the reading of the termination terms picked
     in a menu (``reading``, ``notice_date``, ``realised_usd``, ``lost_usd``; and ``floors`` from
-    :func:`neocloud.explore.readings_grid`). Readings travel as their index in ``floors`` (the menu
-    shows their labels), so that long labels are not repeated on every row of the data."""
+    :func:`neocloud.explore.readings_grid`), opening on the reading ``default``: the lines and the
+    chart's title (the reading's ``title``) follow it. Readings travel as their index in ``floors``
+    (the menu shows their labels), so that long labels are not repeated on every row of the data.
+    ``title``: words that hold under every reading, shown under it."""
     readings = floors.reading.tolist()
     index = {label: i for i, label in enumerate(readings)}
     long = _dates(lines, "notice_date").melt(id_vars=["reading", "notice_date"], value_vars=["realised_usd", "lost_usd"],
@@ -856,19 +664,17 @@ def reading_control_chart(lines: pd.DataFrame, floors: pd.DataFrame, default: st
     long["bn"] = long.usd / 1e9
     long["r"] = long.reading.map(index)
     long = _thin_by(long.drop(columns=["reading", "usd"]), ["r", "series"], 150)
-    shown = floors.assign(r=range(len(floors)))[["r", "label"]]
-    r = alt.param(name="reading", value=index[default],
-                  bind=alt.binding_select(options=list(range(len(readings))), labels=readings, name="Reading of the terms "))
-    cond = "datum.r == reading"
+    r = menu("reading", "Reading of the terms ", list(range(len(readings))), readings, index[default])
     line = (alt.Chart(long).mark_line()
             .encode(x=alt.X("notice_date:T", title="Date notice is served"),
                     y=alt.Y("bn:Q", title="Revenue (USD billions)"),
                     color=alt.Color("series:N", title=None, scale=alt.Scale(range=[PALETTE[0], PALETTE[1]])),
                     tooltip=[alt.Tooltip("notice_date:T", title="Notice served"), alt.Tooltip("series:N", title="Series"),
                              alt.Tooltip("bn:Q", title="USD billions", format=",.2f")])
-            .transform_filter(cond))
-    return (alt.layer(line, _readout(shown, cond, "label")).add_params(r)
-            .properties(**FIT, title=_title(title, sources, CONTROL_NOTE + " (every reading the scenario lists).")))
+            .transform_filter(selected([r], ["r"])))
+    return (alt.layer(line).add_params(r.param)
+            .properties(**with_controls(floors.title.tolist(), [r], title, sources,
+                                                     CONTROL_NOTE + " (every reading the scenario lists).")))
 
 
 def _thin_by(frame: pd.DataFrame, keys: list[str], points: int = MAX_POINTS) -> pd.DataFrame:
@@ -876,22 +682,21 @@ def _thin_by(frame: pd.DataFrame, keys: list[str], points: int = MAX_POINTS) -> 
     return pd.concat([_thin(g, points) for _, g in frame.groupby(keys, sort=False)], ignore_index=True)
 
 
-def market_control_chart(summary: pd.DataFrame, shares: pd.DataFrame, price0: float, drift0: float, title: str,
-                         sources: Sequence[str]) -> alt.LayerChart:
+def market_control_chart(summary: pd.DataFrame, shares: pd.DataFrame, price0: float, drift0: float, title: str | None = None,
+                         sources: Sequence[str] = ()) -> alt.LayerChart:
     """Monthly notice shares of each party under market-driven exits, with menus for the starting
-    price and the drift (``summary`` and ``shares`` from :func:`neocloud.explore.market_grid`)."""
+    price and the drift (``summary`` and ``shares`` from :func:`neocloud.explore.market_grid`)
+    opening on ``price0`` and ``drift0``: the bars and the chart's title (the grid point's
+    ``title``) follow them. ``title``: words that hold at every setting, shown under it."""
     prices = sorted(summary.price.unique().tolist())
     drifts = sorted(summary.drift.unique().tolist())
-    price = alt.param(name="m_price", value=float(price0),
-                      bind=alt.binding_select(options=prices, labels=[f"${p:,.2f}" for p in prices],
-                                              name="Starting price (USD per H100e-hour) "))
-    drift = alt.param(name="m_drift", value=float(drift0),
-                      bind=alt.binding_select(options=drifts, labels=[f"{d * 100:+.1f}%" for d in drifts],
-                                              name="Drift a year "))
-    cond = f"{_near('m_price', 'price', 1e-6)} && {_near('m_drift', 'drift', 1e-6)}"
+    price = menu("m_price", "Starting price (USD per H100e-hour) ", prices, [f"${p:,.2f}" for p in prices], price0)
+    drift = menu("m_drift", "Drift a year ", drifts, [f"{d * 100:+.1f}%" for d in drifts], drift0)
+    titles = [[summary[(summary.price == p) & (summary.drift == d)].title.iloc[0] for d in drifts] for p in prices]
     long = _dates(shares, "notice_date").melt(id_vars=["price", "drift", "notice_date"], value_vars=["buyer", "seller"],
                                               var_name="party", value_name="share")
     long["party"] = long.party.map({"buyer": "Buyer serves notice", "seller": "Seller serves notice"})
+    long["pi"], long["di"] = price.positions(long.pop("price")), drift.positions(long.pop("drift"))
     bars = (alt.Chart(long).mark_bar()
             .encode(x=alt.X("yearmonth(notice_date):T", title="Date notice is served"),
                     y=alt.Y("share:Q", title="Share of simulated paths", axis=pct_axis(), stack="zero"),
@@ -899,29 +704,36 @@ def market_control_chart(summary: pd.DataFrame, shares: pd.DataFrame, price0: fl
                                     legend=alt.Legend(orient="bottom", labelLimit=0)),
                     tooltip=[alt.Tooltip("yearmonth(notice_date):T", title="Notice date"), alt.Tooltip("party:N", title="Party"),
                              alt.Tooltip("share:Q", title="Share of paths", format=".2%")])
-            .transform_filter(cond))
-    return (alt.layer(bars, _readout(summary, cond, "label")).add_params(price, drift)
-            .properties(**FIT, title=_title(title, sources, CONTROL_NOTE + " ($1 and 10-point steps around the scenario).")))
+            .transform_filter(selected([price, drift], ["pi", "di"])))
+    return (alt.layer(bars).add_params(price.param, drift.param)
+            .properties(**with_controls(titles, [price, drift], title, sources,
+                                                     CONTROL_NOTE + " ($1 and 10-point steps around the scenario).")))
 
 
-def ramp_control_chart(grid: pd.DataFrame, discount0: float, start0: str, step: float, title: str,
-                       sources: Sequence[str]) -> alt.LayerChart:
+def ramp_control_chart(grid: pd.DataFrame, discount0: float, start0: str, step: float, title: str | None = None,
+                       sources: Sequence[str] = ()) -> alt.LayerChart:
     """The total contract value against the ramp discount for the start month picked in a menu,
-    with a slider for the discount (``start_label``, ``ramp_discount``, ``total_usd``, ``label``
-    from :func:`neocloud.explore.ramp_grid`): the point and the verdict follow them."""
+    with a slider over the grid's discounts (``start_label``, ``ramp_discount``, ``total_usd``,
+    ``label``, ``title`` from :func:`neocloud.explore.ramp_grid`) opening on ``discount0`` and
+    ``start0``: the line, the point and the chart's title (the grid row's ``title``) follow them.
+    ``title``: words that hold at every setting, shown under it."""
     f = grid.drop(columns=["start"]).copy()
     f["total_bn"] = f.total_usd / 1e9
     starts = list(dict.fromkeys(f.start_label))
-    d = alt.param(name="ramp_d", value=float(discount0),
-                  bind=alt.binding_range(min=0.0, max=1.0, step=step, name="Ramp discount "))
-    s = alt.param(name="ramp_start", value=start0, bind=alt.binding_select(options=starts, name="Service starts "))
-    same_start = "datum.start_label == ramp_start"
-    here = f"{same_start} && {_near('ramp_d', 'ramp_discount', step / 2)}"
+    discounts = sorted(f.ramp_discount.unique().tolist())
+    d = slider("ramp_d", "Ramp discount ", discounts, discount0)
+    s = menu("ramp_start", "Service starts ", starts, None, start0)
+    titles = [[f[(f.start_label == a) & (f.ramp_discount == x)].title.iloc[0] for x in discounts] for a in starts]
+    f["si"], f["di"] = s.positions(f.start_label), d.positions(f.ramp_discount)
+    data = f[["start_label", "ramp_discount", "total_bn", "label", "si", "di"]]
+    same_start = selected([s], ["si"])
     x = alt.X("ramp_discount:Q", title="Ramp discount (share of fee waived)", axis=pct_axis())
     y = alt.Y("total_bn:Q", title="Total contract value (USD billions)", scale=alt.Scale(zero=False))
     tips = [alt.Tooltip("start_label:N", title="Service starts"), alt.Tooltip("ramp_discount:Q", title="Ramp discount", format=".0%"),
             alt.Tooltip("label:N", title="Total")]
-    line = alt.Chart(f).mark_line(color=PALETTE[0]).encode(x=x, y=y, tooltip=tips).transform_filter(same_start)
-    dot = alt.Chart(f).mark_point(filled=True, size=90, color=PALETTE[1]).encode(x=x, y=y, tooltip=tips).transform_filter(here)
-    return (alt.layer(line, dot, _readout(f, here, "label")).add_params(d, s)
-            .properties(**FIT, title=_title(title, sources, CONTROL_NOTE + f" (discount steps of {pct_text(step)}).")))
+    line = alt.Chart(data).mark_line(color=PALETTE[0]).encode(x=x, y=y, tooltip=tips).transform_filter(same_start)
+    dot = alt.Chart(data).mark_point(filled=True, size=90, color=PALETTE[1]).encode(x=x, y=y, tooltip=tips) \
+        .transform_filter(selected([s, d], ["si", "di"]))
+    return (alt.layer(line, dot).add_params(d.param, s.param)
+            .properties(**with_controls(titles, [s, d], title, sources,
+                                                     CONTROL_NOTE + f" (discount steps of {pct_text(step)}).")))
