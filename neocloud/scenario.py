@@ -657,7 +657,7 @@ def expand_book(data: Any) -> Any:
 
     >>> d = expand_book({"book": {"seller": "spacex", "deal": "spacex-anthropic-colossus-1"},
     ...                  "as_of": {"value": "2026-06-30"}, "terms": {"ramp_discount": {"value": 1.0, "assumption": True, "note": "n"}}})
-    >>> d["terms"]["monthly_fee_usd"]["value"], d["terms"]["ramp_discount"]["value"], d["seller"]["ledger_name"]
+    >>> d["terms"]["monthly_fee_usd"]["value"], d["terms"]["ramp_discount"]["value"], d["seller_name"]
     (1250000000.0, 1.0, 'SpaceX')
     >>> [(o["deal_name"], str(o["signed"]["value"])) for o in d["other_deals"]]   # signed by 30 June 2026
     [('Google - SpaceX', '2026-06-05'), ('Reflection AI - SpaceX, Colossus 2', '2026-06-22')]
@@ -750,8 +750,8 @@ def scenario_json_schema() -> dict[str, Any]:
     remove a key), as it states only what differs from the scenario it extends.
 
     >>> schema = scenario_json_schema()
-    >>> sorted(schema["else"]["properties"])[:3], schema["if"]
-    (['as_of', 'buyer_name', 'deal_name'], {'required': ['extends']})
+    >>> sorted(schema["else"]["else"]["properties"])[:3], schema["if"], schema["else"]["if"]
+    (['as_of', 'book', 'buyer_name'], {'required': ['extends']}, {'required': ['book']})
     """
     strict = Scenario.model_json_schema(mode="validation")
     defs = strict.pop("$defs", {})
@@ -763,14 +763,28 @@ def scenario_json_schema() -> dict[str, Any]:
                        "an input or a source replaces the other's whole, lists and values replace, null removes "
                        "a key (neocloud.scenario.read_scenario_data).",
     }
+    # with a book, the ledger gives the deal's terms, its signing date and names: terms overrides
+    book_form = json.loads(json.dumps(strict))
+    book_form["required"] = [k for k in strict["required"] if k not in _FROM_BOOK]
+    book_form["properties"]["terms"] = {
+        "$ref": "#/$defs/PartialTerms",
+        "description": "With book.deal: only the terms this scenario changes, each replacing the ledger record's "
+                       "(with its own source or assumption note); null removes one (neocloud.scenario.expand_book).",
+    }
+    book_form["properties"]["key_dates"] = {"$ref": "#/$defs/PartialKeyDates",
+                                            "description": "signed: the ledger record's unless given."}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "neocloud scenario",
         "$defs": {**defs, **{f"Partial{k}": v for k, v in partial["defs"].items()}},
         "if": {"required": ["extends"]},
         "then": partial["top"],
-        "else": strict,
+        "else": {"if": {"required": ["book"]}, "then": book_form, "else": strict},
     }
+
+
+_FROM_BOOK = ("terms", "deal_name", "buyer_name", "seller_name")
+"""Keys a scenario with a ``book`` need not give (:func:`expand_book` reads them from the ledger)."""
 
 
 def _relax(node: Any) -> None:
