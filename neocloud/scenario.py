@@ -1141,7 +1141,8 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
     * a source *published* after the reporting date (hindsight in a back-test), except the seller's
       results for a period that ended by the reporting date (published after it, as results are)
       and undated sources (``dated: gathered``);
-    * deals of the book renting more MW than the seller owns (a rented share above 100%);
+    * deals of the book renting more MW than the seller owns (a rented share above 100%), or a
+      seller without capacity data (``neocloud/data/capacity.csv``: the reports then show none);
     * a GPU price panel whose newest price on or before the reporting date is more than
       :data:`STALE_PRICE_DAYS` days older than it (the market model then starts from an old price).
 
@@ -1238,9 +1239,15 @@ def _price_warnings(scenario: Scenario) -> list[str]:
 def _capacity_warnings(scenario: Scenario) -> list[str]:
     """A rented share above 100%: the book's deals rent more MW than the seller's capacity ledger
     (``neocloud/data/capacity.csv``) says it owns in some quarter."""
-    from neocloud.capacity import rented_share_by_quarter
+    from neocloud.capacity import no_capacity_data, rented_share_by_quarter
 
     try:
+        missing = no_capacity_data(scenario)
+        if missing is not None:
+            key = "seller.ledger_name" if scenario.seller.ledger_name is not None else "seller_name"
+            value = scenario.seller.ledger_name or scenario.seller_name
+            return [f"key '{key}': value {value!r}: {missing} in neocloud/data/capacity.csv; the reports show no owned "
+                    "capacity, rented share or own-use figures for this seller"]
         shares = rented_share_by_quarter(scenario)
     except ScenarioError:  # a data file's problem: the data files' own check reports it
         return []
