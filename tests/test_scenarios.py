@@ -15,6 +15,10 @@ from neocloud import ScenarioError, load_scenario, scenario_json_schema
 from conftest import PARAMS, SCENARIOS, neocloud_cli
 
 BASE_TEXT = (PARAMS / "base.yaml").read_text(encoding="utf-8")
+INLINE_TEXT = (Path(__file__).parent / "data" / "inline_base.yaml").read_text(encoding="utf-8")
+"""The base case in the inline form (its deal and other deals written out, no ``book``): what
+every scenario was before books were read from the ledger, and what a user writes for a deal the
+ledger does not hold. Its mistakes are reported as before."""
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "s.yaml") -> Path:
@@ -88,8 +92,8 @@ CASES = {
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_bad_values_name_file_key_value_and_rule(tmp_path, case):
     (old, new), expected = CASES[case]
-    assert old in BASE_TEXT
-    text = BASE_TEXT.replace(old, new, 1)
+    assert old in INLINE_TEXT
+    text = INLINE_TEXT.replace(old, new, 1)
     path = write(tmp_path, text)
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
@@ -134,7 +138,7 @@ def test_missing_file_and_directory(tmp_path):
 
 
 def test_cli_check_exit_codes(tmp_path):
-    bad = write(tmp_path, BASE_TEXT.replace("    value: 0.5\n", "    value: 7\n", 1), "bad.yaml")
+    bad = write(tmp_path, INLINE_TEXT.replace("    value: 0.5\n", "    value: 7\n", 1), "bad.yaml")
     ok = neocloud_cli("check", *map(str, SCENARIOS))
     assert ok.returncode == 0, ok.stderr
     res = neocloud_cli("check", str(PARAMS / "base.yaml"), str(bad), str(tmp_path / "missing.yaml"))
@@ -163,23 +167,23 @@ def test_cli_summary_json():
 
 @pytest.mark.parametrize("typed", ["1.25e9", "1.25E9", "1_250_000_000", "1.25e+9", "1250000000", "1.25e9  # USD"])
 def test_a_number_is_read_as_typed(tmp_path, typed):
-    path = write(tmp_path, BASE_TEXT.replace("    value: 1250000000.0\n", f"    value: {typed}\n", 1))
+    path = write(tmp_path, INLINE_TEXT.replace("    value: 1250000000.0\n", f"    value: {typed}\n", 1))
     assert load_scenario(path).terms.monthly_fee_usd.value == 1.25e9
 
 
 def test_the_fee_warning_suggests_a_form_that_is_accepted(tmp_path):
     from neocloud.scenario import scenario_warnings
 
-    low = load_scenario(write(tmp_path, BASE_TEXT.replace("    value: 1250000000.0\n", "    value: 1.25\n", 1)))
+    low = load_scenario(write(tmp_path, INLINE_TEXT.replace("    value: 1250000000.0\n", "    value: 1.25\n", 1)))
     warning = next(w for w in scenario_warnings(low) if "under $1,000" in w)
     suggested = warning.split("(")[-1].split(" for ")[0]
-    fixed = write(tmp_path, BASE_TEXT.replace("    value: 1250000000.0\n", f"    value: {suggested}\n", 1), "fixed.yaml")
+    fixed = write(tmp_path, INLINE_TEXT.replace("    value: 1250000000.0\n", f"    value: {suggested}\n", 1), "fixed.yaml")
     assert load_scenario(fixed).terms.monthly_fee_usd.value == 1.25e9
 
 
 def test_cli_summary_json_is_strict_json_at_the_bounds(tmp_path):
     # the largest fee accepted, a term of 30 years: every figure finite, no NaN or Infinity tokens
-    text = BASE_TEXT.replace("    value: 1250000000.0\n", "    value: 1.0e14\n", 1).replace("    value: 2029-05-31\n", "    value: 2056-04-30\n", 1)
+    text = INLINE_TEXT.replace("    value: 1250000000.0\n", "    value: 1.0e14\n", 1).replace("    value: 2029-05-31\n", "    value: 2056-04-30\n", 1)
     res = neocloud_cli("summary", str(write(tmp_path, text)), "--json")
     assert res.returncode == 0, res.stderr
     assert "NaN" not in res.stdout and "Infinity" not in res.stdout
@@ -230,7 +234,7 @@ def test_an_extended_scenario_follows_its_base(tmp_path):
     assert mine.terms.ramp_discount.note == "a quarter off"
     # every other key is the base's, and follows an edit of the base
     assert mine.terms.monthly_fee_usd.value == 1.25e9
-    (tmp_path / "base.yaml").write_text(BASE_TEXT.replace("value: 1250000000.0", "value: 1300000000.0", 1))
+    (tmp_path / "base.yaml").write_text(INLINE_TEXT.replace("value: 1250000000.0", "value: 1300000000.0", 1))
     assert load_scenario(tmp_path / "mine.yaml").terms.monthly_fee_usd.value == 1.3e9
 
 

@@ -56,7 +56,7 @@ def no_cluster(monkeypatch):
 def _scenario_copy(folder: Path, without_market: bool = False) -> Path:
     text = (ROOT / "params/base.yaml").read_text(encoding="utf-8")
     if without_market:
-        text = text[:text.index("\nmarket:\n") + 1] + text[text.index("\nother_deals:") + 1:]
+        text = text[:text.index("\nmarket:\n") + 1] + text[text.index("\ntermination_readings:") + 1:]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "base.yaml").write_text(text, encoding="utf-8")
     return folder / "base.yaml"
