@@ -640,7 +640,7 @@ def expand_book(data: Any) -> Any:
     * ``terms``: the ledger record ``deal``'s terms, each input with the record's own source or
       assumption note; a term the scenario gives in ``terms`` replaces the ledger's (a reading of
       the terms: ``lockup_months``, ``earliest_notice_date``, ``ramp_discount``..., with its own
-      source or assumption), ``null`` removes one (``earliest_notice_date``). Without ``deal``
+      source or assumption). Without ``deal``
       the deal is given inline in ``terms``, whole.
     * ``other_deals``: the seller's other contracts signed by the reporting date (``as_of``): the
       book on that date (conventions, "A book at a reporting date"). Given in the scenario, they
@@ -769,7 +769,7 @@ def scenario_json_schema() -> dict[str, Any]:
     book_form["properties"]["terms"] = {
         "$ref": "#/$defs/PartialTerms",
         "description": "With book.deal: only the terms this scenario changes, each replacing the ledger record's "
-                       "(with its own source or assumption note); null removes one (neocloud.scenario.expand_book).",
+                       "(with its own source or assumption note) (neocloud.scenario.expand_book).",
     }
     book_form["properties"]["key_dates"] = {"$ref": "#/$defs/PartialKeyDates",
                                             "description": "signed: the ledger record's unless given."}

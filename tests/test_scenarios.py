@@ -270,3 +270,165 @@ def test_the_scenario_a_render_passes_as_data_is_the_file(path):
 
     s = load_scenario(path)
     assert validate_scenario(json.loads(json.dumps(scenario_parameters(s), default=str)), path) == s
+
+
+# --------------------------------------------------------------------------------------------
+# Books named from the ledger (issue 19 item 3)
+
+INLINE_BASE = Path(__file__).parent / "data" / "inline_base.yaml"
+
+
+@pytest.fixture(scope="module")
+def inline_params(tmp_path_factory):
+    """Every scenario of params/ beside the base case in its inline form: the same files, the
+    deals written out instead of read from the ledger."""
+    folder = tmp_path_factory.mktemp("inline")
+    for path in SCENARIOS:
+        (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "base.yaml").write_text(INLINE_TEXT, encoding="utf-8")
+    return folder
+
+
+def test_the_base_case_names_its_book_and_states_only_what_differs():
+    data = yaml.safe_load(BASE_TEXT)
+    assert data["book"] == {"seller": "SpaceX", "deal": "spacex-anthropic-colossus-1"}
+    assert "other_deals" not in data and set(data.get("terms", {})) <= {"start"}
+    assert len(BASE_TEXT.encode("utf-8")) < 0.6 * len(INLINE_TEXT.encode("utf-8"))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_a_book_named_from_the_ledger_gives_the_inline_figures(path, inline_params):
+    from neocloud.book import book_of
+
+    book, inline = load_scenario(path), load_scenario(inline_params / path.name)
+    assert book.deal == inline.deal and book.key_dates == inline.key_dates.model_copy(
+        update={"signed": book.key_dates.signed})   # the signing date's value is the same; its source the ledger's
+    assert book.key_dates.signed.value == inline.key_dates.signed.value
+    assert book_of(book) == book_of(inline)
+    assert [o.contract for o in book.other_deals] == ["spacex-google", "spacex-reflection-ai"]
+    assert nc.headline_figures(book).to_json() == nc.headline_figures(inline).to_json()
+
+
+def test_a_book_keeps_the_ledgers_sources_and_the_scenarios_own_readings():
+    from neocloud.ledger import load_ledger
+
+    led = load_ledger()
+    free = load_scenario(PARAMS / "free_ramp.yaml")
+    record = led.contract("spacex-anthropic-colossus-1")
+    assert free.terms.monthly_fee_usd.source == record.monthly_fee_usd.source   # the ledger record's source
+    assert free.terms.ramp_discount.value == 1.0 and free.terms.ramp_discount.assumption   # the scenario's own reading
+    assert "ramp months given free of charge" in free.terms.ramp_discount.note
+    assert free.key_dates.signed.source == record.signed.source
+    google = free.other_deals[0]
+    assert google.terms.earliest_notice_date.source == led.contract("spacex-google").termination.earliest_notice_date.source
+    assert google.delivery.grace_months.value == 1 and google.delivery.grace_months.source is not None
+    assert all(i.source is not None or (i.assumption and i.note) for _, _, i in free.inputs())
+
+
+def _book_scenario(tmp_path: Path, body: str, name: str = "mine.yaml") -> Path:
+    (tmp_path / "base.yaml").write_text(BASE_TEXT, encoding="utf-8")
+    return write(tmp_path, "extends: base.yaml\n" + body, name)
+
+
+@pytest.mark.parametrize("as_of, buyers", [
+    ("2026-06-04", []),                             # before Google's signing (5 June): the deal alone
+    ("2026-06-12", ["Google"]),                     # at the IPO: Reflection AI signed ten days later
+    ("2026-06-30", ["Google", "Reflection AI"]),
+])
+def test_a_book_holds_the_contracts_signed_by_the_reporting_date(tmp_path, as_of, buyers):
+    s = load_scenario(_book_scenario(tmp_path, f"as_of:\n  value: {as_of}\n  assumption: true\n  note: a back-test\n"))
+    assert [o.buyer_name for o in s.other_deals] == buyers
+    # by hand at the IPO (12 June 2026): Anthropic's $45B less May at half fee ($0.625B) and 12 of June's
+    # 30 days at half fee ($0.25B); Google's $31.74B, no service yet
+    if as_of == "2026-06-12":
+        f = nc.headline_figures(s).to_json()["book"]
+        assert f["headline_backlog_usd"] == pytest.approx(45e9 - 0.625e9 - 0.25e9 + 31.74e9, abs=0.01)
+
+
+def test_a_contract_the_scenario_cannot_read_is_named(tmp_path):
+    # 15 July 2026: SpaceX's undisclosed contracts ($6.7B in total, no MW or GPU count) join the book
+    path = _book_scenario(tmp_path, "as_of:\n  value: 2026-07-31\n  assumption: true\n  note: later\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: key 'book.seller': value 'SpaceX': the book at 2026-07-31 holds contracts")
+    assert "spacex-undisclosed-q3-2026: no capacity_mw, no gpus, no gpus_h100e" in message and "give other_deals inline" in message
+    # given inline, the other deals are the scenario's own
+    s = load_scenario(_book_scenario(tmp_path, "as_of:\n  value: 2026-07-31\n  assumption: true\n  note: later\nother_deals: []\n"))
+    assert s.other_deals == [] and s.deal == load_scenario(PARAMS / "base.yaml").deal
+
+
+def test_a_deal_given_inline_reads_the_sellers_book_beside_it(tmp_path):
+    inline = yaml.safe_load(INLINE_TEXT)["terms"]
+    terms = json.loads(json.dumps({**inline, "monthly_fee_usd": {"value": 5e8, "assumption": True, "note": "a new deal"}}, default=str))
+    path = _book_scenario(tmp_path, "book:\n  seller: SpaceX\n  deal: null\ndeal_name: A new deal\nbuyer_name: Acme\n"
+                          "key_dates:\n  signed:\n    value: 2026-05-03\n    assumption: true\n    note: n\n"
+                          + yaml.safe_dump({"terms": terms}, sort_keys=False))
+    s = load_scenario(path)
+    assert s.deal.monthly_fee_usd == 5e8 and s.book.deal is None
+    assert [o.contract for o in s.other_deals] == ["spacex-anthropic-colossus-1", "spacex-google", "spacex-reflection-ai"]
+
+
+def test_an_override_replaces_a_ledger_term(tmp_path):
+    # Google's deal as the scenario's, read with notice from 1 October 2026 instead of its dated clause
+    path = _book_scenario(tmp_path, "book:\n  deal: spacex-google\ndeal_name: Google - SpaceX (alone)\nbuyer_name: Google\n"
+                          "terms:\n  start: null\n  earliest_notice_date:\n    value: 2026-10-01\n"
+                          "    assumption: true\n    note: a reading\nkey_dates:\n  signed: null\n")
+    s = load_scenario(path)
+    assert s.deal.earliest_notice_date == dt_date(2026, 10, 1) and s.terms.earliest_notice_date.note == "a reading"
+    assert s.deal.monthly_fee_usd == 9.2e8 and s.terms.lockup_months.assumption   # a dated clause: no lock-up in the ledger
+    assert s.key_dates.signed.value == dt_date(2026, 6, 5) and s.terms.start.value == dt_date(2026, 7, 1)
+    assert "Google" not in [o.buyer_name for o in s.other_deals] and "Anthropic" in [o.buyer_name for o in s.other_deals]
+
+
+def dt_date(*a):
+    import datetime
+
+    return datetime.date(*a)
+
+
+BAD_BOOKS = {
+    "unknown seller": ("book:\n  seller: Acme Compute\n",
+                       "key 'book.seller': value 'Acme Compute': no seller of that name in neocloud/data/contracts.yaml; "
+                       "known sellers: Akamai, Amazon, CoreWeave"),
+    "unknown contract": ("book:\n  deal: spacex-colossus-3\n",
+                         "key 'book.deal': value 'spacex-colossus-3': no contract of that id in neocloud/data/contracts.yaml; "
+                         "SpaceX's contracts: spacex-anthropic-colossus-1, spacex-google, spacex-reflection-ai"),
+    "another seller's contract": ("book:\n  deal: iren-microsoft\n",
+                                  "key 'book.deal': value 'iren-microsoft': a contract of IREN, not of SpaceX; SpaceX's contracts:"),
+    "take-or-pay deal": ("book:\n  seller: CoreWeave\n  deal: coreweave-openai-1\n",
+                         "key 'book.deal': value 'coreweave-openai-1': the ledger record has take-or-pay terms "
+                         "(termination.kind: none), which a scenario's deal cannot hold yet"),
+    "not a mapping": ("book: SpaceX\n",
+                      "key 'book': value 'SpaceX': a mapping naming the seller and the deal's contract id, e.g. book: {seller: SpaceX"),
+    "unknown key": ("book:\n  contract: spacex-google\n", "key 'book.contract': value 'spacex-google': not a key of book (allowed here: deal, seller)"),
+    "two sellers": ("seller:\n  ledger_name: Nebius\n",
+                    "key 'seller.ledger_name': value 'Nebius': names another seller than book.seller ('SpaceX')"),
+}
+
+
+def test_bad_book_references_name_file_key_value_and_the_known_ones(tmp_path):
+    paths = {case: _book_scenario(tmp_path, body, f"{i}.yaml") for i, (case, (body, _)) in enumerate(BAD_BOOKS.items())}
+    res = neocloud_cli("check", *map(str, paths.values()))
+    assert res.returncode == 2, res.stdout + res.stderr
+    out = res.stdout + res.stderr
+    assert "Traceback" not in out
+    for case, (_, expected) in BAD_BOOKS.items():
+        assert f"{paths[case]}: {expected}" in out, (case, out)
+
+
+def test_a_non_spacex_seller_gets_no_capacity_figures_through_the_cli(tmp_path):
+    # a user's own CoreWeave deal, given inline, read against CoreWeave's filings: no capacity is SpaceX's
+    (tmp_path / "base.yaml").write_text(INLINE_TEXT, encoding="utf-8")
+    path = write(tmp_path, "extends: base.yaml\ntitle: A CoreWeave deal\ndeal_name: CoreWeave - OpenAI (mine)\n"
+                 "seller_name: CoreWeave\nbuyer_name: OpenAI\nseller:\n  ledger_name: CoreWeave\nother_deals: []\n"
+                 "termination_readings: []\n", "coreweave.yaml")
+    res = neocloud_cli("summary", str(path), "--json")
+    assert res.returncode == 0, res.stderr
+    cap = json.loads(res.stdout)["capacity"]
+    assert cap["owned_mw"] is None and cap["rented_share"] is None and cap["own_use_usd_per_mw_year"] is None
+    assert cap["note"].startswith("no capacity data for CoreWeave")
+    res = neocloud_cli("check", str(path))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "key 'seller.ledger_name': value 'CoreWeave': no capacity data for CoreWeave" in res.stdout + res.stderr
+    assert "1246" not in res.stdout + res.stderr and "1,246" not in res.stdout + res.stderr
