@@ -932,6 +932,39 @@ def notice_calendar(ledger: Ledger, as_of: dt.date, months: int = 12) -> pd.Data
     return frame.sort_values(["date", "id"], kind="stable").reset_index(drop=True) if rows else frame
 
 
+ALL_SELLERS = "All sellers"
+"""The seller choice of :func:`notice_calendar_grid` that stands for the whole ledger."""
+
+
+def notice_calendar_grid(calendar: pd.DataFrame, as_of: dt.date, horizons: Sequence[int] = (3, 6, 12)) -> pd.DataFrame:
+    """The notice calendar (:func:`notice_calendar`) summed for each horizon in months and each
+    seller (and :data:`ALL_SELLERS`), for the report's controls: ``horizon_months``, ``until``
+    (``as_of`` plus the horizon), ``seller``, ``windows`` (notice windows opening after ``as_of``
+    and by ``until``), ``at_stake_usd`` (the fees those notices would cancel, summed) and
+    ``deadlines`` (delivery deadlines in the same days). Every row of ``calendar`` must fall within
+    the longest horizon.
+
+    >>> a = dt.date(2026, 6, 30)
+    >>> g = notice_calendar_grid(notice_calendar(load_ledger(), a), a).set_index(["horizon_months", "seller"])
+    >>> g.loc[(3, ALL_SELLERS), ["windows", "deadlines"]].tolist(), round(float(g.loc[(12, "SpaceX")].at_stake_usd) / 1e9, 2)
+    ([1, 1], 69.08)
+    """
+    from neocloud.deal import add_months
+
+    sellers = [ALL_SELLERS, *sorted(set(calendar.seller), key=str.casefold)]
+    rows = []
+    for h in sorted(horizons):
+        until = add_months(as_of, h)
+        within = calendar[calendar.date <= until] if len(calendar) else calendar
+        for seller in sellers:
+            mine = within if seller == ALL_SELLERS else within[within.seller == seller]
+            windows = mine[mine.event == "notice window opens"]
+            rows.append({"horizon_months": h, "until": until, "seller": seller, "windows": len(windows),
+                         "at_stake_usd": float(windows.at_stake_usd.sum()) if len(windows) else 0.0,
+                         "deadlines": int((mine.event == "delivery deadline").sum())})
+    return pd.DataFrame(rows, columns=["horizon_months", "until", "seller", "windows", "at_stake_usd", "deadlines"])
+
+
 def market_totals(ledger: Ledger, as_of: dt.date) -> dict[str, float]:
     """The whole market at ``as_of``: :func:`book_totals` of every contract signed by then, with
     ``walkable_usd`` (headline backlog less enforceable RPO) and ``contracts``.
