@@ -82,14 +82,13 @@ def calendar_readout(row: Any) -> str:
     >>> import datetime as dt
     >>> calendar_readout(pd.Series({"horizon_months": 3, "until": dt.date(2026, 9, 30), "seller": "All sellers",
     ...                             "windows": 1, "at_stake_usd": 38.83e9, "deadlines": 1}))
-    'By 30 Sep 2026 (3 months), all sellers: 1 notice window opens, $38.83B of fees at stake; 1 delivery deadline'
+    'To 30 Sep 2026, all sellers: 1 notice window, $38.83B at stake; 1 delivery deadline'
     """
     from neocloud.ledger import ALL_SELLERS
     from neocloud.narrative import day
 
     who = "all sellers" if row.seller == ALL_SELLERS else str(row.seller)
     n, k = int(row.windows), int(row.deadlines)
-    windows = ("no notice window opens" if n == 0 else
-               f"{n} notice window{'s' if n != 1 else ''} open{'s' if n == 1 else ''}, {usd(row.at_stake_usd)} of fees at stake")
+    windows = "no notice window" if n == 0 else f"{n} notice window{'s' if n != 1 else ''}, {usd(row.at_stake_usd)} at stake"
     deadlines = f"; {k} delivery deadline{'s' if k != 1 else ''}" if k else ""
-    return f"By {day(row.until)} ({int(row.horizon_months)} months), {who}: {windows}{deadlines}"
+    return f"To {day(row.until)}, {who}: {windows}{deadlines}"

@@ -548,3 +548,23 @@ def test_the_shipped_ledger_is_read_once_per_process(monkeypatch, tmp_path):
     assert load_ledger(mine).contracts == first.contracts and len(reads) == 1
     mine.write_text(mine.read_text(encoding="utf-8").replace("my-acme-bigco", "my-acme-bigco-2"), encoding="utf-8")
     assert "my-acme-bigco-2" in [c.id for c in load_ledger(mine).contracts] and len(reads) == 2
+
+
+def test_the_notice_calendar_grid_by_hand():
+    from neocloud.ledger import ALL_SELLERS, notice_calendar, notice_calendar_grid
+
+    a = D(2026, 6, 30)
+    g = notice_calendar_grid(notice_calendar(load_ledger(), a), a).set_index(["horizon_months", "seller"])
+    # Anthropic: notice 1 Aug 2026, service ends 30 Oct: $45B less May-June at half fee ($1.25B) and July
+    # to 29 October at the full fee ($3.75B + 29/31 of $1.25B)
+    anthropic = 45e9 - 1.25e9 - 3.75e9 - 1.25e9 * 29 / 31
+    # Reflection AI: notice 1 Oct 2026, service ends 30 Dec: $6.3B less July to November and 29/31 of December
+    reflection = 6.3e9 - 5 * 0.15e9 - 0.15e9 * 29 / 31
+    # Google: notice 1 Jan 2027, service ends 1 Apr 2027: $31.74B less July-September at half fee and October to March
+    google = 31.74e9 - 3 * 0.46e9 - 6 * 0.92e9
+    for h, windows, stake in [(3, 1, anthropic), (6, 2, anthropic + reflection), (12, 3, anthropic + reflection + google)]:
+        for seller in (ALL_SELLERS, "SpaceX"):
+            row = g.loc[(h, seller)]
+            assert row.windows == windows and row.at_stake_usd == pytest.approx(stake, abs=1e-2)
+            assert row.deadlines == 1   # Google's delivery deadline, 30 Sep 2026
+    assert g.loc[(3, ALL_SELLERS)].until == D(2026, 9, 30) and g.loc[(12, ALL_SELLERS)].until == D(2027, 6, 30)
