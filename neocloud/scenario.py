@@ -1066,24 +1066,31 @@ def read_scenario_data(path: Path) -> dict[str, Any]:
 
 
 def scenario_files(path: str | Path) -> list[Path]:
-    """The files a scenario is read from: itself, then what it extends, and so on (for cache keys:
-    a report is stale when any of them changes).
+    """The files a scenario is read from: itself, then what it extends, and so on, and the
+    shipped contract ledger last where one of them names a ``book`` (for cache keys: a result is
+    stale when any of them changes).
 
     >>> [p.name for p in scenario_files("params/early_exit.yaml")]
-    ['early_exit.yaml', 'base.yaml']
+    ['early_exit.yaml', 'base.yaml', 'contracts.yaml']
     """
+    from neocloud.ledger import SHIPPED_LEDGER
+
     chain = [Path(path)]
+    book = False
     while True:
         try:
-            parent = _read_yaml(chain[-1]).get("extends")
+            data = _read_yaml(chain[-1])
         except ScenarioError:
-            return chain
+            break
+        book = book or data.get("book") is not None
+        parent = data.get("extends")
         if not isinstance(parent, str) or len(chain) > MAX_EXTENDS:
-            return chain
+            break
         nxt = chain[-1].parent / parent
         if nxt.resolve() in {c.resolve() for c in chain} or not nxt.is_file():
-            return chain
+            break
         chain.append(nxt)
+    return [*chain, SHIPPED_LEDGER] if book else chain
 
 
 def _resolve_extends(path: Path, data: dict[str, Any], seen: list[Path]) -> dict[str, Any]:

@@ -211,13 +211,14 @@ def test_cli_bad_input_never_tracebacks(tmp_path):
 def test_every_scenario_but_base_states_only_what_differs():
     """The seven scenarios beside the base extend it: each is a few lines, and a source corrected
     in the base is corrected in all of them."""
+    from neocloud.ledger import SHIPPED_LEDGER
     from neocloud.scenario import scenario_files
 
     for path in SCENARIOS:
         if path.stem == "base":
-            assert scenario_files(path) == [path]
+            assert scenario_files(path) == [path, SHIPPED_LEDGER]   # its book is read from the ledger
             continue
-        assert [p.name for p in scenario_files(path)] == [path.name, "base.yaml"], path
+        assert [p.name for p in scenario_files(path)] == [path.name, "base.yaml", "contracts.yaml"], path
         assert path.stat().st_size < 2500, path
         s = load_scenario(path)
         assert s.terms.monthly_fee_usd.source.url == load_scenario(PARAMS / "base.yaml").terms.monthly_fee_usd.source.url

@@ -507,6 +507,6 @@ def test_a_sweep_of_an_extending_scenario_depends_on_its_base(tmp_path):
     sw = load_sweep(tmp_path / "sweep.yaml")
     before = sweep_dependencies(sw, tmp_path / "sweep.yaml")
     assert "extended scenario file base.yaml" in before
-    (tmp_path / "base.yaml").write_text(base_text.replace("value: 1250000000.0", "value: 1300000000.0", 1))
+    (tmp_path / "base.yaml").write_text(base_text.replace("value: 0.05\n", "value: 0.06\n", 1))
     after = sweep_dependencies(sw, tmp_path / "sweep.yaml")
     assert dependencies_changed(before, after) == ["extended scenario file base.yaml"]
