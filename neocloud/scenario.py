@@ -633,6 +633,39 @@ def _other_deal(c: Any) -> dict[str, Any]:
     return deal
 
 
+def _period_label(start: dt.date, end: dt.date) -> str:
+    """A reported period in words: a calendar year (``2025``), a calendar quarter (``Q1 2026``),
+    else its first and last days."""
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        return str(start.year)
+    if start.day == 1 and start.month % 3 == 1 and start.year == end.year and end.month == start.month + 2 and (end + dt.timedelta(days=1)).day == 1:
+        return f"Q{(start.month + 2) // 3} {start.year}"
+    return f"{start.isoformat()} to {end.isoformat()}"
+
+
+def _reported_segment_revenue(seller: str, as_of: dt.date) -> list[dict[str, Any]]:
+    """The seller's AI-segment revenue as its filings reported it (``neocloud/data/reported.yaml``:
+    revenue of a line named "AI segment ...") and as known on ``as_of``: periods ended and
+    figures published by then, each with its source; in period order.
+
+    >>> [(r["label"], r["value"]) for r in _reported_segment_revenue("SpaceX", dt.date(2026, 6, 30))]
+    [('2025', 3200000000.0), ('Q1 2026', 818000000.0)]
+    """
+    from neocloud.reported import load_reported
+
+    try:
+        figures = load_reported()
+    except ScenarioError:  # the file's own problem: check reports it where it is read
+        return []
+    mine = [f for f in figures if f.filer.casefold() == seller.casefold() and f.measure == "revenue" and f.scope == "line"
+            and f.line.casefold().startswith("ai segment") and f.period_start is not None
+            and f.period_end <= as_of and f.source.date <= as_of]
+    return [{"label": _period_label(f.period_start, f.period_end), "period_start": f.period_start, "period_end": f.period_end,
+             "value": float(f.value_usd), "source": f.source.model_dump(exclude_defaults=True),
+             **({"note": f.notes} if f.notes else {})}
+            for f in sorted(mine, key=lambda f: (f.period_end, f.period_start))]  # type: ignore[arg-type, return-value]
+
+
 def expand_book(data: Any) -> Any:
     """Scenario data with its ``book`` read from the shipped ledger (``neocloud/data/contracts.yaml``,
     read once per process): the form ``book: {seller: NAME, deal: ID}``.
@@ -647,6 +680,8 @@ def expand_book(data: Any) -> Any:
       replace the ledger's (a list replaces a list, as with ``extends``).
     * ``key_dates.signed``, ``deal_name``, ``buyer_name``, ``seller_name`` and
       ``seller.ledger_name``: the record's, unless the scenario gives them.
+    * ``seller.segment_revenue``: the seller's AI-segment revenue as reported
+      (``neocloud/data/reported.yaml``) and known on the reporting date, unless given.
 
     The scenario's own deal is read whatever its signing date (it is what the scenario asks about;
     a deal signed after ``as_of`` is warned of by ``check`` as before). A record the scenario
@@ -720,19 +755,23 @@ def expand_book(data: Any) -> Any:
         data.setdefault("deal_name", contract.display_name)
         data.setdefault("buyer_name", contract.buyer)
     data.setdefault("seller_name", name)
+    try:
+        as_of: dt.date | None = _iso_date(data["as_of"]["value"])
+    except (KeyError, TypeError, ValueError):
+        as_of = None  # the reporting date's own problem is reported by validation
     seller_data = data.get("seller")
     if isinstance(seller_data, dict):
         given_name = seller_data.get("ledger_name")
         if given_name is None:
-            data["seller"] = {"ledger_name": name, **seller_data}
+            seller_data = data["seller"] = {"ledger_name": name, **seller_data}
         elif not isinstance(given_name, str) or seller_name(ledger, given_name, missing_ok=True) != name:
             raise _CrossFieldError("seller.ledger_name", given_name, f"names another seller than book.seller ({name!r}); "
                                    "drop it (the book names the seller)")
+        if "segment_revenue" not in seller_data and as_of is not None:
+            data["seller"] = {**seller_data, "segment_revenue": _reported_segment_revenue(name, as_of)}
     if "other_deals" not in data:
-        try:
-            as_of = _iso_date(data["as_of"]["value"])
-        except (KeyError, TypeError, ValueError):
-            return data  # the reporting date's own problem is reported by validation
+        if as_of is None:
+            return data
         others = [c for c in own if c is not contract and c.signed.value <= as_of]
         bad = [(c.id, _unreadable(c, other=True)) for c in others]
         bad = [(i, why) for i, why in bad if why]

@@ -433,3 +433,21 @@ def test_a_non_spacex_seller_gets_no_capacity_figures_through_the_cli(tmp_path):
     assert res.returncode == 0, res.stdout + res.stderr
     assert "key 'seller.ledger_name': value 'CoreWeave': no capacity data for CoreWeave" in res.stdout + res.stderr
     assert "1246" not in res.stdout + res.stderr and "1,246" not in res.stdout + res.stderr
+
+
+def test_the_segment_revenue_is_the_reported_one_known_by_the_reporting_date(tmp_path):
+    from neocloud.reported import load_reported
+
+    s = load_scenario(PARAMS / "base.yaml")
+    assert [(r.label, r.value, r.period_end.isoformat()) for r in s.seller.segment_revenue] == [
+        ("2025", 3.2e9, "2025-12-31"), ("Q1 2026", 8.18e8, "2026-03-31")]
+    reported = {f.id: f for f in load_reported()}
+    assert s.seller.segment_revenue[1].source == reported["spacex-2026q1-ai-segment-revenue"].source
+    # on 30 September 2026 the Q2 results (published in August) are known, and own use reads them
+    later = load_scenario(_book_scenario(tmp_path, "as_of:\n  value: 2026-09-30\n  assumption: true\n  note: later\n"
+                                         "other_deals: []\n"))
+    q2 = reported["spacex-2026q2-ai-segment-revenue"]
+    assert later.seller.segment_revenue[-1].label == "Q2 2026" and later.seller.segment_revenue[-1].value == q2.value_usd
+    from neocloud.capacity import own_use_revenue_per_mw_year
+
+    assert own_use_revenue_per_mw_year(later)["basis"].startswith("AI segment revenue Q2 2026 annualised ($10.24B a year)")
