@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar, overload
 
 import pandas as pd
 from pydantic import AfterValidator, BeforeValidator, Field, Strict, ValidationError, model_validator
@@ -562,6 +562,10 @@ def _match(name: str, known: list[str], side: str) -> str:
     raise UnknownNameError(f"no {side} named {name!r} in the ledger; known {side}s: {listed}")
 
 
+@overload
+def seller_name(ledger: Ledger, name: str, *, missing_ok: Literal[False] = False) -> str: ...
+@overload
+def seller_name(ledger: Ledger, name: str, *, missing_ok: bool) -> str | None: ...
 def seller_name(ledger: Ledger, name: str, *, missing_ok: bool = False) -> str | None:
     """The seller ``name`` as the ledger spells it (names match case-insensitively, around
     spaces): the one way a seller's name is made canonical. An unknown name raises
