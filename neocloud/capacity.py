@@ -40,41 +40,89 @@ def _csv(name: str) -> pd.DataFrame:
     return read_table(name)
 
 
-def capacity_ledger() -> pd.DataFrame:
-    """The seller's sourced capacity ledger: one dated row per site figure (``owned`` or
-    ``planned``) or rental (``rented``), with ``mw`` and its ``mw_basis``, ``gpus``, ``h100e``,
-    ``chip_mix``, ``assumption`` and the source.
+def _of(frame: pd.DataFrame, owner: str | None) -> pd.DataFrame:
+    """The rows of ``owner`` (matched case-insensitively, as the ledger matches sellers), or every
+    row when ``owner`` is None."""
+    if owner is None:
+        return frame
+    return frame[frame.owner.str.casefold() == owner.strip().casefold()]
 
-    >>> c = capacity_ledger()
+
+def capacity_ledger(owner: str | None = None) -> pd.DataFrame:
+    """The sourced capacity ledger (``neocloud/data/capacity.csv``): one dated row per site figure
+    (``owned`` or ``planned``) or rental (``rented``) of an ``owner`` (the seller, named as the
+    contract ledger names it), with ``mw`` and its ``mw_basis``, ``gpus``, ``h100e``,
+    ``chip_mix``, ``assumption`` and the source. With ``owner``, that owner's rows only (none for a
+    seller without a capacity ledger).
+
+    >>> c = capacity_ledger("spacex")
     >>> sorted(c.kind.unique()), int(c[c.party == "Anthropic"].mw.iloc[0])
     (['owned', 'planned', 'rented'], 300)
+    >>> len(capacity_ledger("CoreWeave"))
+    0
     """
-    return _csv("capacity.csv")
+    return _of(_csv("capacity.csv"), owner)
 
 
-def own_use_signals() -> pd.DataFrame:
-    """Sourced, dated signals of the seller's own demand for its compute (Grok usage, the AI
-    segment's revenue and loss), one row each: ``date``, ``signal``, ``value``, ``unit``, source.
+def own_use_signals(owner: str | None = None) -> pd.DataFrame:
+    """Sourced, dated signals of an owner's own demand for its compute (for SpaceX: Grok usage,
+    the AI segment's revenue and loss), one row each: ``owner``, ``date``, ``signal``, ``value``,
+    ``unit``, source. With ``owner``, that owner's rows only.
 
-    >>> s = own_use_signals()
-    >>> int(s[s.signal == "AI segment revenue in Q1 2026"].value.iloc[0])
-    818000000
+    >>> s = own_use_signals("SpaceX")
+    >>> int(s[s.signal == "AI segment revenue in Q1 2026"].value.iloc[0]), len(own_use_signals("Nebius"))
+    (818000000, 0)
     """
-    return _csv("own_use_signals.csv")
+    return _of(_csv("own_use_signals.csv"), owner)
 
 
-def owned_capacity(on: dt.date, ledger: pd.DataFrame | None = None) -> dict[str, float | None]:
+def capacity_owner(scenario: "Scenario") -> str | None:
+    """The owner whose capacity rows are the scenario's seller's: ``seller.ledger_name`` (set by a
+    ``book``), if ``neocloud/data/capacity.csv`` has rows of it; else None (no capacity data: the
+    reports show none, never another seller's).
+
+    >>> from neocloud import load_scenario
+    >>> s = load_scenario("params/base.yaml")
+    >>> capacity_owner(s), capacity_owner(s.model_copy(update={"seller": s.seller.model_copy(update={"ledger_name": "CoreWeave"})}))
+    ('SpaceX', None)
+    """
+    name = scenario.seller.ledger_name
+    if name is None:
+        return None
+    rows = capacity_ledger(name)
+    return str(rows.owner.iloc[0]) if len(rows) else None
+
+
+def no_capacity_data(scenario: "Scenario") -> str | None:
+    """``"no capacity data for <seller>"`` where the scenario's seller has no capacity ledger (the
+    line every report and ``check`` shows in place of capacity figures), else None.
+
+    >>> from neocloud import load_scenario
+    >>> s = load_scenario("params/base.yaml")
+    >>> no_capacity_data(s) is None, no_capacity_data(s.model_copy(update={"seller": s.seller.model_copy(update={"ledger_name": "Nebius"})}))
+    (True, 'no capacity data for Nebius')
+    """
+    if capacity_owner(scenario) is not None:
+        return None
+    return f"no capacity data for {scenario.seller.ledger_name or scenario.seller_name}"
+
+
+def owned_capacity(on: dt.date, ledger: pd.DataFrame | None = None, owner: str | None = None) -> dict[str, float | None]:
     """Owned MW (facility basis) on ``on``: each site's latest ``owned`` row up to that day;
-    and owned H100-equivalents where the ledger states them (None otherwise).
+    and owned H100-equivalents where the ledger states them (None otherwise). ``owner`` selects
+    one owner's rows (of ``ledger``, default the shipped capacity ledger); an owner with no rows
+    at all has ``mw`` None (no capacity data), never another owner's.
 
-    >>> owned_capacity(dt.date(2026, 6, 30))["mw"]   # Colossus 1 (300) + Colossus 2 as measured from 15 Jun (946)
+    >>> owned_capacity(dt.date(2026, 6, 30), owner="SpaceX")["mw"]   # Colossus 1 (300) + Colossus 2 as measured from 15 Jun (946)
     1246.0
-    >>> owned_capacity(dt.date(2026, 6, 14))["mw"]   # before: the company's claim of 1 GW
+    >>> owned_capacity(dt.date(2026, 6, 14), owner="SpaceX")["mw"]   # before: the company's claim of 1 GW
     1300.0
-    >>> owned_capacity(dt.date(2025, 12, 31))["mw"]
-    300.0
+    >>> owned_capacity(dt.date(2025, 12, 31), owner="SpaceX")["mw"], owned_capacity(dt.date(2026, 6, 30), owner="IREN")
+    (300.0, {'mw': None, 'h100e': None})
     """
-    c = capacity_ledger() if ledger is None else ledger
+    c = _of(capacity_ledger() if ledger is None else ledger, owner)
+    if owner is not None and c.empty:
+        return {"mw": None, "h100e": None}
     owned = c[(c.kind == "owned") & (c.date <= on)].sort_values("date", kind="stable")
     sites = owned.dropna(subset=["mw"]).groupby("site").tail(1)
     h100e = owned.dropna(subset=["h100e"])
@@ -105,15 +153,26 @@ def rented_capacity(scenario: "Scenario", on: dt.date, stops: Mapping[str, dt.da
 def rented_share_by_quarter(scenario: "Scenario", stops: Mapping[str, dt.date] | None = None) -> pd.DataFrame:
     """At each quarter end from the reporting date to the end of the book: ``quarter``,
     ``as_of``, ``owned_mw``, ``rented_mw``, ``rented_share`` (MW), ``owned_h100e``,
-    ``rented_h100e``, ``rented_share_h100e`` (None where the ledger gives no owned H100e)."""
+    ``rented_h100e``, ``rented_share_h100e`` (None where the ledger gives no owned H100e). A
+    seller without a capacity ledger (:func:`no_capacity_data`) has owned figures and shares None.
+
+    >>> from neocloud import load_scenario
+    >>> s = load_scenario("params/base.yaml")
+    >>> float(rented_share_by_quarter(s).rented_share.max()) > 0
+    True
+    >>> other = s.model_copy(update={"seller": s.seller.model_copy(update={"ledger_name": "CoreWeave"})})
+    >>> bool(rented_share_by_quarter(other)[["owned_mw", "rented_share"]].isna().all().all())
+    True
+    """
     book = book_of(scenario)
     fye = scenario.seller.fiscal_year_end_month
     first = scenario.as_of.value
     last = max(d.terms.end for d in book.deals)
     rows = []
+    owner = capacity_owner(scenario)
     for fy, q in quarters_between(first, last, fye):
         end = quarter_bounds(fy, q, fye)[1]
-        owned = owned_capacity(end)
+        owned = owned_capacity(end, owner=owner) if owner is not None else {"mw": None, "h100e": None}
         rented = rented_capacity(scenario, end, stops)
         rows.append({
             "quarter": quarter_label(fy, q, fye), "as_of": end,
@@ -130,7 +189,8 @@ def capacity_figures(scenario: "Scenario") -> dict[str, Any]:
     ``owned_mw``, ``rented_mw``, ``rented_share``, ``rental_usd_per_mw_year`` (twelve times the
     monthly fees of the deals in service over their MW) and ``own_use_usd_per_mw_year`` (the AI
     segment's latest reported quarter, annualised, over the MW kept in that quarter), with the
-    bases named.
+    bases named. A seller without a capacity ledger gets None for every figure and ``note``
+    ``"no capacity data for <seller> ..."`` (never another seller's capacity).
 
     >>> from neocloud import load_scenario
     >>> f = capacity_figures(load_scenario("params/base.yaml"))
@@ -140,7 +200,12 @@ def capacity_figures(scenario: "Scenario") -> dict[str, Any]:
     (50000000.0, 2516923)
     """
     on = scenario.as_of.value
-    owned = owned_capacity(on)
+    missing = no_capacity_data(scenario)
+    if missing is not None:
+        return {"as_of": on.isoformat(), "owned_mw": None, "rented_mw": None, "rented_share": None,
+                "rental_usd_per_mw_year": None, "own_use_usd_per_mw_year": None, "own_use_basis": missing,
+                "mw_basis": missing, "note": f"{missing} (neocloud/data/capacity.csv); the book's deals give their own MW"}
+    owned = owned_capacity(on, owner=capacity_owner(scenario))
     rented = rented_capacity(scenario, on)
     fees = sum(12 * d.terms.monthly_fee_usd for d in book_of(scenario).deals if d.terms.start <= on <= d.terms.end)
     own = own_use_revenue_per_mw_year(scenario)
@@ -160,13 +225,16 @@ def own_use_revenue_per_mw_year(scenario: "Scenario") -> dict[str, Any]:
     """The AI segment's revenue per MW-year of capacity kept for own use, from its latest
     reported quarter on or before the reporting date: annualised revenue over the owned MW less
     the rented MW in the middle of that quarter."""
+    owner = capacity_owner(scenario)
+    if owner is None:
+        return {"usd_per_mw_year": None, "basis": no_capacity_data(scenario)}
     reported = [r for r in scenario.seller.segment_revenue if r.period_end <= scenario.as_of.value]
     quarterly = [r for r in reported if (r.period_end - r.period_start).days < 100]
     if not quarterly:
         return {"usd_per_mw_year": None, "basis": "no quarterly AI segment revenue in the scenario"}
     latest = max(quarterly, key=lambda r: r.period_end)
     middle = latest.period_start + (latest.period_end - latest.period_start) / 2
-    kept = owned_capacity(middle)["mw"] - rented_capacity(scenario, middle)["mw"]
+    kept = float(owned_capacity(middle, owner=owner)["mw"] or 0.0) - rented_capacity(scenario, middle)["mw"]
     months = round(((latest.period_end - latest.period_start).days + 1) / 30.4375)
     annual = latest.value * 12 / max(months, 1)
     return {"usd_per_mw_year": annual / kept if kept > 0 else None,
@@ -182,13 +250,14 @@ def rented_share_under_exits(scenario: "Scenario", service_ends: "Any") -> pd.Da
 
     book = book_of(scenario)
     fye = scenario.seller.fiscal_year_end_month
+    owner = capacity_owner(scenario)
     rows = []
     for fy, q in quarters_between(scenario.as_of.value, max(d.terms.end for d in book.deals), fye):
         end = quarter_bounds(fy, q, fye)[1]
         day = np.datetime64(end, "D")
         mw = sum(d.terms.capacity_mw * float(np.mean(service_ends[:, j] > day))
                  for j, d in enumerate(book.deals) if d.terms.start <= end)
-        owned = owned_capacity(end)["mw"]
+        owned = owned_capacity(end, owner=owner)["mw"] if owner is not None else None
         rows.append({"quarter": quarter_label(fy, q, fye), "as_of": end, "expected_rented_mw": mw,
                      "expected_rented_share": mw / owned if owned else None})
     return pd.DataFrame(rows)

@@ -318,9 +318,9 @@ def known_since(ledger: "Ledger", reported: "Sequence[ReportedFigure]", seller: 
     [[datetime.date(2026, 7, 15), 'contract signed: Undisclosed (spacex-undisclosed-q3-2026)']]
     """
     from neocloud.deal import total_contract_value
-    from neocloud.ledger import seller_book
+    from neocloud.ledger import seller_name
 
-    name = seller_book(ledger, seller, dt.date.max).name
+    name = seller_name(ledger, seller)
     rows = [{"date": c.signed.value, "kind": "contract", "what": f"contract signed: {c.buyer} ({c.id})",
              "usd": total_contract_value(c.terms()), "source_url": c.signed.source.url if c.signed.source else None}
             for c in ledger.contracts if c.seller == name and c.signed.value > as_of]
@@ -340,7 +340,7 @@ def ledger_seller(scenario: "Scenario", ledger: "Ledger") -> str | None:
     >>> ledger_seller(nc.load_scenario("params/base.yaml"), nc.load_ledger())
     'SpaceX'
     """
+    from neocloud.ledger import seller_name
+
     name = scenario.seller.ledger_name
-    if name is None:
-        return None
-    return next((s for s in ledger.sellers if s.casefold() == name.casefold()), None)
+    return None if name is None else seller_name(ledger, name, missing_ok=True)

@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar, overload
 
 import pandas as pd
 from pydantic import AfterValidator, BeforeValidator, Field, Strict, ValidationError, model_validator
@@ -175,6 +175,9 @@ class DeliveryFailure(_Model):
 
     deadline: FDate
     right: Text | None = None
+    grace_months: FCount | None = None
+    """Months of grace after the deadline before the buyer may walk (optional; a scenario's book
+    reads it as its deal's ``delivery.grace_months``, 0 when not given)."""
 
 
 class Contract(_Model):
@@ -191,6 +194,8 @@ class Contract(_Model):
     id: ContractId
     seller: Name
     buyer: Name
+    name: Text | None = None
+    """A short name for reports (optional; default ``"<buyer> - <seller>"``, :attr:`display_name`)."""
     description: Text | None = None
     signed: FDate
     start: FDate
@@ -265,6 +270,15 @@ class Contract(_Model):
         )
 
     @property
+    def display_name(self) -> str:
+        """The contract's name in reports: its ``name``, else ``"<buyer> - <seller>"``.
+
+        >>> load_ledger().contract("spacex-google").display_name
+        'Google - SpaceX'
+        """
+        return self.name or f"{self.buyer} - {self.seller}"
+
+    @property
     def monthly_fee_usd_resolved(self) -> float:
         """The monthly fee: as given, or ``total_usd / W`` (conventions, "Fee given as a total")."""
         if self.monthly_fee_usd is not None:
@@ -302,8 +316,9 @@ class Contract(_Model):
                     out.append("termination.basis")
             elif name == "delivery_steps":
                 out += [f"delivery_steps.{i}.share" for i, s in enumerate(item) if s.share.unsourced]
-            elif isinstance(item, DeliveryFailure) and item.deadline.unsourced:
-                out.append("delivery_failure.deadline")
+            elif isinstance(item, DeliveryFailure):
+                out += [f"delivery_failure.{k}" for k in ("deadline", "grace_months")
+                        if getattr(item, k) is not None and getattr(item, k).unsourced]
         return out
 
     def warnings(self) -> list[str]:
@@ -445,7 +460,27 @@ def read_ledger_file(path: str | Path, *, strict: bool = False) -> Ledger:
     neocloud.scenario.ScenarioError: tests/data/nope.yaml: file not found
     """
     p = Path(path)
-    return validate_ledger(_read_yaml(p, "ledger", EXAMPLE), path, strict=strict)
+    try:
+        stat = p.stat()
+        key: tuple[Any, ...] | None = (str(path), str(p.resolve()), stat.st_mtime_ns, stat.st_size, strict)
+    except OSError:
+        key = None  # not there: _read_yaml says so
+    if key is not None and key in _READ:
+        return _READ[key]
+    ledger = validate_ledger(_read_yaml(p, "ledger", EXAMPLE), path, strict=strict)
+    if key is not None:
+        if len(_READ) >= _READ_KEEP:
+            _READ.pop(next(iter(_READ)))
+        _READ[key] = ledger
+    return ledger
+
+
+_READ: dict[tuple[Any, ...], Ledger] = {}
+"""Ledger files read in this process, keyed by the path as given, the file it resolves to, its
+modification time and size, and ``strict``: a file is read and validated once per process (the
+scenario loader, ``check`` and every report section read the shipped ledger), and again when
+it changes. A :class:`Ledger` is immutable, so sharing it is safe."""
+_READ_KEEP = 16
 
 
 def merge_ledgers(ledgers: Iterable[Ledger]) -> Ledger:
@@ -525,6 +560,32 @@ def _match(name: str, known: list[str], side: str) -> str:
             return k
     listed = ", ".join(known) if known else "(none)"
     raise UnknownNameError(f"no {side} named {name!r} in the ledger; known {side}s: {listed}")
+
+
+@overload
+def seller_name(ledger: Ledger, name: str, *, missing_ok: Literal[False] = False) -> str: ...
+@overload
+def seller_name(ledger: Ledger, name: str, *, missing_ok: bool) -> str | None: ...
+def seller_name(ledger: Ledger, name: str, *, missing_ok: bool = False) -> str | None:
+    """The seller ``name`` as the ledger spells it (names match case-insensitively, around
+    spaces): the one way a seller's name is made canonical. An unknown name raises
+    :class:`UnknownNameError` listing the sellers the ledger knows, or with ``missing_ok`` gives
+    ``None``.
+
+    >>> led = load_ledger()
+    >>> seller_name(led, " spacex"), seller_name(led, "Acme", missing_ok=True)
+    ('SpaceX', None)
+    >>> seller_name(load_ledger("tests/data/ledger_small.yaml", with_shipped=False), "Acme")
+    Traceback (most recent call last):
+    ...
+    neocloud.ledger.UnknownNameError: no seller named 'Acme' in the ledger; known sellers: CoreWeave, IREN, Nebius, SpaceX
+    """
+    try:
+        return _match(name, ledger.sellers, "seller")
+    except UnknownNameError:
+        if missing_ok:
+            return None
+        raise
 
 
 def contract_figures(contract: Contract, as_of: dt.date) -> dict[str, Any]:
@@ -873,6 +934,39 @@ def notice_calendar(ledger: Ledger, as_of: dt.date, months: int = 12) -> pd.Data
     columns = ["date", "event", "id", "seller", "buyer", "service_ends", "notice_days", "at_stake_usd", "right"]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["date", "id"], kind="stable").reset_index(drop=True) if rows else frame
+
+
+ALL_SELLERS = "All sellers"
+"""The seller choice of :func:`notice_calendar_grid` that stands for the whole ledger."""
+
+
+def notice_calendar_grid(calendar: pd.DataFrame, as_of: dt.date, horizons: Sequence[int] = (3, 6, 12)) -> pd.DataFrame:
+    """The notice calendar (:func:`notice_calendar`) summed for each horizon in months and each
+    seller (and :data:`ALL_SELLERS`), for the report's controls: ``horizon_months``, ``until``
+    (``as_of`` plus the horizon), ``seller``, ``windows`` (notice windows opening after ``as_of``
+    and by ``until``), ``at_stake_usd`` (the fees those notices would cancel, summed) and
+    ``deadlines`` (delivery deadlines in the same days). Every row of ``calendar`` must fall within
+    the longest horizon.
+
+    >>> a = dt.date(2026, 6, 30)
+    >>> g = notice_calendar_grid(notice_calendar(load_ledger(), a), a).set_index(["horizon_months", "seller"])
+    >>> g.loc[(3, ALL_SELLERS), ["windows", "deadlines"]].tolist(), round(float(g.loc[(12, "SpaceX")].at_stake_usd) / 1e9, 2)
+    ([1, 1], 69.08)
+    """
+    from neocloud.deal import add_months
+
+    sellers = [ALL_SELLERS, *sorted(set(calendar.seller), key=str.casefold)]
+    rows = []
+    for h in sorted(horizons):
+        until = add_months(as_of, h)
+        within = calendar[calendar.date <= until] if len(calendar) else calendar
+        for seller in sellers:
+            mine = within if seller == ALL_SELLERS else within[within.seller == seller]
+            windows = mine[mine.event == "notice window opens"]
+            rows.append({"horizon_months": h, "until": until, "seller": seller, "windows": len(windows),
+                         "at_stake_usd": float(windows.at_stake_usd.sum()) if len(windows) else 0.0,
+                         "deadlines": int((mine.event == "delivery deadline").sum())})
+    return pd.DataFrame(rows, columns=["horizon_months", "until", "seller", "windows", "at_stake_usd", "deadlines"])
 
 
 def market_totals(ledger: Ledger, as_of: dt.date) -> dict[str, float]:

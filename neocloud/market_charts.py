@@ -154,3 +154,66 @@ def notice_calendar_chart(calendar: pd.DataFrame, as_of: dt.date, months: int, t
                  alt.Tooltip("right:N", title="Right")],
     )
     return alt.layer(points, title=heading).properties(**FIT, height=alt.Step(28))
+
+
+def notice_calendar_control_chart(calendar: pd.DataFrame, grid: pd.DataFrame, as_of: dt.date, title: str,
+                                  sources: Sequence[str]) -> alt.LayerChart:
+    """The notice calendar (:func:`notice_calendar_chart`) with two controls: a horizon (the
+    horizons of ``grid``, :func:`neocloud.ledger.notice_calendar_grid`) and a seller to pick out.
+    The rows outside the choice are dimmed, never dropped (the chart keeps its size), a rule marks
+    the horizon's last day, and the readout above the plot is the grid's row for the choice (its
+    ``readout`` text, :func:`neocloud.market_words.calendar_readout`): every figure shown is the
+    library's. ``title`` must state what no control changes.
+
+    >>> import neocloud as nc
+    >>> from neocloud.ledger import notice_calendar, notice_calendar_grid
+    >>> from neocloud.market_words import calendar_readout
+    >>> a = dt.date(2026, 6, 30)
+    >>> cal = notice_calendar(nc.load_ledger(), a)
+    >>> g = notice_calendar_grid(cal, a)
+    >>> c = notice_calendar_control_chart(cal, g.assign(readout=g.apply(calendar_readout, axis=1)), a, "t", ["s"])
+    >>> sorted(p.name for p in c.params)
+    ['cal_horizon', 'cal_seller']
+    """
+    from neocloud.charts import CONTROL_NOTE, _readout
+    from neocloud.ledger import ALL_SELLERS
+
+    horizons = sorted(int(h) for h in grid.horizon_months.unique())
+    sellers = [ALL_SELLERS, *[s for s in grid.seller.unique() if s != ALL_SELLERS]]
+    until = {int(r.horizon_months): r.until for r in grid[grid.seller == ALL_SELLERS].itertuples()}
+    f = calendar.copy()
+    f["h_min"] = [min((h for h in horizons if d <= until[h]), default=horizons[-1]) for d in f.date]
+    f["at_stake_usd_bn"] = f.at_stake_usd / 1e9
+    f["size_bn"] = f.at_stake_usd_bn.fillna(0.0)  # a deadline has no amount: drawn at the smallest size
+    f["contract"] = f.seller + " - " + f.buyer
+    data = _records(f[["date", "event", "seller", "contract", "h_min", "service_ends", "at_stake_usd_bn", "size_bn", "right"]])
+    shown = grid.assign(until=grid.until.map(lambda d: d.isoformat()))[["horizon_months", "seller", "until", "readout"]]
+    h = alt.param(name="cal_horizon", value=horizons[-1],
+                  bind=alt.binding_select(options=horizons, labels=[f"{x} months" for x in horizons], name="Horizon "))
+    who = alt.param(name="cal_seller", value=ALL_SELLERS, bind=alt.binding_select(options=sellers, name="Seller "))
+    chosen = f"datum.h_min <= cal_horizon && (cal_seller == '{ALL_SELLERS}' || datum.seller == cal_seller)"
+    row = "datum.horizon_months == cal_horizon && datum.seller == cal_seller"
+    pad = dt.timedelta(days=10)  # a point on the first or last day is drawn whole
+    domain = [(as_of - pad).isoformat(), (until[horizons[-1]] + pad).isoformat()]
+    x = alt.X("date:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": 2}))
+    events = ["notice window opens", "delivery deadline"]
+    points = alt.Chart(data).mark_point(filled=True).encode(
+        x=x,
+        y=alt.Y("contract:N", title=None),
+        shape=alt.Shape("event:N", title=None, scale=alt.Scale(domain=events, range=["circle", "diamond"])),
+        size=alt.Size("size_bn:Q", title="USD bn at stake", scale=alt.Scale(range=[80, 900], zero=True)),
+        color=alt.Color("event:N", title=None, scale=alt.Scale(domain=events, range=[PALETTE[1], PALETTE[0]]), legend=None),
+        opacity=alt.condition(chosen, alt.value(0.9), alt.value(0.12)),
+        tooltip=[alt.Tooltip("contract:N", title="Contract"), alt.Tooltip("event:N", title="Event"),
+                 alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+                 alt.Tooltip("service_ends:T", title="Service ends if notice that day", format="%d %b %Y"),
+                 alt.Tooltip("at_stake_usd_bn:Q", title="USD bn at stake", format=",.2f"),
+                 alt.Tooltip("right:N", title="Right")],
+    )
+    rule = (alt.Chart(_records(shown)).mark_rule(strokeDash=[4, 3], color=PALETTE[4])
+            .encode(x=alt.X("until:T", scale=alt.Scale(domain=domain)))
+            .transform_filter(row))
+    heading = _title(title, sources, CONTROL_NOTE + ". Circles: notice may first be served that day (size: fees it would cancel); "
+                                                    "diamonds: delivery deadlines; dashed: the horizon's last day")
+    return (alt.layer(points, rule, _readout(shown, row, "readout")).add_params(h, who)
+            .properties(**FIT, height=alt.Step(28), title=heading))

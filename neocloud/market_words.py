@@ -68,5 +68,27 @@ def contract_source_rows(contracts: Any) -> list[list[str]]:
         items += [(f"termination.{k}", getattr(c.termination, k))
                   for k in ("notice_days", "lockup_months", "earliest_notice_date", "basis") if getattr(c.termination, k) is not None]
         items += [(f"delivery from {s.from_}", s.share) for s in c.delivery_steps]
+        if c.delivery_failure is not None:
+            items += [(f"delivery_failure.{k}", getattr(c.delivery_failure, k))
+                      for k in ("deadline", "grace_months") if getattr(c.delivery_failure, k) is not None]
         rows += [[esc(c.id), esc(key), _value(key, item.value), _where(item)] for key, item in items]
     return rows
+
+
+def calendar_readout(row: Any) -> str:
+    """The readout of the notice calendar's controls for one row of
+    :func:`neocloud.ledger.notice_calendar_grid` (plain text: a chart's text is not Markdown).
+
+    >>> import datetime as dt
+    >>> calendar_readout(pd.Series({"horizon_months": 3, "until": dt.date(2026, 9, 30), "seller": "All sellers",
+    ...                             "windows": 1, "at_stake_usd": 38.83e9, "deadlines": 1}))
+    'To 30 Sep 2026, all sellers: 1 notice window, $38.83B at stake; 1 delivery deadline'
+    """
+    from neocloud.ledger import ALL_SELLERS
+    from neocloud.narrative import day
+
+    who = "all sellers" if row.seller == ALL_SELLERS else str(row.seller)
+    n, k = int(row.windows), int(row.deadlines)
+    windows = "no notice window" if n == 0 else f"{n} notice window{'s' if n != 1 else ''}, {usd(row.at_stake_usd)} at stake"
+    deadlines = f"; {k} delivery deadline{'s' if k != 1 else ''}" if k else ""
+    return f"To {day(row.until)}, {who}: {windows}{deadlines}"

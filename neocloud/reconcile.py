@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from neocloud.deal import recognised_revenue
-from neocloud.ledger import Contract, Ledger, book_totals, seller_book
+from neocloud.ledger import Contract, Ledger, book_totals, seller_book, seller_name
 from neocloud.reported import ReportedFigure
 
 DIFFERENCE_PARTS = {
@@ -151,7 +151,7 @@ def reconcile(ledger: Ledger, reported: Sequence[ReportedFigure], seller: str) -
     (12.71, 0.901)
     """
     rows = []
-    name = seller_book(ledger, seller, dt.date.max).name   # the ledger's spelling; an unknown name lists the known
+    name = seller_name(ledger, seller)   # the ledger's spelling; an unknown name lists the known
     for f in reported:
         if f.filer.casefold() != name.casefold():
             continue

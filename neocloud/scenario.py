@@ -346,6 +346,8 @@ class OtherDeal(_Model):
 
     deal_name: Text
     buyer_name: Text
+    contract: Annotated[str, Strict(), Field(min_length=1, max_length=100)] | None = None
+    """The ledger id of the contract this deal was read from (``book``), or None for a deal given inline."""
     site: Text | None = None
     signed: Input[IsoDate]
     terms: Terms
@@ -407,6 +409,16 @@ class ReportedRevenue(Input[RevenueUsd]):
         return self
 
 
+class BookRef(_Model):
+    """The book a scenario reads from the contract ledger (``neocloud/data/contracts.yaml``):
+    ``seller`` names the seller as the ledger does (any case), ``deal`` the id of the contract the
+    reports are about (optional: without it the deal is given inline in ``terms``). See
+    :func:`expand_book`."""
+
+    seller: Annotated[str, Strict(), Field(min_length=1, max_length=200)]
+    deal: Annotated[str, Strict(), Field(min_length=1, max_length=100)] | None = None
+
+
 class Scenario(_Model):
     """One validated scenario. Build it with :func:`load_scenario` or ``Scenario.model_validate``.
 
@@ -435,6 +447,14 @@ class Scenario(_Model):
     """Every reading of this deal's termination terms, to show the range they give."""
     market: MarketSection | None = None
     """The GPU market the exit model prices the termination right against."""
+    book: BookRef | None = None
+    """The book read from the ledger: the deal's terms (``book.deal``) and the seller's other deals
+    signed by the reporting date; ``terms`` then overrides single terms (:func:`expand_book`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_ledger(cls, data: Any) -> Any:
+        return expand_book(data)
 
     @field_validator("title")
     @classmethod
@@ -540,14 +560,240 @@ class _CrossFieldError(ValueError):
         super().__init__(f"{key} = {value!r}: {allowed}")
 
 
+# --------------------------------------------------------------------------------------------
+# A book named from the ledger
+
+BOOK_EXAMPLE = "book: {seller: SpaceX, deal: spacex-anthropic-colossus-1}"
+
+
+def _fact(item: Any) -> dict[str, Any]:
+    """A ledger field as a scenario input: its value with its own source or assumption note."""
+    return item.model_dump(exclude_defaults=True, exclude={"basis"})
+
+
+def _assumed(value: Any, note: str) -> dict[str, Any]:
+    return {"value": value, "assumption": True, "note": note}
+
+
+def _ledger_terms(c: Any) -> dict[str, Any]:
+    """A ledger record's terms as the inputs of a scenario's ``terms`` (the names of
+    :class:`Terms`), each with the record's own source or assumption note; what the record does not
+    give is an assumption saying so. ``capacity_mw`` is left out where the record gives none."""
+    t = c.termination
+    out: dict[str, Any] = {}
+    if c.monthly_fee_usd is not None:
+        out["monthly_fee_usd"] = _fact(c.monthly_fee_usd)
+    else:
+        total = _fact(c.total_usd)
+        spread = (f"The ledger gives the total, ${c.total_usd.value:,.0f} over the term; the monthly fee spreads it "
+                  "by daily accrual (conventions, 'Fee given as a total').")
+        total["note"] = f"{total['note']} {spread}" if total.get("note") else spread
+        out["monthly_fee_usd"] = {**total, "value": c.monthly_fee_usd_resolved}
+    out["start"], out["end"] = _fact(c.start), _fact(c.end)
+    out["ramp_months"] = _fact(c.ramp_months) if c.ramp_months is not None else _assumed(
+        0, f"The ledger record {c.id} gives no ramp.")
+    out["ramp_discount"] = _fact(c.ramp_discount) if c.ramp_discount is not None else _assumed(
+        0.0, f"The ledger record {c.id} gives no ramp, so no discount.")
+    out["notice_days"] = _fact(t.notice_days)
+    if t.lockup_months is not None:
+        out["lockup_months"] = _fact(t.lockup_months)
+    elif t.earliest_notice_date is not None:
+        out["lockup_months"] = _assumed(0, f"The ledger record {c.id} gives a dated clause (earliest_notice_date) "
+                                           "instead of a lock-up.")
+    else:
+        out["lockup_months"] = _assumed(0, f"The ledger record {c.id} gives no lock-up: notice from the signing.")
+    if t.earliest_notice_date is not None:
+        out["earliest_notice_date"] = _fact(t.earliest_notice_date)
+    if c.capacity_mw is not None:
+        out["capacity_mw"] = _fact(c.capacity_mw)
+    return out
+
+
+def _unreadable(c: Any, other: bool) -> list[str]:
+    """What of a ledger record a scenario's book cannot hold (empty: all of it)."""
+    out = []
+    if c.termination.kind == "none":
+        out.append("take-or-pay terms (termination.kind: none)")
+    if c.delivery_steps:
+        out.append("delivery_steps")
+    if other:
+        out += [f"no {k}" for k in ("capacity_mw", "gpus", "gpus_h100e") if getattr(c, k) is None]
+    return out
+
+
+def _other_deal(c: Any) -> dict[str, Any]:
+    """A ledger record as one of a scenario's ``other_deals``."""
+    deal: dict[str, Any] = {
+        "deal_name": c.display_name, "buyer_name": c.buyer, "contract": c.id, "signed": _fact(c.signed),
+        "terms": _ledger_terms(c),
+        "gpus": {**_fact(c.gpus), "value": int(round(c.gpus.value)), "label": f"GPU count ({c.display_name})"},
+        "gpus_h100e": _fact(c.gpus_h100e),
+    }
+    f = c.delivery_failure
+    if f is not None:
+        deal["delivery"] = {"deadline": _fact(f.deadline), "grace_months": _fact(f.grace_months) if f.grace_months is not None
+                            else _assumed(0, f"The ledger record {c.id} gives no grace after the delivery deadline.")}
+    return deal
+
+
+def _period_label(start: dt.date, end: dt.date) -> str:
+    """A reported period in words: a calendar year (``2025``), a calendar quarter (``Q1 2026``),
+    else its first and last days."""
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        return str(start.year)
+    if start.day == 1 and start.month % 3 == 1 and start.year == end.year and end.month == start.month + 2 and (end + dt.timedelta(days=1)).day == 1:
+        return f"Q{(start.month + 2) // 3} {start.year}"
+    return f"{start.isoformat()} to {end.isoformat()}"
+
+
+def _reported_segment_revenue(seller: str, as_of: dt.date) -> list[dict[str, Any]]:
+    """The seller's AI-segment revenue as its filings reported it (``neocloud/data/reported.yaml``:
+    revenue of a line named "AI segment ...") and as known on ``as_of``: periods ended and
+    figures published by then, each with its source; in period order.
+
+    >>> [(r["label"], r["value"]) for r in _reported_segment_revenue("SpaceX", dt.date(2026, 6, 30))]
+    [('2025', 3200000000.0), ('Q1 2026', 818000000.0)]
+    """
+    from neocloud.reported import load_reported
+
+    try:
+        figures = load_reported()
+    except ScenarioError:  # the file's own problem: check reports it where it is read
+        return []
+    mine = [f for f in figures if f.filer.casefold() == seller.casefold() and f.measure == "revenue" and f.scope == "line"
+            and f.line.casefold().startswith("ai segment") and f.period_start is not None
+            and f.period_end <= as_of and f.source.date <= as_of]
+    return [{"label": _period_label(f.period_start, f.period_end), "period_start": f.period_start, "period_end": f.period_end,
+             "value": float(f.value_usd), "source": f.source.model_dump(exclude_defaults=True),
+             **({"note": f.notes} if f.notes else {})}
+            for f in sorted(mine, key=lambda f: (f.period_end, f.period_start))]  # type: ignore[arg-type, return-value]
+
+
+def expand_book(data: Any) -> Any:
+    """Scenario data with its ``book`` read from the shipped ledger (``neocloud/data/contracts.yaml``,
+    read once per process): the form ``book: {seller: NAME, deal: ID}``.
+
+    * ``terms``: the ledger record ``deal``'s terms, each input with the record's own source or
+      assumption note; a term the scenario gives in ``terms`` replaces the ledger's (a reading of
+      the terms: ``lockup_months``, ``earliest_notice_date``, ``ramp_discount``..., with its own
+      source or assumption). Without ``deal``
+      the deal is given inline in ``terms``, whole.
+    * ``other_deals``: the seller's other contracts signed by the reporting date (``as_of``): the
+      book on that date (conventions, "A book at a reporting date"). Given in the scenario, they
+      replace the ledger's (a list replaces a list, as with ``extends``).
+    * ``key_dates.signed``, ``deal_name``, ``buyer_name``, ``seller_name`` and
+      ``seller.ledger_name``: the record's, unless the scenario gives them.
+    * ``seller.segment_revenue``: the seller's AI-segment revenue as reported
+      (``neocloud/data/reported.yaml``) and known on the reporting date, unless given.
+
+    The scenario's own deal is read whatever its signing date (it is what the scenario asks about;
+    a deal signed after ``as_of`` is warned of by ``check`` as before). A record the scenario
+    format cannot hold (take-or-pay terms, delivery steps; another deal without capacity or GPU
+    counts) is an error naming it: give such a book inline. Problems raise the cross-field error
+    of a key (``book.seller``, ``book.deal``), which :func:`validate_scenario` reports with the
+    file, the value and what is allowed. Data without ``book`` is returned as it is.
+
+    >>> d = expand_book({"book": {"seller": "spacex", "deal": "spacex-anthropic-colossus-1"},
+    ...                  "as_of": {"value": "2026-06-30"}, "terms": {"ramp_discount": {"value": 1.0, "assumption": True, "note": "n"}}})
+    >>> d["terms"]["monthly_fee_usd"]["value"], d["terms"]["ramp_discount"]["value"], d["seller_name"]
+    (1250000000.0, 1.0, 'SpaceX')
+    >>> [(o["deal_name"], str(o["signed"]["value"])) for o in d["other_deals"]]   # signed by 30 June 2026
+    [('Google - SpaceX', '2026-06-05'), ('Reflection AI - SpaceX, Colossus 2', '2026-06-22')]
+    >>> expand_book({"book": {"seller": "SpaceX", "deal": "spacex-nope"}, "as_of": {"value": "2026-06-30"}})
+    Traceback (most recent call last):
+    ...
+    neocloud.scenario._CrossFieldError: book.deal = 'spacex-nope': no contract of that id in neocloud/data/contracts.yaml; SpaceX's contracts: spacex-anthropic-colossus-1, spacex-google, spacex-reflection-ai, spacex-undisclosed-q3-2026
+    """
+    if not isinstance(data, dict) or data.get("book") is None:
+        return data
+    ref = data["book"]
+    if not isinstance(ref, dict):
+        raise _CrossFieldError("book", ref, f"a mapping naming the seller and the deal's contract id, e.g. {BOOK_EXAMPLE}")
+    unknown = sorted(str(k) for k in ref if k not in ("seller", "deal"))
+    if unknown:
+        raise _CrossFieldError(f"book.{unknown[0]}", ref[unknown[0]], "not a key of book (allowed here: deal, seller)")
+    seller, deal_id = ref.get("seller"), ref.get("deal")
+    if not isinstance(seller, str) or not seller.strip():
+        raise _CrossFieldError("book.seller", seller, f"the seller as the ledger names it, e.g. {BOOK_EXAMPLE}")
+    if deal_id is not None and (not isinstance(deal_id, str) or not deal_id.strip()):
+        raise _CrossFieldError("book.deal", deal_id, f"a contract id of the ledger, e.g. {BOOK_EXAMPLE}")
+    from neocloud.ledger import load_ledger, seller_name
+
+    where = "neocloud/data/contracts.yaml"
+    try:
+        ledger = load_ledger()
+    except ScenarioError as e:
+        raise _CrossFieldError("book", ref, f"the ledger cannot be read ({e.problems[0]})") from None
+    name = seller_name(ledger, seller, missing_ok=True)
+    if name is None:
+        raise _CrossFieldError("book.seller", seller, f"no seller of that name in {where}; known sellers: "
+                                                      f"{', '.join(ledger.sellers)}")
+    own = [c for c in ledger.contracts if c.seller == name]
+    data = dict(data)
+    contract = None
+    if deal_id is not None:
+        contract = next((c for c in ledger.contracts if c.id == deal_id.strip()), None)
+        if contract is None or contract.seller != name:
+            whose = f"a contract of {contract.seller}, not of {name}" if contract is not None else f"no contract of that id in {where}"
+            raise _CrossFieldError("book.deal", deal_id, f"{whose}; {name}'s contracts: {', '.join(c.id for c in own)}")
+        cannot = _unreadable(contract, other=False)
+        if cannot:
+            raise _CrossFieldError("book.deal", deal_id, f"the ledger record has {' and '.join(cannot)}, which a scenario's "
+                                   "deal cannot hold yet; give the deal inline (terms) or read it with `neocloud ledger`")
+        terms = _ledger_terms(contract)
+        given = data.get("terms", {})
+        if isinstance(given, dict):
+            for k, v in given.items():
+                if v is None:
+                    terms.pop(k, None)
+                else:
+                    terms[k] = v
+            if "capacity_mw" not in terms:
+                raise _CrossFieldError("book.deal", deal_id, "the ledger record gives no capacity_mw; give terms.capacity_mw "
+                                       "in the scenario (with its source, or an assumption with a note)")
+            data["terms"] = terms
+        key_dates = data.get("key_dates")
+        if key_dates is None or isinstance(key_dates, dict) and "signed" not in key_dates:
+            data["key_dates"] = {**(key_dates or {}), "signed": _fact(contract.signed)}
+        data.setdefault("deal_name", contract.display_name)
+        data.setdefault("buyer_name", contract.buyer)
+    data.setdefault("seller_name", name)
+    try:
+        as_of: dt.date | None = _iso_date(data["as_of"]["value"])
+    except (KeyError, TypeError, ValueError):
+        as_of = None  # the reporting date's own problem is reported by validation
+    seller_data = data.get("seller")
+    if isinstance(seller_data, dict):
+        given_name = seller_data.get("ledger_name")
+        if given_name is None:
+            seller_data = data["seller"] = {"ledger_name": name, **seller_data}
+        elif not isinstance(given_name, str) or seller_name(ledger, given_name, missing_ok=True) != name:
+            raise _CrossFieldError("seller.ledger_name", given_name, f"names another seller than book.seller ({name!r}); "
+                                   "drop it (the book names the seller)")
+        if "segment_revenue" not in seller_data and as_of is not None:
+            data["seller"] = {**seller_data, "segment_revenue": _reported_segment_revenue(name, as_of)}
+    if "other_deals" not in data:
+        if as_of is None:
+            return data
+        others = [c for c in own if c is not contract and c.signed.value <= as_of]
+        bad = [(c.id, _unreadable(c, other=True)) for c in others]
+        bad = [(i, why) for i, why in bad if why]
+        if bad:
+            listed = "; ".join(f"{i}: {', '.join(why)}" for i, why in bad)
+            raise _CrossFieldError("book.seller", seller, f"the book at {as_of} holds contracts a scenario cannot read yet "
+                                   f"({listed}); give other_deals inline, or see `neocloud ledger --seller {name}`")
+        data["other_deals"] = [_other_deal(c) for c in others]
+    return data
+
+
 def scenario_json_schema() -> dict[str, Any]:
     """The JSON Schema of the scenario format, for editors (``params/scenario.schema.json``). A
     file with ``extends`` is checked against a partial form of it (no key required, ``null`` to
     remove a key), as it states only what differs from the scenario it extends.
 
     >>> schema = scenario_json_schema()
-    >>> sorted(schema["else"]["properties"])[:3], schema["if"]
-    (['as_of', 'buyer_name', 'deal_name'], {'required': ['extends']})
+    >>> sorted(schema["else"]["else"]["properties"])[:3], schema["if"], schema["else"]["if"]
+    (['as_of', 'book', 'buyer_name'], {'required': ['extends']}, {'required': ['book']})
     """
     strict = Scenario.model_json_schema(mode="validation")
     defs = strict.pop("$defs", {})
@@ -559,14 +805,28 @@ def scenario_json_schema() -> dict[str, Any]:
                        "an input or a source replaces the other's whole, lists and values replace, null removes "
                        "a key (neocloud.scenario.read_scenario_data).",
     }
+    # with a book, the ledger gives the deal's terms, its signing date and names: terms overrides
+    book_form = json.loads(json.dumps(strict))
+    book_form["required"] = [k for k in strict["required"] if k not in _FROM_BOOK]
+    book_form["properties"]["terms"] = {
+        "$ref": "#/$defs/PartialTerms",
+        "description": "With book.deal: only the terms this scenario changes, each replacing the ledger record's "
+                       "(with its own source or assumption note) (neocloud.scenario.expand_book).",
+    }
+    book_form["properties"]["key_dates"] = {"$ref": "#/$defs/PartialKeyDates",
+                                            "description": "signed: the ledger record's unless given."}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "neocloud scenario",
         "$defs": {**defs, **{f"Partial{k}": v for k, v in partial["defs"].items()}},
         "if": {"required": ["extends"]},
         "then": partial["top"],
-        "else": strict,
+        "else": {"if": {"required": ["book"]}, "then": book_form, "else": strict},
     }
+
+
+_FROM_BOOK = ("terms", "deal_name", "buyer_name", "seller_name")
+"""Keys a scenario with a ``book`` need not give (:func:`expand_book` reads them from the ledger)."""
 
 
 def _relax(node: Any) -> None:
@@ -840,28 +1100,39 @@ def read_scenario_data(path: Path) -> dict[str, Any]:
     >>> "extends" in d, d["termination"]["monthly_notice_probability"]["value"], d["terms"]["monthly_fee_usd"]["value"]
     (False, 1.0, 1250000000.0)
     """
-    return _resolve_extends(path, _read_yaml(path), [])
+    data = _resolve_extends(path, _read_yaml(path), [])
+    try:
+        return expand_book(data)
+    except _CrossFieldError as e:
+        raise ScenarioError(path, [f"key '{e.key}': value {_short(e.value)}: {e.allowed}"]) from None
 
 
 def scenario_files(path: str | Path) -> list[Path]:
-    """The files a scenario is read from: itself, then what it extends, and so on (for cache keys:
-    a report is stale when any of them changes).
+    """The files a scenario is read from: itself, then what it extends, and so on, and the
+    shipped contract ledger last where one of them names a ``book`` (for cache keys: a result is
+    stale when any of them changes).
 
     >>> [p.name for p in scenario_files("params/early_exit.yaml")]
-    ['early_exit.yaml', 'base.yaml']
+    ['early_exit.yaml', 'base.yaml', 'contracts.yaml']
     """
+    from neocloud.ledger import SHIPPED_LEDGER
+
     chain = [Path(path)]
+    book = False
     while True:
         try:
-            parent = _read_yaml(chain[-1]).get("extends")
+            data = _read_yaml(chain[-1])
         except ScenarioError:
-            return chain
+            break
+        book = book or data.get("book") is not None
+        parent = data.get("extends")
         if not isinstance(parent, str) or len(chain) > MAX_EXTENDS:
-            return chain
+            break
         nxt = chain[-1].parent / parent
         if nxt.resolve() in {c.resolve() for c in chain} or not nxt.is_file():
-            return chain
+            break
         chain.append(nxt)
+    return [*chain, SHIPPED_LEDGER] if book else chain
 
 
 def _resolve_extends(path: Path, data: dict[str, Any], seen: list[Path]) -> dict[str, Any]:
@@ -919,7 +1190,8 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
     * a source *published* after the reporting date (hindsight in a back-test), except the seller's
       results for a period that ended by the reporting date (published after it, as results are)
       and undated sources (``dated: gathered``);
-    * deals of the book renting more MW than the seller owns (a rented share above 100%);
+    * deals of the book renting more MW than the seller owns (a rented share above 100%), or a
+      seller without capacity data (``neocloud/data/capacity.csv``: the reports then show none);
     * a GPU price panel whose newest price on or before the reporting date is more than
       :data:`STALE_PRICE_DAYS` days older than it (the market model then starts from an old price).
 
@@ -971,16 +1243,16 @@ def _ledger_warnings(scenario: Scenario) -> list[str]:
     name = scenario.seller.ledger_name
     if name is None:
         return []
-    from neocloud.ledger import load_ledger
+    from neocloud.ledger import load_ledger, seller_name
 
     try:
-        sellers = load_ledger().sellers
+        ledger = load_ledger()   # read once per process (neocloud.ledger.read_ledger_file)
     except ScenarioError:  # the ledger's own problem: reported where it is read
         return []
-    if any(s.casefold() == name.casefold() for s in sellers):
+    if seller_name(ledger, name, missing_ok=True) is not None:
         return []
     return [f"key 'seller.ledger_name': value {name!r}: no seller of that name in neocloud/data/contracts.yaml "
-            f"(sellers: {', '.join(sellers)}); the reports show no ledger or filing figures for it"]
+            f"(sellers: {', '.join(ledger.sellers)}); the reports show no ledger or filing figures for it"]
 
 
 STALE_PRICE_DAYS = 90
@@ -1016,9 +1288,15 @@ def _price_warnings(scenario: Scenario) -> list[str]:
 def _capacity_warnings(scenario: Scenario) -> list[str]:
     """A rented share above 100%: the book's deals rent more MW than the seller's capacity ledger
     (``neocloud/data/capacity.csv``) says it owns in some quarter."""
-    from neocloud.capacity import rented_share_by_quarter
+    from neocloud.capacity import no_capacity_data, rented_share_by_quarter
 
     try:
+        missing = no_capacity_data(scenario)
+        if missing is not None:
+            key = "seller.ledger_name" if scenario.seller.ledger_name is not None else "seller_name"
+            value = scenario.seller.ledger_name or scenario.seller_name
+            return [f"key '{key}': value {value!r}: {missing} in neocloud/data/capacity.csv; the reports show no owned "
+                    "capacity, rented share or own-use figures for this seller"]
         shares = rented_share_by_quarter(scenario)
     except ScenarioError:  # a data file's problem: the data files' own check reports it
         return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -15,6 +16,7 @@ import neocloud as nc
 from conftest import examples, neocloud_cli
 from neocloud import ScenarioError, validate_scenario
 from neocloud.book import Book, BookDeal
+from neocloud.scenario import read_scenario_data
 from test_properties import deals
 
 D = dt.date
@@ -130,7 +132,7 @@ def test_summary_json_covers_the_book():
         r["committed_floor_usd"] for r in f["termination_readings"])
 
 
-BASE = yaml.safe_load(open("params/base.yaml", encoding="utf-8"))
+BASE = read_scenario_data(Path("params/base.yaml"))   # the book read from the ledger, written out
 
 
 @pytest.mark.parametrize("change, expected", [

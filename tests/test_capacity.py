@@ -65,3 +65,55 @@ def test_rented_share_under_market_exits():
 def test_summary_json_has_the_capacity_object():
     f = nc.headline_figures(nc.load_scenario("params/base.yaml"))
     assert {"owned_mw", "rented_mw", "rented_share", "rental_usd_per_mw_year", "own_use_usd_per_mw_year"} <= set(f["capacity"])
+
+
+# --------------------------------------------------------------------------------------------
+# Capacity is kept per owner: a seller without a capacity ledger gets none, never another's
+
+
+def test_capacity_rows_name_their_owner_as_the_ledger_names_sellers():
+    sellers = set(nc.load_ledger().sellers)
+    for frame in (nc.capacity_ledger(), nc.own_use_signals()):
+        assert set(frame.owner) <= sellers and set(frame.owner) == {"SpaceX"}
+
+
+def test_an_owners_figures_are_its_own_rows_only():
+    import pandas as pd
+
+    spacex = nc.capacity_ledger("SpaceX")
+    other = pd.DataFrame([
+        {**spacex.iloc[0].to_dict(), "owner": "CoreWeave", "site": "Plano", "kind": "owned", "mw": 40.0, "h100e": float("nan"),
+         "date": D(2025, 1, 1)},
+        {**spacex.iloc[0].to_dict(), "owner": "CoreWeave", "site": "Plano", "kind": "owned", "mw": 55.0, "h100e": float("nan"),
+         "date": D(2026, 1, 1)},
+    ])
+    both = pd.concat([spacex, other], ignore_index=True)
+    on = D(2026, 6, 30)
+    # by hand: SpaceX owns Colossus 1 (300) and Colossus 2 as measured (946); CoreWeave its latest Plano row, 55
+    assert nc.owned_capacity(on, both, owner="SpaceX")["mw"] == 1246.0
+    assert nc.owned_capacity(on, both, owner="coreweave")["mw"] == 55.0
+    assert nc.owned_capacity(on, both, owner="IREN") == {"mw": None, "h100e": None}
+    assert nc.owned_capacity(D(2024, 12, 31), both, owner="CoreWeave")["mw"] == 0.0   # rows, none yet: owns nothing
+
+
+def _as_seller(s, name):
+    return s.model_copy(update={"seller": s.seller.model_copy(update={"ledger_name": name})})
+
+
+@pytest.mark.parametrize("name", ["CoreWeave", "IREN", None])
+def test_a_seller_without_a_capacity_ledger_gets_no_capacity_figures(name):
+    from neocloud.capacity import capacity_figures, no_capacity_data, own_use_revenue_per_mw_year
+
+    s = _as_seller(nc.load_scenario("params/base.yaml"), name)
+    missing = f"no capacity data for {name or s.seller_name}"
+    assert no_capacity_data(s) == missing
+    f = capacity_figures(s)
+    assert all(f[k] is None for k in ("owned_mw", "rented_mw", "rented_share", "rental_usd_per_mw_year", "own_use_usd_per_mw_year"))
+    assert f["note"].startswith(missing) and f["own_use_basis"] == missing
+    shares = nc.rented_share_by_quarter(s)
+    assert shares.owned_mw.isna().all() and shares.rented_share.isna().all() and shares.rented_share_h100e.isna().all()
+    assert own_use_revenue_per_mw_year(s) == {"usd_per_mw_year": None, "basis": missing}
+    from neocloud.scenario import scenario_warnings
+
+    warnings = scenario_warnings(s)
+    assert [w for w in warnings if missing in w and "show no owned capacity" in w], warnings

@@ -108,7 +108,7 @@ def test_a_missing_or_unknown_column_is_named(data):
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
     k = rows[0].index("mw")
     path.write_text("\n".join(",".join(f'"{c}"' for c in r[:k] + r[k + 1:]) for r in rows) + "\n", encoding="utf-8")
-    with pytest.raises(DataFileError, match=r"row 1: column 'mw' is missing \(the columns are: date, site"):
+    with pytest.raises(DataFileError, match=r"row 1: column 'mw' is missing \(the columns are: owner, date, site"):
         read_table("capacity.csv")
     text = (DATA / "gpu_prices.csv").read_text(encoding="utf-8").replace("usd_per_gpu_hour", "usd_per_hour", 1)
     (data / "gpu_prices.csv").write_text(text, encoding="utf-8")
@@ -129,7 +129,7 @@ def test_no_row_is_silently_ignored(data):
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[row - 1] = lines[row - 1].replace(",facility,", ",facility,extra,", 1)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(DataFileError, match=rf"row {row}: 14 cells, but the header names 13 columns"):
+    with pytest.raises(DataFileError, match=rf"row {row}: 15 cells, but the header names 14 columns"):
         read_table(name)
 
 
@@ -143,7 +143,7 @@ def test_suspicious_values_are_warnings(data):
     assert any("the fitted drift" in w and "outside a plausible band" in w for w in warnings), warnings
     _copy(data)
     _edit(data, "capacity.csv", _row_of("capacity.csv", party="Anthropic"), "mw", "5000")
-    assert any("more than the" in w and "MW owned (a rented share above 100%)" in w for w in data_warnings())
+    assert any("rented rows of SpaceX" in w and "MW it owns (a rented share above 100%)" in w for w in data_warnings())
 
 
 def test_check_and_render_refuse_bad_data_before_any_work(data, tmp_path):

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from conftest import PARAMS, ROOT, neocloud_cli
 from neocloud.data import DATA_ENV, REQUIRED_SIGNALS, TABLES
-from neocloud.scenario import Scenario, ScenarioError, _GuardedLoader, validate_scenario
+from neocloud.scenario import Scenario, ScenarioError, _GuardedLoader, read_scenario_data, validate_scenario
 
 PAYLOAD = "G[click](javascript:alert(1)) <img src=x onerror=alert(2)></script><img src=x onerror=alert(3)>"
 URL_PAYLOAD = "https://example.com/?q=\"><img/src=x/onerror=alert(4)>[x](javascript:alert(5))"
@@ -85,7 +85,7 @@ def _get(data: Any, path: tuple) -> Any:
 
 def hostile_scenario() -> tuple[dict, int]:
     """Base's data with the payload in every text field the model accepts it in, and the count."""
-    data = yaml.load((PARAMS / "base.yaml").read_text(encoding="utf-8"), Loader=_GuardedLoader)
+    data = read_scenario_data(PARAMS / "base.yaml")   # the book read from the ledger, written out
     kept = 0
     for path in text_fields(data, Scenario):
         old = _get(data, path)
@@ -208,7 +208,7 @@ def test_no_report_holds_live_markup(hostile_render):
 def test_book_path_labels_are_escaped_in_words_and_plain_in_charts():
     import neocloud as nc
 
-    data = yaml.load((PARAMS / "base.yaml").read_text(encoding="utf-8"), Loader=_GuardedLoader)
+    data = read_scenario_data(PARAMS / "base.yaml")   # the book read from the ledger, written out
     data["other_deals"][0]["buyer_name"] = PAYLOAD
     s = validate_scenario(data)
     labels = nc.book_path_labels(s)

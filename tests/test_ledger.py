@@ -501,3 +501,70 @@ def test_a_seller_of_take_or_pay_contracts_has_nothing_to_lose_to_notice():
     fee = load_ledger(SMALL, with_shipped=False).contract("test-iren-microsoft").terms().monthly_fee_usd
     assert s.loc["IREN", "usd_per_mw_year"] == pytest.approx(12 * fee / 200, rel=1e-12)   # the full fee, 200 MW
     assert s.loc["IREN", "mw_basis"] == "it_load"
+
+
+# --------------------------------------------------------------------------------------------
+# One way to spell a seller; the shipped ledger read once per process
+
+
+@pytest.mark.parametrize("given, expected", [("SpaceX", "SpaceX"), ("spacex", "SpaceX"), ("  SPACEX ", "SpaceX"),
+                                             ("coreweave", "CoreWeave"), ("Acme", None)])
+def test_seller_name_is_the_ledgers_spelling(given, expected):
+    from neocloud.filings import known_since, ledger_seller
+    from neocloud.ledger import UnknownNameError, seller_name
+    from neocloud.reconcile import reconcile
+    from neocloud.reported import load_reported
+
+    led = load_ledger()
+    assert seller_name(led, given, missing_ok=True) == expected
+    base = load_scenario(PARAMS / "base.yaml")
+    as_seller = base.model_copy(update={"seller": base.seller.model_copy(update={"ledger_name": given})})
+    assert ledger_seller(as_seller, led) == expected
+    if expected is None:
+        for call in (lambda: seller_name(led, given), lambda: reconcile(led, load_reported(), given),
+                     lambda: known_since(led, load_reported(), given, D(2026, 6, 30))):
+            with pytest.raises(UnknownNameError, match=f"no seller named {given!r} in the ledger; known sellers: Akamai"):
+                call()
+    else:
+        assert set(reconcile(led, load_reported(), given).filer.str.casefold()) <= {expected.casefold()}
+
+
+def test_the_shipped_ledger_is_read_once_per_process(monkeypatch, tmp_path):
+    import neocloud.ledger as ledger_module
+    from neocloud.scenario import scenario_warnings
+
+    load_ledger()  # read (or already read) once
+    reads = []
+    real = ledger_module.validate_ledger
+    monkeypatch.setattr(ledger_module, "validate_ledger", lambda *a, **k: reads.append(a[1]) or real(*a, **k))
+    s = load_scenario(PARAMS / "base.yaml")
+    scenario_warnings(s)
+    load_ledger()
+    assert reads == []   # the scenario's book, its warnings and the report sections share the one reading
+    # a changed file is read again
+    mine = tmp_path / "mine.yaml"
+    mine.write_text((Path(__file__).parent / "data" / "ledger_plain.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    first = load_ledger(mine)
+    assert load_ledger(mine).contracts == first.contracts and len(reads) == 1
+    mine.write_text(mine.read_text(encoding="utf-8").replace("my-acme-bigco", "my-acme-bigco-2"), encoding="utf-8")
+    assert "my-acme-bigco-2" in [c.id for c in load_ledger(mine).contracts] and len(reads) == 2
+
+
+def test_the_notice_calendar_grid_by_hand():
+    from neocloud.ledger import ALL_SELLERS, notice_calendar, notice_calendar_grid
+
+    a = D(2026, 6, 30)
+    g = notice_calendar_grid(notice_calendar(load_ledger(), a), a).set_index(["horizon_months", "seller"])
+    # Anthropic: notice 1 Aug 2026, service ends 30 Oct: $45B less May-June at half fee ($1.25B) and July
+    # to 29 October at the full fee ($3.75B + 29/31 of $1.25B)
+    anthropic = 45e9 - 1.25e9 - 3.75e9 - 1.25e9 * 29 / 31
+    # Reflection AI: notice 1 Oct 2026, service ends 30 Dec: $6.3B less July to November and 29/31 of December
+    reflection = 6.3e9 - 5 * 0.15e9 - 0.15e9 * 29 / 31
+    # Google: notice 1 Jan 2027, service ends 1 Apr 2027: $31.74B less July-September at half fee and October to March
+    google = 31.74e9 - 3 * 0.46e9 - 6 * 0.92e9
+    for h, windows, stake in [(3, 1, anthropic), (6, 2, anthropic + reflection), (12, 3, anthropic + reflection + google)]:
+        for seller in (ALL_SELLERS, "SpaceX"):
+            row = g.loc[(h, seller)]
+            assert row.windows == windows and row.at_stake_usd == pytest.approx(stake, abs=1e-2)
+            assert row.deadlines == 1   # Google's delivery deadline, 30 Sep 2026
+    assert g.loc[(3, ALL_SELLERS)].until == D(2026, 9, 30) and g.loc[(12, ALL_SELLERS)].until == D(2027, 6, 30)

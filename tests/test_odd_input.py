@@ -13,7 +13,8 @@ from neocloud.scenario import scenario_warnings
 
 
 def _base_text() -> str:
-    return (PARAMS / "base.yaml").read_text(encoding="utf-8")
+    # the base case in the inline form (deal and other deals written out): text edits reach its terms
+    return (PARAMS.parent / "tests" / "data" / "inline_base.yaml").read_text(encoding="utf-8")
 
 
 def _write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
@@ -90,7 +91,9 @@ def _short_scenario():
 
     import yaml
 
-    data = copy.deepcopy(yaml.safe_load(_base_text()))
+    from neocloud.scenario import read_scenario_data
+
+    data = copy.deepcopy(read_scenario_data(PARAMS / "base.yaml"))
     import datetime as dt
 
     data["terms"]["end"]["value"] = dt.date(2026, 7, 31)
@@ -230,9 +233,9 @@ def test_workers_die_with_their_parent(tmp_path):
 def _base_data() -> dict:
     import yaml
 
-    from neocloud.scenario import _GuardedLoader
+    from neocloud.scenario import read_scenario_data
 
-    return yaml.load(_base_text(), Loader=_GuardedLoader)
+    return read_scenario_data(PARAMS / "base.yaml")   # the book read from the ledger, written out
 
 
 def _problem(data: dict) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 import neocloud as nc
 from conftest import examples
 from neocloud import DealTerms, ScenarioError, validate_scenario
+from neocloud.scenario import read_scenario_data
 
 dates = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2035, 12, 31))
 
@@ -92,7 +94,7 @@ def test_monte_carlo_mean_within_six_standard_errors(t, p, seed):
 # Fuzzed scenarios: valid ones never raise and keep the invariants; invalid ones raise
 # ScenarioError and nothing else.
 
-BASE = yaml.safe_load(open("params/base.yaml", encoding="utf-8"))
+BASE = read_scenario_data(Path("params/base.yaml"))   # the book read from the ledger, written out
 
 
 @st.composite

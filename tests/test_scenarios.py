@@ -15,6 +15,10 @@ from neocloud import ScenarioError, load_scenario, scenario_json_schema
 from conftest import PARAMS, SCENARIOS, neocloud_cli
 
 BASE_TEXT = (PARAMS / "base.yaml").read_text(encoding="utf-8")
+INLINE_TEXT = (Path(__file__).parent / "data" / "inline_base.yaml").read_text(encoding="utf-8")
+"""The base case in the inline form (its deal and other deals written out, no ``book``): what
+every scenario was before books were read from the ledger, and what a user writes for a deal the
+ledger does not hold. Its mistakes are reported as before."""
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "s.yaml") -> Path:
@@ -88,8 +92,8 @@ CASES = {
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_bad_values_name_file_key_value_and_rule(tmp_path, case):
     (old, new), expected = CASES[case]
-    assert old in BASE_TEXT
-    text = BASE_TEXT.replace(old, new, 1)
+    assert old in INLINE_TEXT
+    text = INLINE_TEXT.replace(old, new, 1)
     path = write(tmp_path, text)
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
@@ -134,7 +138,7 @@ def test_missing_file_and_directory(tmp_path):
 
 
 def test_cli_check_exit_codes(tmp_path):
-    bad = write(tmp_path, BASE_TEXT.replace("    value: 0.5\n", "    value: 7\n", 1), "bad.yaml")
+    bad = write(tmp_path, INLINE_TEXT.replace("    value: 0.5\n", "    value: 7\n", 1), "bad.yaml")
     ok = neocloud_cli("check", *map(str, SCENARIOS))
     assert ok.returncode == 0, ok.stderr
     res = neocloud_cli("check", str(PARAMS / "base.yaml"), str(bad), str(tmp_path / "missing.yaml"))
@@ -163,23 +167,23 @@ def test_cli_summary_json():
 
 @pytest.mark.parametrize("typed", ["1.25e9", "1.25E9", "1_250_000_000", "1.25e+9", "1250000000", "1.25e9  # USD"])
 def test_a_number_is_read_as_typed(tmp_path, typed):
-    path = write(tmp_path, BASE_TEXT.replace("    value: 1250000000.0\n", f"    value: {typed}\n", 1))
+    path = write(tmp_path, INLINE_TEXT.replace("    value: 1250000000.0\n", f"    value: {typed}\n", 1))
     assert load_scenario(path).terms.monthly_fee_usd.value == 1.25e9
 
 
 def test_the_fee_warning_suggests_a_form_that_is_accepted(tmp_path):
     from neocloud.scenario import scenario_warnings
 
-    low = load_scenario(write(tmp_path, BASE_TEXT.replace("    value: 1250000000.0\n", "    value: 1.25\n", 1)))
+    low = load_scenario(write(tmp_path, INLINE_TEXT.replace("    value: 1250000000.0\n", "    value: 1.25\n", 1)))
     warning = next(w for w in scenario_warnings(low) if "under $1,000" in w)
     suggested = warning.split("(")[-1].split(" for ")[0]
-    fixed = write(tmp_path, BASE_TEXT.replace("    value: 1250000000.0\n", f"    value: {suggested}\n", 1), "fixed.yaml")
+    fixed = write(tmp_path, INLINE_TEXT.replace("    value: 1250000000.0\n", f"    value: {suggested}\n", 1), "fixed.yaml")
     assert load_scenario(fixed).terms.monthly_fee_usd.value == 1.25e9
 
 
 def test_cli_summary_json_is_strict_json_at_the_bounds(tmp_path):
     # the largest fee accepted, a term of 30 years: every figure finite, no NaN or Infinity tokens
-    text = BASE_TEXT.replace("    value: 1250000000.0\n", "    value: 1.0e14\n", 1).replace("    value: 2029-05-31\n", "    value: 2056-04-30\n", 1)
+    text = INLINE_TEXT.replace("    value: 1250000000.0\n", "    value: 1.0e14\n", 1).replace("    value: 2029-05-31\n", "    value: 2056-04-30\n", 1)
     res = neocloud_cli("summary", str(write(tmp_path, text)), "--json")
     assert res.returncode == 0, res.stderr
     assert "NaN" not in res.stdout and "Infinity" not in res.stdout
@@ -207,13 +211,14 @@ def test_cli_bad_input_never_tracebacks(tmp_path):
 def test_every_scenario_but_base_states_only_what_differs():
     """The seven scenarios beside the base extend it: each is a few lines, and a source corrected
     in the base is corrected in all of them."""
+    from neocloud.ledger import SHIPPED_LEDGER
     from neocloud.scenario import scenario_files
 
     for path in SCENARIOS:
         if path.stem == "base":
-            assert scenario_files(path) == [path]
+            assert scenario_files(path) == [path, SHIPPED_LEDGER]   # its book is read from the ledger
             continue
-        assert [p.name for p in scenario_files(path)] == [path.name, "base.yaml"], path
+        assert [p.name for p in scenario_files(path)] == [path.name, "base.yaml", "contracts.yaml"], path
         assert path.stat().st_size < 2500, path
         s = load_scenario(path)
         assert s.terms.monthly_fee_usd.source.url == load_scenario(PARAMS / "base.yaml").terms.monthly_fee_usd.source.url
@@ -230,7 +235,7 @@ def test_an_extended_scenario_follows_its_base(tmp_path):
     assert mine.terms.ramp_discount.note == "a quarter off"
     # every other key is the base's, and follows an edit of the base
     assert mine.terms.monthly_fee_usd.value == 1.25e9
-    (tmp_path / "base.yaml").write_text(BASE_TEXT.replace("value: 1250000000.0", "value: 1300000000.0", 1))
+    (tmp_path / "base.yaml").write_text(INLINE_TEXT.replace("value: 1250000000.0", "value: 1300000000.0", 1))
     assert load_scenario(tmp_path / "mine.yaml").terms.monthly_fee_usd.value == 1.3e9
 
 
@@ -266,3 +271,185 @@ def test_the_scenario_a_render_passes_as_data_is_the_file(path):
 
     s = load_scenario(path)
     assert validate_scenario(json.loads(json.dumps(scenario_parameters(s), default=str)), path) == s
+
+
+# --------------------------------------------------------------------------------------------
+# Books named from the ledger (issue 19 item 3)
+
+INLINE_BASE = Path(__file__).parent / "data" / "inline_base.yaml"
+
+
+@pytest.fixture(scope="module")
+def inline_params(tmp_path_factory):
+    """Every scenario of params/ beside the base case in its inline form: the same files, the
+    deals written out instead of read from the ledger."""
+    folder = tmp_path_factory.mktemp("inline")
+    for path in SCENARIOS:
+        (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "base.yaml").write_text(INLINE_TEXT, encoding="utf-8")
+    return folder
+
+
+def test_the_base_case_names_its_book_and_states_only_what_differs():
+    data = yaml.safe_load(BASE_TEXT)
+    assert data["book"] == {"seller": "SpaceX", "deal": "spacex-anthropic-colossus-1"}
+    assert "other_deals" not in data and set(data.get("terms", {})) <= {"start"}
+    assert "seller" not in data.get("key_dates", {}) and "signed" not in data.get("key_dates", {})
+    assert not {"segment_revenue", "ledger_name"} & set(data["seller"])   # read from reported.yaml and the book
+    assert len(BASE_TEXT.encode("utf-8")) < 0.7 * len(INLINE_TEXT.encode("utf-8"))   # (primary sources made both longer)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_a_book_named_from_the_ledger_gives_the_inline_figures(path, inline_params):
+    from neocloud.book import book_of
+
+    book, inline = load_scenario(path), load_scenario(inline_params / path.name)
+    assert book.deal == inline.deal
+    # the same dates (their sources are the ledger's and base.yaml's, which may cite newer pages)
+    assert {k: getattr(v, "value", v) for k, v in book.key_dates} == {k: getattr(v, "value", v) for k, v in inline.key_dates}
+    assert book_of(book) == book_of(inline)
+    assert [o.contract for o in book.other_deals] == ["spacex-google", "spacex-reflection-ai"]
+    assert nc.headline_figures(book).to_json() == nc.headline_figures(inline).to_json()
+
+
+def test_a_book_keeps_the_ledgers_sources_and_the_scenarios_own_readings():
+    from neocloud.ledger import load_ledger
+
+    led = load_ledger()
+    free = load_scenario(PARAMS / "free_ramp.yaml")
+    record = led.contract("spacex-anthropic-colossus-1")
+    assert free.terms.monthly_fee_usd.source == record.monthly_fee_usd.source   # the ledger record's source
+    assert free.terms.ramp_discount.value == 1.0 and free.terms.ramp_discount.assumption   # the scenario's own reading
+    assert "ramp months given free of charge" in free.terms.ramp_discount.note
+    assert free.key_dates.signed.source == record.signed.source
+    google = free.other_deals[0]
+    assert google.terms.earliest_notice_date.source == led.contract("spacex-google").termination.earliest_notice_date.source
+    assert google.delivery.grace_months.value == 1 and google.delivery.grace_months.source is not None
+    assert all(i.source is not None or (i.assumption and i.note) for _, _, i in free.inputs())
+
+
+def _book_scenario(tmp_path: Path, body: str, name: str = "mine.yaml") -> Path:
+    (tmp_path / "base.yaml").write_text(BASE_TEXT, encoding="utf-8")
+    return write(tmp_path, "extends: base.yaml\n" + body, name)
+
+
+@pytest.mark.parametrize("as_of, buyers", [
+    ("2026-06-04", []),                             # before Google's signing (5 June): the deal alone
+    ("2026-06-12", ["Google"]),                     # at the IPO: Reflection AI signed ten days later
+    ("2026-06-30", ["Google", "Reflection AI"]),
+])
+def test_a_book_holds_the_contracts_signed_by_the_reporting_date(tmp_path, as_of, buyers):
+    s = load_scenario(_book_scenario(tmp_path, f"as_of:\n  value: {as_of}\n  assumption: true\n  note: a back-test\n"))
+    assert [o.buyer_name for o in s.other_deals] == buyers
+    # by hand at the IPO (12 June 2026): Anthropic's $45B less May at half fee ($0.625B) and 12 of June's
+    # 30 days at half fee ($0.25B); Google's $31.74B, no service yet
+    if as_of == "2026-06-12":
+        f = nc.headline_figures(s).to_json()["book"]
+        assert f["headline_backlog_usd"] == pytest.approx(45e9 - 0.625e9 - 0.25e9 + 31.74e9, abs=0.01)
+
+
+def test_a_contract_the_scenario_cannot_read_is_named(tmp_path):
+    # 15 July 2026: SpaceX's undisclosed contracts ($6.7B in total, no MW or GPU count) join the book
+    path = _book_scenario(tmp_path, "as_of:\n  value: 2026-07-31\n  assumption: true\n  note: later\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: key 'book.seller': value 'SpaceX': the book at 2026-07-31 holds contracts")
+    assert "spacex-undisclosed-q3-2026: no capacity_mw, no gpus, no gpus_h100e" in message and "give other_deals inline" in message
+    # given inline, the other deals are the scenario's own
+    s = load_scenario(_book_scenario(tmp_path, "as_of:\n  value: 2026-07-31\n  assumption: true\n  note: later\nother_deals: []\n"))
+    assert s.other_deals == [] and s.deal == load_scenario(PARAMS / "base.yaml").deal
+
+
+def test_a_deal_given_inline_reads_the_sellers_book_beside_it(tmp_path):
+    inline = yaml.safe_load(INLINE_TEXT)["terms"]
+    terms = json.loads(json.dumps({**inline, "monthly_fee_usd": {"value": 5e8, "assumption": True, "note": "a new deal"}}, default=str))
+    path = _book_scenario(tmp_path, "book:\n  seller: SpaceX\n  deal: null\ndeal_name: A new deal\nbuyer_name: Acme\n"
+                          "key_dates:\n  signed:\n    value: 2026-05-03\n    assumption: true\n    note: n\n"
+                          + yaml.safe_dump({"terms": terms}, sort_keys=False))
+    s = load_scenario(path)
+    assert s.deal.monthly_fee_usd == 5e8 and s.book.deal is None
+    assert [o.contract for o in s.other_deals] == ["spacex-anthropic-colossus-1", "spacex-google", "spacex-reflection-ai"]
+
+
+def test_an_override_replaces_a_ledger_term(tmp_path):
+    # Google's deal as the scenario's, read with notice from 1 October 2026 instead of its dated clause
+    path = _book_scenario(tmp_path, "book:\n  deal: spacex-google\ndeal_name: Google - SpaceX (alone)\nbuyer_name: Google\n"
+                          "terms:\n  start: null\n  earliest_notice_date:\n    value: 2026-10-01\n"
+                          "    assumption: true\n    note: a reading\nkey_dates:\n  signed: null\n")
+    s = load_scenario(path)
+    assert s.deal.earliest_notice_date == dt_date(2026, 10, 1) and s.terms.earliest_notice_date.note == "a reading"
+    assert s.deal.monthly_fee_usd == 9.2e8 and s.terms.lockup_months.assumption   # a dated clause: no lock-up in the ledger
+    assert s.key_dates.signed.value == dt_date(2026, 6, 5) and s.terms.start.value == dt_date(2026, 7, 1)
+    assert "Google" not in [o.buyer_name for o in s.other_deals] and "Anthropic" in [o.buyer_name for o in s.other_deals]
+
+
+def dt_date(*a):
+    import datetime
+
+    return datetime.date(*a)
+
+
+BAD_BOOKS = {
+    "unknown seller": ("book:\n  seller: Acme Compute\n",
+                       "key 'book.seller': value 'Acme Compute': no seller of that name in neocloud/data/contracts.yaml; "
+                       "known sellers: Akamai, Amazon, CoreWeave"),
+    "unknown contract": ("book:\n  deal: spacex-colossus-3\n",
+                         "key 'book.deal': value 'spacex-colossus-3': no contract of that id in neocloud/data/contracts.yaml; "
+                         "SpaceX's contracts: spacex-anthropic-colossus-1, spacex-google, spacex-reflection-ai"),
+    "another seller's contract": ("book:\n  deal: iren-microsoft\n",
+                                  "key 'book.deal': value 'iren-microsoft': a contract of IREN, not of SpaceX; SpaceX's contracts:"),
+    "take-or-pay deal": ("book:\n  seller: CoreWeave\n  deal: coreweave-openai-1\n",
+                         "key 'book.deal': value 'coreweave-openai-1': the ledger record has take-or-pay terms "
+                         "(termination.kind: none), which a scenario's deal cannot hold yet"),
+    "not a mapping": ("book: SpaceX\n",
+                      "key 'book': value 'SpaceX': a mapping naming the seller and the deal's contract id, e.g. book: {seller: SpaceX"),
+    "unknown key": ("book:\n  contract: spacex-google\n", "key 'book.contract': value 'spacex-google': not a key of book (allowed here: deal, seller)"),
+    "two sellers": ("seller:\n  ledger_name: Nebius\n",
+                    "key 'seller.ledger_name': value 'Nebius': names another seller than book.seller ('SpaceX')"),
+}
+
+
+def test_bad_book_references_name_file_key_value_and_the_known_ones(tmp_path):
+    paths = {case: _book_scenario(tmp_path, body, f"{i}.yaml") for i, (case, (body, _)) in enumerate(BAD_BOOKS.items())}
+    res = neocloud_cli("check", *map(str, paths.values()))
+    assert res.returncode == 2, res.stdout + res.stderr
+    out = res.stdout + res.stderr
+    assert "Traceback" not in out
+    for case, (_, expected) in BAD_BOOKS.items():
+        assert f"{paths[case]}: {expected}" in out, (case, out)
+
+
+def test_a_non_spacex_seller_gets_no_capacity_figures_through_the_cli(tmp_path):
+    # a user's own CoreWeave deal, given inline, read against CoreWeave's filings: no capacity is SpaceX's
+    (tmp_path / "base.yaml").write_text(INLINE_TEXT, encoding="utf-8")
+    path = write(tmp_path, "extends: base.yaml\ntitle: A CoreWeave deal\ndeal_name: CoreWeave - OpenAI (mine)\n"
+                 "seller_name: CoreWeave\nbuyer_name: OpenAI\nseller:\n  ledger_name: CoreWeave\nother_deals: []\n"
+                 "termination_readings: []\n", "coreweave.yaml")
+    res = neocloud_cli("summary", str(path), "--json")
+    assert res.returncode == 0, res.stderr
+    cap = json.loads(res.stdout)["capacity"]
+    assert cap["owned_mw"] is None and cap["rented_share"] is None and cap["own_use_usd_per_mw_year"] is None
+    assert cap["note"].startswith("no capacity data for CoreWeave")
+    res = neocloud_cli("check", str(path))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "key 'seller.ledger_name': value 'CoreWeave': no capacity data for CoreWeave" in res.stdout + res.stderr
+    assert "1246" not in res.stdout + res.stderr and "1,246" not in res.stdout + res.stderr
+
+
+def test_the_segment_revenue_is_the_reported_one_known_by_the_reporting_date(tmp_path):
+    from neocloud.reported import load_reported
+
+    s = load_scenario(PARAMS / "base.yaml")
+    assert [(r.label, r.value, r.period_end.isoformat()) for r in s.seller.segment_revenue] == [
+        ("2025", 3.2e9, "2025-12-31"), ("Q1 2026", 8.18e8, "2026-03-31")]
+    reported = {f.id: f for f in load_reported()}
+    assert s.seller.segment_revenue[1].source == reported["spacex-2026q1-ai-segment-revenue"].source
+    # on 30 September 2026 the Q2 results (published in August) are known, and own use reads them
+    later = load_scenario(_book_scenario(tmp_path, "as_of:\n  value: 2026-09-30\n  assumption: true\n  note: later\n"
+                                         "other_deals: []\n"))
+    q2 = reported["spacex-2026q2-ai-segment-revenue"]
+    assert later.seller.segment_revenue[-1].label == "Q2 2026" and later.seller.segment_revenue[-1].value == q2.value_usd
+    from neocloud.capacity import own_use_revenue_per_mw_year
+
+    assert own_use_revenue_per_mw_year(later)["basis"].startswith("AI segment revenue Q2 2026 annualised ($10.24B a year)")

@@ -56,7 +56,7 @@ def no_cluster(monkeypatch):
 def _scenario_copy(folder: Path, without_market: bool = False) -> Path:
     text = (ROOT / "params/base.yaml").read_text(encoding="utf-8")
     if without_market:
-        text = text[:text.index("\nmarket:\n") + 1] + text[text.index("\nother_deals:") + 1:]
+        text = text[:text.index("\nmarket:\n") + 1] + text[text.index("\ntermination_readings:") + 1:]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "base.yaml").write_text(text, encoding="utf-8")
     return folder / "base.yaml"
@@ -507,6 +507,6 @@ def test_a_sweep_of_an_extending_scenario_depends_on_its_base(tmp_path):
     sw = load_sweep(tmp_path / "sweep.yaml")
     before = sweep_dependencies(sw, tmp_path / "sweep.yaml")
     assert "extended scenario file base.yaml" in before
-    (tmp_path / "base.yaml").write_text(base_text.replace("value: 1250000000.0", "value: 1300000000.0", 1))
+    (tmp_path / "base.yaml").write_text(base_text.replace("value: 0.05\n", "value: 0.06\n", 1))
     after = sweep_dependencies(sw, tmp_path / "sweep.yaml")
     assert dependencies_changed(before, after) == ["extended scenario file base.yaml"]

@@ -127,8 +127,10 @@ CAPACITY_BASES = ("facility", "assumed")
 
 
 class CapacityRow(_Row):
-    """A row of ``capacity.csv``: a dated figure of a site (``owned`` or ``planned``) or a rental."""
+    """A row of ``capacity.csv``: a dated figure of a site (``owned`` or ``planned``) or a rental,
+    of the ``owner`` named as the ledger names sellers (each seller's capacity is its own)."""
 
+    owner: Text
     date: Annotated[Any, BeforeValidator(_iso_date)]
     site: Text
     kind: Annotated[str, BeforeValidator(_choice(CAPACITY_KINDS))]
@@ -187,8 +189,9 @@ REQUIRED_SIGNALS = ("Grok app downloads in the month", "Monthly AI users (X and 
 
 
 class OwnUseSignalRow(_Row):
-    """A row of ``own_use_signals.csv``: a dated signal of the seller's own demand for compute."""
+    """A row of ``own_use_signals.csv``: a dated signal of the ``owner``'s own demand for compute."""
 
+    owner: Text
     date: Annotated[Any, BeforeValidator(_iso_date)]
     signal: Text
     value: Annotated[Number, Field(ge=-1e14, le=1e14)]
@@ -420,13 +423,15 @@ def data_warnings() -> list[str]:
     where = _shown(data_path("capacity.csv"))
     from neocloud.capacity import owned_capacity
 
-    for on in sorted(set(cap[cap.kind == "rented"].date)):
-        rented = cap[(cap.kind == "rented") & (cap.date <= on)].mw.sum()
-        owned = owned_capacity(on, cap)["mw"]
-        if rented > owned:
-            out.append(f"{where}: on {on} the rented rows add up to {rented:,.0f} MW, more than the {owned:,.0f} MW "
-                       "owned (a rented share above 100%); check the rows of that date")
-            break
+    for owner in sorted(set(cap.owner)):  # each owner's rentals against its own capacity
+        mine = cap[cap.owner == owner]
+        for on in sorted(set(mine[mine.kind == "rented"].date)):
+            rented = mine[(mine.kind == "rented") & (mine.date <= on)].mw.sum()
+            owned = owned_capacity(on, mine)["mw"]
+            if rented > owned:
+                out.append(f"{where}: on {on} the rented rows of {owner} add up to {rented:,.0f} MW, more than the "
+                           f"{owned:,.0f} MW it owns (a rented share above 100%); check the rows of that date")
+                break
     return out
 
 
