@@ -157,7 +157,7 @@ def cite(*items: Any) -> list[str]:
     >>> from neocloud import load_scenario
     >>> s = load_scenario("params/base.yaml")
     >>> cite(s.terms.monthly_fee_usd, s.terms.ramp_discount, "neocloud model")
-    ['prismix.dev (20 May 2026)', 'assumption: see the sources table', 'neocloud model']
+    ['prismix.dev (20 May 2026)', 'assumption: see the sources page', 'neocloud model']
     """
     out: list[str] = []
     for item in items:
@@ -166,7 +166,7 @@ def cite(*items: Any) -> list[str]:
         else:
             source = getattr(item, "source", item)
             if source is None:
-                text = "assumption: see the sources table"
+                text = "assumption: see the sources page"
             else:
                 host = urlsplit(source.url).netloc
                 text = f"{host} ({day(source.date)})" if source.dated == "published" else f"{host} (undated)"
