@@ -79,11 +79,11 @@ def data_file_sources(name: str, text: str) -> list[dict[str, Any]]:
 def _data_section(name: str) -> str:
     path = Path(str(resources.files("neocloud.data").joinpath(name)))
     if not path.is_file():
-        return f"### `neocloud/data/{esc(name)}`\n\nNot found in this installation."
+        return f"### `neocloud/data/{name}`\n\nNot found in this installation."
     found = data_file_sources(name, path.read_text(encoding="utf-8"))
     rows = [[link(s["url"]) + (f" ({esc(s['title'])})" if s["title"] else ""), day(s["date"]) if s["date"] else "undated", str(s["rows"])]
             for s in found]
-    head = f"### `neocloud/data/{esc(name)}`\n\n"
+    head = f"### `neocloud/data/{name}`\n\n"
     if not rows:
         return head + "Cites no source by address."
     return head + f"{len(found)} source(s):\n\n" + table(rows, ["source", "dated", "rows citing it"])
@@ -122,11 +122,13 @@ def sources_markdown(scenario: "Scenario", data: Iterable[str], files: Iterable[
                      + "\n\n".join(_data_section(name) for name in data))
     files = list(files)
     if files:
-        parts.append("## Other files the reports read\n\n" + "\n".join(f"- `{esc(f)}`" for f in files))
+        parts.append("## Other files the reports read\n\n" + "\n".join(f"- `{f}`" for f in files))
     return "\n\n".join(parts)
 
 
-FIGURE_WITH_SPACES = re.compile(r"(?<![\w/])(\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}"
+MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+         r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?")
+FIGURE_WITH_SPACES = re.compile(r"(?<![\w/])((?:\d{1,2} )?" + MONTH + r",? \d{4}"
                                 r"|[$]?\d[\d,.]* (?:MW|GW|MWh|days|months|years|hours|GPUs))(?![\w])")
 """A figure of several words ("30 Jun 2026", "300 MW") in the page's text."""
 
