@@ -157,7 +157,7 @@ def cite(*items: Any) -> list[str]:
     >>> from neocloud import load_scenario
     >>> s = load_scenario("params/base.yaml")
     >>> cite(s.terms.monthly_fee_usd, s.terms.ramp_discount, "neocloud model")
-    ['prismix.dev (20 May 2026)', 'assumption: see the sources table', 'neocloud model']
+    ['prismix.dev (20 May 2026)', 'assumption: see the sources page', 'neocloud model']
     """
     out: list[str] = []
     for item in items:
@@ -166,13 +166,22 @@ def cite(*items: Any) -> list[str]:
         else:
             source = getattr(item, "source", item)
             if source is None:
-                text = "assumption: see the sources table"
+                text = "assumption: see the sources page"
             else:
                 host = urlsplit(source.url).netloc
                 text = f"{host} ({day(source.date)})" if source.dated == "published" else f"{host} (undated)"
         if text not in out:
             out.append(text)
     return out
+
+
+def between(low: str, high: str) -> str:
+    """Two formatted ends of a range as words: one figure when they read the same.
+
+    >>> between("$6.17B", "$6.17B"), between("99%", "100%")
+    ('$6.17B', '99% to 100%')
+    """
+    return low if low == high else f"{low} to {high}"
 
 
 def input_value(key: str, value: Any) -> str:
@@ -204,23 +213,106 @@ def input_value(key: str, value: Any) -> str:
     return str(value)
 
 
+INPUT_LABELS: dict[str, str] = {
+    "as_of": "Reporting date",
+    "terms.monthly_fee_usd": "Monthly fee",
+    "terms.start": "First day of service",
+    "terms.end": "Last day of service",
+    "terms.ramp_months": "Ramp-up months",
+    "terms.ramp_discount": "Ramp-up discount on the fee",
+    "terms.notice_days": "Notice period (days)",
+    "terms.lockup_months": "Months before notice is allowed (lock-up)",
+    "terms.capacity_mw": "Power contracted",
+    "terms.earliest_notice_date": "Earliest notice date",
+    "key_dates.signed": "Date signed",
+    "key_dates.announced": "Date announced",
+    "key_dates.ipo": "IPO date",
+    "termination.monthly_notice_probability": "Monthly chance of notice",
+    "seller.baseline_revenue_usd_per_year": "Seller's revenue without the book (a year)",
+    "seller.baseline_growth_per_year": "Growth of that revenue (a year)",
+    "seller.owner_cost_usd_per_mw_year": "Owner's cost per MW-year",
+    "seller.all_in_capex_usd_per_mw": "All-in capital cost per MW, chips included",
+    "seller.precedent_concentration": "Precedent: one customer's share of revenue",
+    "seller.segment_revenue.*": "AI segment revenue: {label}",
+    "gpu_bases.*": "{label}",
+    "market_prices.*": "Market price: {label}",
+    "other_deals.*.signed": "Date signed",
+    "other_deals.*.gpus": "{label}",
+    "other_deals.*.gpus_h100e": "H100-equivalent GPUs",
+    "other_deals.*.delivery.deadline": "Delivery deadline",
+    "other_deals.*.delivery.grace_months": "Months of grace after the delivery deadline",
+    "market.price_usd_per_h100e_hour": "Market price per H100-equivalent hour at the reporting date",
+    "market.drift_per_year": "Drift of the market price (a year)",
+    "market.volatility_per_year": "Volatility of the market price (a year)",
+    "market.buyer_switching_cost_months_of_fee": "Buyer's cost of switching (months of fee)",
+    "market.seller_switching_cost_months_of_fee": "Seller's cost of switching (months of fee)",
+    "market.discount_rate_per_year": "Discount rate (a year)",
+}
+"""Each input's label in words, by its key in the scenario file with ``*`` for a list index or
+a name of the file's own choosing (``{label}``: the item's own label). A deal of ``other_deals``
+takes the labels of ``terms.*`` for its terms."""
+
+
+def input_pattern(key: str) -> str:
+    """The :data:`INPUT_LABELS` key of an input's dotted key: list indices and names chosen in
+    the file become ``*``.
+
+    >>> input_pattern("other_deals.0.terms.notice_days"), input_pattern("gpu_bases.reported")
+    ('other_deals.*.terms.notice_days', 'gpu_bases.*')
+    """
+    parts = key.split(".")
+    out = []
+    for i, part in enumerate(parts):
+        if part.isdigit() or (i == 1 and parts[0] in ("gpu_bases", "market_prices")):
+            out.append("*")
+        else:
+            out.append(part)
+    return ".".join(out)
+
+
+def input_label(key: str, item: Any = None) -> str:
+    """An input's label in words (plain text; escape it for Markdown), from its dotted key in the
+    scenario file and, for items named in the file (a GPU count, a market price, a segment's
+    revenue), the item's own ``label``. A key no label is known for reads as its last part in
+    words.
+
+    >>> input_label("terms.monthly_fee_usd"), input_label("other_deals.1.terms.notice_days")
+    ('Monthly fee', 'Notice period (days)')
+    >>> from neocloud import load_scenario
+    >>> s = load_scenario("params/base.yaml")
+    >>> input_label("gpu_bases.reported", s.gpu_bases["reported"])
+    'Reported GPU count (over 220,000)'
+    >>> input_label("extra.some_new_input_usd")
+    'Some new input usd'
+    """
+    pattern = input_pattern(key)
+    if pattern.startswith("other_deals.*.terms."):
+        pattern = pattern.removeprefix("other_deals.*.")
+    text = INPUT_LABELS.get(pattern)
+    if text is None:
+        return key.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+    return text.replace("{label}", str(getattr(item, "label", "") or key.rsplit(".", 1)[-1]))
+
+
 def sources_table(scenario: Any, prefix: str = "") -> str:
     """Every input of a scenario (or those whose key starts with ``prefix``) with its value and
-    its source or assumption, as Markdown.
+    its source or assumption, as Markdown. Each input is labelled in words
+    (:func:`input_label`), its key in the scenario file in small print below (and as the label's
+    tooltip).
 
     >>> from neocloud import load_scenario
-    >>> print(sources_table(load_scenario("params/base.yaml")).splitlines()[3][:60])
-    | terms.monthly\\_fee\\_usd | \\$1.25B | [prismix.dev](https://
+    >>> print(sources_table(load_scenario("params/base.yaml")).splitlines()[3][:114])
+    | <span title="terms.monthly_fee_usd">Monthly fee</span><br><small class="nc-key">terms.monthly\\_fee\\_usd</small>
     """
     names = {f"other_deals.{i}.": f"{o.deal_name}: " for i, o in enumerate(getattr(scenario, "other_deals", []))}
     rows = []
     for key, value, item in scenario.inputs():
         if not key.startswith(prefix):
             continue
-        label = key
+        label = input_label(key, item)
         for dotted, name in names.items():
             if key.startswith(dotted):
-                label = name + key[len(dotted):]
+                label = name + label
         if item.source is not None:
             basis = source_ref(item.source)
         else:
@@ -231,7 +323,8 @@ def sources_table(scenario: Any, prefix: str = "") -> str:
             basis += f"<br>other reading: {esc(input_value(key, other.value))} ({source_ref(other.source)})"
             if other.note:
                 basis += " " + esc(other.note)
-        rows.append([esc(label), esc(input_value(key, value)), basis])
+        shown = f'<span title="{html.escape(key, quote=True)}">{esc(label)}</span><br><small class="nc-key">{esc(key)}</small>'
+        rows.append([shown, esc(input_value(key, value)), basis])
     return table(rows, ["input", "value", "source or assumption"])
 
 

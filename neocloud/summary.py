@@ -335,3 +335,64 @@ def key_dates(scenario: "Scenario") -> dict[str, "dt.date"]:
         "earliest termination": t.earliest_termination_date,
         "natural end": t.end,
     }
+
+
+CONTRACT_BASES = ("1-year contract", "rental index", "dedicated cluster")
+"""The price panel's bases that price capacity held for months or years (not on-demand or spot
+hours): what "today's contract prices" means in the reports."""
+
+
+def contract_price_range(panel: "Any" = None, chip: str = "H100", within_days: int = 183) -> "dict[str, Any] | None":
+    """Today's contract prices: the range of the price panel's newest prices of ``chip`` on a
+    contract basis (:data:`CONTRACT_BASES`), those dated within ``within_days`` of its newest such
+    row. USD per GPU-hour; None when the panel has no such row.
+
+    >>> r = contract_price_range()
+    >>> r["low_usd"] <= r["high_usd"], r["rows"] >= 1, r["first"] <= r["last"]
+    (True, True, True)
+    """
+    import pandas as pd
+
+    from neocloud.market import gpu_price_panel
+
+    p = gpu_price_panel() if panel is None else panel
+    rows = p[(p.chip == chip) & p.basis.isin(CONTRACT_BASES)]
+    if rows.empty:
+        return None
+    newest = pd.Timestamp(rows.date.max())
+    recent = rows[pd.to_datetime(rows.date) >= newest - pd.Timedelta(days=within_days)]
+    return {"low_usd": float(recent.usd_per_gpu_hour.min()), "high_usd": float(recent.usd_per_gpu_hour.max()),
+            "first": pd.Timestamp(recent.date.min()).date(), "last": newest.date(), "rows": int(len(recent)),
+            "bases": sorted(set(recent.basis))}
+
+
+def walk_at_first_chance(scenario: "Scenario", prices_usd: "list[float]", n_paths: int | None = None) -> "Any":
+    """The market-driven exit model (:func:`neocloud.exit_option.rational_exit`) started at each
+    of ``prices_usd`` (USD per H100-equivalent hour on the reporting date), every other input as
+    in the scenario, with the same seed at every price: one row per price, ``price_usd``,
+    ``first_notice_date`` (the first date notice may be served), ``buyer_first_share`` (share of
+    paths on which the buyer serves notice on that date), ``buyer_share`` (on any date),
+    ``expected_revenue_usd``. Raises ValueError for a scenario without a ``market`` section.
+
+    >>> from neocloud import load_scenario
+    >>> w = walk_at_first_chance(load_scenario("params/base.yaml"), [2.0, 12.0], n_paths=500)
+    >>> w.buyer_first_share.round(2).tolist()
+    [1.0, 0.0]
+    """
+    import pandas as pd
+
+    from neocloud.exit_option import MarketModel, scenario_market
+
+    if scenario.market is None:
+        raise ValueError("the scenario has no market section: the market-driven exit model needs one")
+    base = scenario_market(scenario)
+    rows = []
+    for price in prices_usd:
+        r = rational_exit(scenario, MarketModel(float(price), base.drift_per_year, base.volatility_per_year), n_paths=n_paths)
+        first = r.notice_probability.iloc[0] if len(r.notice_probability) else None
+        rows.append({"price_usd": float(price),
+                     "first_notice_date": pd.Timestamp(first.notice_date).date() if first is not None else None,
+                     "buyer_first_share": float(first.buyer) if first is not None else 0.0,
+                     "buyer_share": float(r.notice_probability.buyer.sum()),
+                     "expected_revenue_usd": r.expected_revenue_usd})
+    return pd.DataFrame(rows)

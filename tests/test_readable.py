@@ -254,3 +254,98 @@ def test_the_checks_find_what_they_look_for(browser, tmp_path):  # noqa: F811
         assert [p["problem"] for p in page.evaluate(CONTROLS, 390)] == ["off the screen"]
     finally:
         context.close()
+
+
+# ---- The answer first (issue 21, item 6) --------------------------------------------------------
+
+SCENARIO_REPORTS = ("deal", "termination", "ipo_narrative")
+"""The reports of a scenario's question (the market report reads the ledger on a date instead)."""
+
+MAX_SCREENS = 9
+"""Screens (the 1,440 x 900 viewport's height) a scenario report may take before its appendix."""
+
+LAYOUT = """() => {
+  const screen = window.innerHeight;
+  const appendix = [...document.querySelectorAll('h2')].find(h => /^Appendix/.test(h.textContent.trim()));
+  const h1 = document.querySelector('main h1:not(.nc-header h1)');
+  const answer = h1 ? h1.closest('.jp-Cell') || h1.parentElement : null;
+  const r = answer ? answer.getBoundingClientRect() : null;
+  const firstChart = document.querySelector('.nc-chart');
+  return {
+    screens: (appendix ? appendix.getBoundingClientRect().top + window.scrollY : document.documentElement.scrollHeight) / screen,
+    appendix: !!appendix,
+    answerBottom: r ? r.bottom + window.scrollY : null,
+    answerText: answer ? answer.innerText : '',
+    chartTop: firstChart ? firstChart.getBoundingClientRect().top + window.scrollY : null,
+    screen: screen,
+  };
+}"""
+
+
+def report_layout(browser, path: Path) -> dict:  # noqa: F811
+    """Where a report's answer, first chart and appendix are at 1,440 px."""
+    context, page, _ = _open(browser, path, 1440)
+    try:
+        charts_drawn(page)
+        return page.evaluate(LAYOUT)
+    finally:
+        context.close()
+
+
+def test_each_scenario_report_answers_in_its_first_screen_and_is_short_before_its_appendix(rendered, browser):  # noqa: F811
+    import neocloud as nc
+    from neocloud.narrative import usd
+    from neocloud.summary import contract_price_range
+
+    problems = []
+    today = contract_price_range()
+    for folder in sorted(p for p in rendered.iterdir() if p.is_dir() and (p / "deal.html").is_file()):
+        fig = nc.headline_figures(nc.load_scenario(Path("params") / f"{folder.name}.yaml"))
+        for name in SCENARIO_REPORTS:
+            where = f"{folder.name}/{name}"
+            lay = report_layout(browser, folder / f"{name}.html")
+            if not lay["appendix"]:
+                problems.append(f"{where}: no Appendix section")
+            if lay["screens"] > MAX_SCREENS:
+                problems.append(f"{where}: {lay['screens']:.1f} screens before its appendix (at most {MAX_SCREENS})")
+            if lay["answerBottom"] is None or lay["answerBottom"] > lay["screen"]:
+                problems.append(f"{where}: the answer does not fit the first screen (ends at {lay['answerBottom']} px)")
+            if lay["chartTop"] is not None and lay["answerBottom"] is not None and lay["chartTop"] < lay["answerBottom"]:
+                problems.append(f"{where}: a chart comes before the answer")
+            text = lay["answerText"].replace("\u00a0", " ")
+            if name == "termination" and fig["market_exit"] and today:
+                # the answer starts from today's contract prices, not from the assumed hazard
+                if not text.split("\n", 3)[-1].lstrip().startswith("At today's contract prices"):
+                    problems.append(f"{where}: the answer does not lead with today's contract prices: {text[:200]!r}")
+                if usd(today["low_usd"]) not in text or usd(fig["committed_floor_usd"]) not in text:
+                    problems.append(f"{where}: the answer does not state today's prices and the committed floor")
+            if name == "ipo_narrative" and "of the backlog in the worst paths" not in text:
+                problems.append(f"{where}: the answer does not state how much of the backlog correlated exits take")
+            if name == "deal" and usd(fig["total_contract_value_usd"]) not in text:
+                problems.append(f"{where}: the answer does not state the full-term value")
+    assert not problems, problems
+
+
+def test_the_page_length_check_finds_a_long_report(browser, tmp_path):  # noqa: F811
+    """The layout check measures: a page with its appendix after ten screens, and an answer below
+    the first screen, read as such."""
+    page_html = ("<!DOCTYPE html><html><body><main><div class='jp-Cell' style='margin-top:1000px'><h1>T</h1><p>answer</p></div>"
+                 "<div style='height:9000px'></div><h2>Appendix</h2></main></body></html>")
+    path = tmp_path / "long.html"
+    path.write_text(page_html, encoding="utf-8")
+    context, page, _ = _open(browser, path, 1440)
+    try:
+        lay = page.evaluate(LAYOUT)
+    finally:
+        context.close()
+    assert lay["appendix"] and lay["screens"] > MAX_SCREENS and lay["answerBottom"] > lay["screen"], lay
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_sources_page_reads_on_a_phone_and_a_desktop(rendered, browser, width):  # noqa: F811
+    pages = sorted(rendered.glob("*/sources/index.html"))
+    assert pages, "no sources pages"
+    problems = []
+    for path in pages:
+        problems += [(path.relative_to(rendered).as_posix(), p) for p in check_report(browser, path, width)]
+    assert not problems, problems[:30]

@@ -35,7 +35,7 @@ def test_same_inputs_give_the_same_bytes(tmp_path):
         res = render_cli(out, "params/base.yaml")
         assert res.returncode == 0, res.stdout + res.stderr
     da, db = digest(a), digest(b)
-    assert len(da) == 8 and da == db  # 4 notebooks (the market report once for this date) x (html, ipynb); the index below
+    assert len(da) == 9 and da == db  # 4 notebooks (the market report once for this date) x (html, ipynb), the sources page; the index below
     text = (a / "base" / "deal.ipynb").read_text()
     nb = nbformat.reads(text, as_version=4)
     assert set(nb.metadata.papermill) <= {"parameters", "version"}  # no times, no paths

@@ -16,6 +16,7 @@ from neocloud.pipeline.cache import PACKAGE_DIR, cached_figures, environment_key
 from neocloud.pipeline.files import display_path, on_disk_figures, write_atomic
 from neocloud.pipeline.notebooks import report_pairs
 from neocloud.pipeline.reports import RenderResult
+from neocloud.pipeline.sources_page import SOURCES_PAGE
 from neocloud.scenario import ScenarioError, load_scenario, scenario_stem
 from neocloud.summary import headline_figures
 
@@ -115,7 +116,9 @@ def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[
                 columns.append({"stem": stem, "file": display_path(path), "reports": reports, "figures": None,
                                 "error": f"its headline figures could not be computed: {type(e).__name__}: {e}"})
                 continue
+        sources = outputs / stem / SOURCES_PAGE
         columns.append({"stem": stem, "file": display_path(path), "error": None, "reports": reports,
+                        "sources": f"{quote(stem)}/{SOURCES_PAGE}" if sources.is_file() else None,
                         "title": plain(figures["title"]), "question": plain(scenario.question), "figures": figures})
     env = Environment(loader=FileSystemLoader(str(PACKAGE_DIR / "templates")), autoescape=select_autoescape(["html", "j2"]))
     rows = rows_from_figures([c["figures"] for c in columns if c["figures"] is not None])

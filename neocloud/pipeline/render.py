@@ -36,6 +36,7 @@ from neocloud.pipeline.index import write_index
 from neocloud.pipeline.notebooks import declaration, report_pairs
 from neocloud.pipeline.pool import run_all
 from neocloud.pipeline.reports import Outcome, RenderResult, Report, Status
+from neocloud.pipeline.sources_page import write_sources_pages
 from neocloud.scenario import ScenarioError, load_scenario, scenario_stem
 
 __all__ = ["RenderLocked", "RenderResult", "Status", "discover", "render", "say_now", "summary_lines"]
@@ -105,6 +106,7 @@ def render(
                     except Exception:  # noqa: BLE001 - reports that rendered without figures: the index says so
                         continue
                     write_figures(outputs / scenario_stem(path), figures)
+        write_sources_pages(outputs, valid, notebook_files, say)  # one sources page per scenario, linked by its reports
         # the index lists params/ and the files rendered now (never a file that is not a scenario)
         every = sorted({*params.glob("*.yaml"), *valid}, key=lambda p: (scenario_stem(p), str(p)))
         result.index = write_index(outputs, every, notebook_files, result, env_key, loaded=valid)
