@@ -66,7 +66,7 @@ def _worker_run(args: tuple[Report, str]) -> Outcome:
     report, key = args
     _BUSY = True
     try:
-        return execute_report(report, key)
+        return execute_report(report, key, scenario=_SCENARIOS.get(report.scenario_path))
     except KeyboardInterrupt:
         # a second stop request (the pool's terminate, then the parent's death signal) must not
         # interrupt the clean-up and print a traceback: the worker is leaving anyway
@@ -80,7 +80,8 @@ def _worker_run(args: tuple[Report, str]) -> Outcome:
 
 _SCENARIOS: dict[Path, Any] = {}
 """The scenarios the render read and validated, by file: set before the workers fork, so that
-they have them as data (a validated scenario is not picklable; nor need it be sent)."""
+they have them as data (a validated scenario is not picklable; nor need it be sent), for their
+figures and their reports (no worker reads a scenario file)."""
 
 
 def _worker_figures(args: tuple[Path, Path, str]) -> str | None:
