@@ -433,3 +433,54 @@ def nc_headline(scenario):
     from neocloud import headline_figures
 
     return headline_figures(scenario)
+
+
+START = "import neocloud as nc\nsc, fig = nc.start_report(scenario_file, scenario)\nprint(fig.title)"
+RECORDING = ("import sys\nfrom neocloud.pipeline.opens import record_opens\nrecord_opens(sys.argv[1], 'parent')\n"
+             "sys.argv = sys.argv[2:]\n")
+
+
+def _recorded(log: Path, code: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run ``code`` (with ``sys.argv`` = ``args``) in a fresh interpreter whose opens of YAML
+    files, and those of its forked workers and warm kernels, are written to ``log``."""
+    from neocloud.pipeline.opens import RECORD_OPENS_ENV
+
+    return subprocess.run([sys.executable, "-c", RECORDING + code, str(log), "prog", *args], cwd=cwd,
+                          env={**os.environ, RECORD_OPENS_ENV: str(log)}, capture_output=True, text=True, timeout=900)
+
+
+def test_a_render_reads_each_scenario_file_once_in_its_parent_and_exports_need_none(tmp_path):
+    # the render reads and validates each scenario once (a scenario and the file it extends: one
+    # open each, in the parent); its workers and kernels receive the data and open no scenario file
+    from neocloud.pipeline.opens import opens_by_file
+
+    probe = tmp_path / "kernel-probe.yaml"  # the kernels' recording is on: they log this file
+    nbs = tmp_path / "nbs"
+    for name in ("one", "two"):
+        make_notebook(nbs / f"{name}.ipynb", START + f"\nopen({str(probe)!r}, 'a').close()")
+    params = tmp_path / "params"
+    base = copy_scenario(params, "base")
+    child = params / "child.yaml"
+    child.write_text('extends: base.yaml\ntitle: "Child of the base case"\n', encoding="utf-8")
+    out, log = tmp_path / "out", tmp_path / "opens.log"
+    run = _recorded(log, "from neocloud.cli import main\nsys.exit(main(['render', *sys.argv[1:]]))",
+                    "--params", str(params), "--notebooks", str(nbs), "--outputs", str(out))
+    assert run.returncode == 0 and "4 rendered" in run.stdout, run.stdout + run.stderr
+    opens = opens_by_file(log)
+    assert {role for _, role in opens[str(probe)]} == {"kernel"}, opens
+    for path in (base, child):
+        assert [role for _, role in opens[str(path.resolve())]] == ["parent"], (path, opens)
+    assert "Child of the base case" in (out / "child" / "one.ipynb").read_text(encoding="utf-8")
+
+    # an executed report, copied to another folder, exports with no scenario file anywhere
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "one.ipynb").write_bytes((out / "child" / "one.ipynb").read_bytes())
+    for p in params.glob("*.yaml"):
+        p.unlink()
+    log.unlink()
+    export = _recorded(log, "from nbconvert.nbconvertapp import main\nsys.exit(main())",
+                       "--to", "neocloud-report", "one.ipynb", cwd=elsewhere)
+    assert export.returncode == 0, export.stderr[-3000:]
+    assert (elsewhere / "one.html").read_bytes() == (out / "child" / "one.html").read_bytes()
+    assert not any(p.endswith("/params/" + n) for p in opens_by_file(log) for n in ("base.yaml", "child.yaml"))
