@@ -16,7 +16,9 @@ before each report resets it to the state of a fresh kernel as far as a report c
   report's first cell validates the data and does not read the file again to compare
   (:func:`neocloud.report_start.start_report`).
 
-Imported modules stay imported: that is the saving. Reports must therefore hold no state in
+Imported modules stay imported, and YAML files read stay parsed
+(:func:`neocloud.scenario.each_file_read_once`: the kernel lives for one render, whose inputs are
+fixed): that is the saving. Reports must therefore hold no state in
 module globals (the library is pure functions); the reproducibility tests render the same
 reports in different orders and through fresh kernels (papermill's CLI) and compare the bytes.
 
@@ -45,8 +47,14 @@ if _o.environ.get('NEOCLOUD_RECORD_OPENS'):  # tests: which files the kernel ope
     record_opens(_o.environ['NEOCLOUD_RECORD_OPENS'], 'kernel')
     del record_opens
 import neocloud, neocloud.charts, neocloud.narrative  # the reports' imports, once per kernel
+from neocloud.scenario import each_file_read_once
 _s.modules['__neocloud_kernel__'] = type(_s)('__neocloud_kernel__')
 _s.modules['__neocloud_kernel__'].filters = list(_w.filters)
+# the data files every report reads (the ledger, the filings) are parsed once per kernel: a kernel
+# lives for one render, and a render's inputs are fixed (its cache keys hold their bytes)
+_s.modules['__neocloud_kernel__'].reading = each_file_read_once()
+_s.modules['__neocloud_kernel__'].reading.__enter__()
+del each_file_read_once
 del _w, _s, _o
 """
 
