@@ -190,6 +190,22 @@ def _vouched_scenario(scenario_file: str, scenario: Any) -> "Scenario | None":
     return validate_scenario(scenario, str(scenario_file))
 
 
+def _each_file_read_once(start: Any) -> Any:
+    """``start`` with each YAML file it reads parsed once (its record, its warnings and the figures
+    all read the ledger: :func:`neocloud.scenario.each_file_read_once`)."""
+    import functools
+
+    @functools.wraps(start)
+    def started(*args: Any, **kwargs: Any) -> Any:
+        from neocloud.scenario import each_file_read_once
+
+        with each_file_read_once():
+            return start(*args, **kwargs)
+
+    return started
+
+
+@_each_file_read_once
 def start_report(scenario_file: str, scenario: dict[str, Any] | None = None, **own: Any) -> "tuple[Scenario, dict[str, Any]]":
     """Start a report: refuse parameters the report does not take (:func:`check_parameters`),
     read and validate the scenario (:func:`neocloud.report_scenario`: bad input stops here with a

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import neocloud_cli
+from conftest import ROOT, neocloud_cli
 from helpers import (
     FIGURES_TITLE,
     HELLO,

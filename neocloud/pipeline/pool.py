@@ -115,10 +115,12 @@ def run_all(todo: list[tuple[Report, str]], outputs: Path, jobs: int | None, say
     import papermill  # noqa: F401
 
     from neocloud.pipeline.export import vega_javascript
-    from neocloud.pipeline.vega import share_helper
 
-    share_helper()  # one vl-convert helper for the render, started before the fork
-    vega_javascript(report_exporter(outputs / ".cache").vega_cache_dir)  # built once, before the fork
+    # built once, before the fork (read from a cache when it can be). No vl-convert helper is
+    # started here: a worker starts its own only if a chart is not compiled yet (charts compile
+    # once per machine, neocloud.pipeline.export.compiled_vega_json), so a render whose charts
+    # are all compiled starts none
+    vega_javascript(report_exporter(outputs / ".cache").vega_cache_dir)
     n = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     say(f"rendering {len(todo)} report(s) with {n} worker(s)")
     outcomes: list[Outcome] = []
