@@ -5,12 +5,14 @@ disk, an interrupt, two renders at once, a failing scenario: nothing good is los
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from conftest import ROOT, neocloud_cli
