@@ -21,11 +21,13 @@ reports: $(STAMP)
 	$(BIN)/neocloud render
 
 # the tests spread over every core (pytest-xdist), a file's tests on one worker (a notebook's cells
-# run in order in one kernel; a module's browser or JupyterLab starts once); JOBS=0 runs them in
-# one process. (--dist loadgroup would balance finer, but xdist 3.8 cannot tag pytest 9's node ids.)
+# run in order in one kernel; a module's browser or JupyterLab starts once), the longest files first
+# (tests/conftest.py HEAVIEST_FIRST; --no-loadscope-reorder keeps that order instead of xdist's, by
+# number of tests); JOBS=0 runs them in one process. (--dist loadgroup would balance finer, but
+# xdist 3.8 cannot tag pytest 9's node ids.)
 JOBS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder
 
 bench: $(STAMP)
 	$(BIN)/python -m neocloud.bench

@@ -173,6 +173,41 @@ def _enable_chart_renderer() -> None:
     alt.renderers.enable("neocloud")
 
 
+def _vouched_scenario(scenario_file: str, scenario: Any) -> "Scenario | None":
+    """In a kernel of ``neocloud render``: the injected ``scenario``, validated as data, when the
+    render vouches that it read it from ``scenario_file`` (the kernel's ``vouched`` record,
+    :mod:`neocloud.pipeline.kernels`), so that the file is not read again to compare; else None
+    (papermill, JupyterLab: :func:`neocloud.report_scenario` reads and compares).
+
+    >>> _vouched_scenario("params/base.yaml", {"title": "x"}) is None
+    True
+    """
+    import sys
+
+    vouched = getattr(sys.modules.get("__neocloud_kernel__"), "vouched", None)
+    if scenario is None or vouched is None or tuple(vouched) != (str(scenario_file), parameters_digest(scenario)):
+        return None
+    from neocloud.scenario import validate_scenario
+
+    return validate_scenario(scenario, str(scenario_file))
+
+
+def _each_file_read_once(start: Any) -> Any:
+    """``start`` with each YAML file it reads parsed once (its record, its warnings and the figures
+    all read the ledger: :func:`neocloud.scenario.each_file_read_once`)."""
+    import functools
+
+    @functools.wraps(start)
+    def started(*args: Any, **kwargs: Any) -> Any:
+        from neocloud.scenario import each_file_read_once
+
+        with each_file_read_once():
+            return start(*args, **kwargs)
+
+    return started
+
+
+@_each_file_read_once
 def start_report(scenario_file: str, scenario: dict[str, Any] | None = None, **own: Any) -> "tuple[Scenario, dict[str, Any]]":
     """Start a report: refuse parameters the report does not take (:func:`check_parameters`),
     read and validate the scenario (:func:`neocloud.report_scenario`: bad input stops here with a
@@ -201,7 +236,7 @@ def start_report(scenario_file: str, scenario: dict[str, Any] | None = None, **o
     charts.enable()
     _enable_chart_renderer()
     try:
-        sc = report_scenario(scenario_file, scenario)
+        sc = _vouched_scenario(scenario_file, scenario) or report_scenario(scenario_file, scenario)
     except ScenarioError as e:
         raise ReportInputError(e.path, e.problems) from None
     as_of = own.get("as_of")

@@ -12,6 +12,8 @@ whose message names the file, the key, the value and what is allowed.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as dt
 import json
 import re
@@ -47,6 +49,8 @@ MAX_USD = 1e14
 """No amount of money in a scenario exceeds USD 100 trillion (sums of them stay finite)."""
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from neocloud.deal import DealTerms
 
 T = TypeVar("T")
@@ -937,9 +941,35 @@ def _as_number(text: str) -> float | None:
     return value if value == value and abs(value) != float("inf") else None
 
 
+_READ_ONCE: "dict[str, Any] | None" = None
+"""Inside :func:`each_file_read_once`: the data of each YAML file read so far, by resolved path."""
+
+
+@contextlib.contextmanager
+def each_file_read_once() -> "Iterator[None]":
+    """Within this block, each YAML file (a scenario, what it ``extends``, a ledger) is opened and
+    parsed once and its data reused (``neocloud render``: every scenario extending
+    ``base.yaml`` reads it once in all). Problems are never kept: a bad file fails each time.
+
+    >>> with each_file_read_once():
+    ...     load_scenario("params/early_exit.yaml") == load_scenario("params/early_exit.yaml")
+    True
+    """
+    global _READ_ONCE
+    outer = _READ_ONCE
+    _READ_ONCE = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _READ_ONCE = outer
+
+
 def _read_yaml(path: Path, what: str = "scenario", example: str = "params/base.yaml") -> Any:
     """A YAML file read with the guarded loader; every problem a :class:`ScenarioError` that says
     what the file should be (``what``, like ``example``)."""
+    memo, memo_key = _READ_ONCE, str(Path(path).resolve())
+    if memo is not None and memo_key in memo:
+        return copy.deepcopy(memo[memo_key])
     if not path.exists():
         raise ScenarioError(path, ["file not found"])
     if not path.is_file():
@@ -976,6 +1006,8 @@ def _read_yaml(path: Path, what: str = "scenario", example: str = "params/base.y
         raise ScenarioError(
             path, [f"top level is a {type(data).__name__}; a {what} is a mapping of keys"]
         )
+    if memo is not None:
+        memo[memo_key] = copy.deepcopy(data)
     return data
 
 

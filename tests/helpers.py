@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from conftest import PARAMS
+from conftest import PARAMS, neocloud_cli
+
+HELLO = "print(scenario['title'])"
+"""A report cell that needs no maths: the scenario's title, from the injected data."""
+
+FIGURES_TITLE = ("import neocloud as nc\nsc = nc.report_scenario(scenario_file, scenario)\n"
+                 "print(nc.headline_figures(sc).title)")
+"""A report cell that reads the scenario as the reports do and prints its figures' title."""
 
 KERNEL = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
 
@@ -72,3 +80,9 @@ def wait_for_file_code(path: Path, timeout_s: float = 120.0) -> str:
 def touch_code(path: Path) -> str:
     """Notebook code that creates ``path`` (tells the test the kernel got there)."""
     return f"open({str(path)!r}, 'w').close()"
+
+
+def render_cli(outputs: Path, *args: str, notebooks: Path | None = None, **kw) -> subprocess.CompletedProcess:
+    """``neocloud render --outputs OUTPUTS [--notebooks NOTEBOOKS] ARGS`` in a fresh interpreter."""
+    extra = ["--notebooks", str(notebooks)] if notebooks else []
+    return neocloud_cli("render", "--outputs", str(outputs), *extra, *args, **kw)

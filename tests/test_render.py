@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
-import signal
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,27 +14,25 @@ import nbformat
 import pytest
 
 from conftest import ROOT, neocloud_cli
-from helpers import copy_scenario, make_notebook, reports_only, snapshot, touch_code, wait_for, wait_for_file_code
-
-HELLO = "print(scenario['title'])"
-
-
-def render_cli(outputs: Path, *args: str, notebooks: Path | None = None, **kw) -> subprocess.CompletedProcess:
-    extra = ["--notebooks", str(notebooks)] if notebooks else []
-    return neocloud_cli("render", "--outputs", str(outputs), *extra, *args, **kw)
-
+from helpers import FIGURES_TITLE, HELLO, copy_scenario, make_notebook, render_cli, reports_only, snapshot
 
 def digest(folder: Path) -> dict[str, str]:
     return {k: hashlib.sha256(v).hexdigest() for k, v in reports_only(snapshot(folder)).items()}
 
 
-def test_same_inputs_give_the_same_bytes(tmp_path):
+def test_same_inputs_give_the_same_bytes(tmp_path, rendered):
+    # two fresh processes: this render of the base case alone, and the session's render of every
+    # scenario (other workers, kernels and order); then the index again in a third process
     a, b = tmp_path / "a", tmp_path / "b"
-    for out in (a, b):  # two fresh processes
-        res = render_cli(out, "params/base.yaml")
-        assert res.returncode == 0, res.stdout + res.stderr
-    da, db = digest(a), digest(b)
+    res = render_cli(a, "params/base.yaml")
+    assert res.returncode == 0, res.stdout + res.stderr
+    da = digest(a)
+    db = {k: v for k, v in digest(rendered).items() if k.startswith("base/")}
     assert len(da) == 9 and da == db  # 4 notebooks (the market report once for this date) x (html, ipynb), the sources page; the index below
+    shutil.copytree(a, b)
+    (b / "index.html").unlink()
+    res = render_cli(b, "params/base.yaml")
+    assert res.returncode == 0 and "0 rendered, 4 up to date" in res.stdout, res.stdout + res.stderr
     text = (a / "base" / "deal.ipynb").read_text()
     nb = nbformat.reads(text, as_version=4)
     assert set(nb.metadata.papermill) <= {"parameters", "version"}  # no times, no paths
@@ -76,119 +73,6 @@ def test_cache_key_covers_package_source_and_lock(tmp_path, monkeypatch):
     assert key == cache.environment_key()
     monkeypatch.setattr(cache, "PACKAGE_DIR", ROOT / "tests")  # other source files -> other key
     assert cache.environment_key() != key
-
-
-def _good_render(tmp_path):
-    nbs = tmp_path / "nbs"
-    make_notebook(nbs / "report.ipynb", HELLO)
-    params = tmp_path / "params"
-    copy_scenario(params, "s")
-    out = tmp_path / "out"
-    res = render_cli(out, "--params", str(params), notebooks=nbs)
-    assert res.returncode == 0, res.stdout + res.stderr
-    return nbs, params, out, snapshot(out)
-
-
-def _assert_untouched(out: Path, before: dict[str, bytes]):
-    assert reports_only(snapshot(out)) == reports_only(before)
-    assert not (out / ".tmp").exists() or not any((out / ".tmp").iterdir())
-
-
-def test_a_cell_that_raises_keeps_the_previous_report(tmp_path):
-    nbs, params, out, before = _good_render(tmp_path)
-    make_notebook(nbs / "report.ipynb", HELLO, "raise RuntimeError('boom in a cell')")
-    res = render_cli(out, "--params", str(params), notebooks=nbs)
-    assert res.returncode == 1
-    # execution count 4: papermill's injected parameters cell is number 2
-    assert "FAILED s/report: cell 4 raised RuntimeError: boom in a cell" in res.stdout
-    partial = out / "_failed" / "s" / "report.ipynb"
-    assert f"partial notebook: {partial}" in res.stdout
-    assert "boom in a cell" in partial.read_text()
-    _assert_untouched(out, before)
-    assert "Traceback" not in res.stderr
-
-
-def test_a_killed_kernel_keeps_the_previous_report(tmp_path):
-    nbs, params, out, before = _good_render(tmp_path)
-    make_notebook(nbs / "report.ipynb", HELLO, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
-    res = render_cli(out, "--params", str(params), notebooks=nbs)
-    assert res.returncode == 1
-    assert "the kernel died" in res.stdout and "partial notebook:" in res.stdout
-    _assert_untouched(out, before)
-
-
-def test_an_invalid_scenario_keeps_the_previous_report(tmp_path):
-    nbs, params, out, before = _good_render(tmp_path)
-    scenario = params / "s.yaml"
-    scenario.write_text(scenario.read_text().replace("    value: 0.5\n", "    value: 2.5\n", 1))
-    res = render_cli(out, "--params", str(params), notebooks=nbs)
-    assert res.returncode == 2
-    assert "terms.ramp_discount.value': value 2.5" in res.stdout and "left as they were" in res.stdout
-    _assert_untouched(out, before)
-
-
-def test_a_full_disk_keeps_the_previous_report(tmp_path, monkeypatch):
-    from neocloud.pipeline import execute
-    from neocloud.pipeline.render import render
-    from neocloud.pipeline.reports import Status
-
-    nbs, params, out, before = _good_render(tmp_path)
-    make_notebook(nbs / "report.ipynb", HELLO, "print('new version')")
-
-    def full(*a, **k):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(execute, "notebook_to_html", full)  # workers are forked: they inherit the patch
-    result = render(params=params, notebooks=nbs, outputs=out, jobs=1, say=lambda s: None)
-    assert [o.status for o in result.outcomes] == [Status.FAILED]
-    assert "disk full" in result.outcomes[0].error
-    _assert_untouched(out, before)
-
-
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_an_interrupted_render_keeps_the_previous_report(tmp_path, sig):
-    nbs, params, out, before = _good_render(tmp_path)
-    started, never = tmp_path / "started", tmp_path / "never"
-    make_notebook(nbs / "report.ipynb", HELLO, touch_code(started), wait_for_file_code(never))
-    proc = subprocess.Popen([sys.executable, "-m", "neocloud.cli", "render", "--outputs", str(out), "--params", str(params),
-                             "--notebooks", str(nbs)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
-    wait_for(started.exists, "the kernel to start the report's last cell")
-    if sig == signal.SIGINT:
-        os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole foreground process group
-    else:
-        proc.send_signal(sig)  # `kill PID` reaches the parent only
-    stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, (stdout, stderr)
-    assert "interrupted" in stderr and "Traceback" not in stderr
-    _assert_untouched(out, before)
-
-
-def test_two_renders_at_once_do_not_corrupt_each_other(tmp_path):
-    nbs = tmp_path / "nbs"
-    started, go = tmp_path / "started", tmp_path / "go"
-    # the first render's kernel holds the lock until the test says go
-    make_notebook(nbs / "report.ipynb", HELLO, f"import os\nif not os.path.exists({str(started)!r}):\n    "
-                  + touch_code(started) + "\n    " + wait_for_file_code(go).replace("\n", "\n    "))
-    params = tmp_path / "params"
-    copy_scenario(params, "s")
-    out = tmp_path / "out"
-    args = [sys.executable, "-m", "neocloud.cli", "render", "--outputs", str(out), "--params", str(params),
-            "--notebooks", str(nbs), "--force"]
-    first = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_for(started.exists, "the first render to hold the lock and run its notebook")
-    refused = subprocess.run([*args, "--no-wait"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    second = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    waiting = second.stdout.readline()  # printed (and flushed) while it waits for the lock
-    go.touch()
-    out1, _ = first.communicate(timeout=120)
-    out2, _ = second.communicate(timeout=120)
-    assert refused.returncode == 3 and "another `neocloud render` (pid" in refused.stderr
-    assert first.returncode == 0 and second.returncode == 0, (out1, out2)
-    assert "waiting for it to finish" in waiting, waiting + out2
-    nb = nbformat.read(out / "s" / "report.ipynb", as_version=4)
-    assert nb.cells[-1].outputs == [] or "error" not in json.dumps(nb.cells[-1].outputs)
-    assert (out / "s" / "report.html").read_text().rstrip().endswith("</html>")
 
 
 def test_string_parameters_reach_the_kernel_exactly(tmp_path):
@@ -234,57 +118,6 @@ def test_charts_compile_in_a_fork_of_a_process_that_compiled():
         child.join(timeout=30)
         if child.is_alive():
             child.kill()
-
-
-FIGURES_TITLE = ("import neocloud as nc\nsc = nc.report_scenario(scenario_file, scenario)\n"
-                 "print(nc.headline_figures(sc).title)")
-
-
-def test_one_failing_scenario_never_stops_the_others_or_the_index(tmp_path):
-    # a valid scenario whose report fails (the report raises for it: since lock-ups are bounded by
-    # the term, no value `check` accepts makes the maths fail): the other scenario's reports and the
-    # index are written all the same
-    nbs = tmp_path / "nbs"
-    make_notebook(nbs / "report.ipynb", FIGURES_TITLE + "\nif sc.title.startswith('Bad'):\n    raise RuntimeError('this report fails')")
-    params = tmp_path / "params"
-    copy_scenario(params, "good")
-    bad = copy_scenario(params, "bad", **{'title: "Base case': 'title: "Bad case'})
-    assert neocloud_cli("check", str(bad)).returncode == 0
-    out = tmp_path / "out"
-    res = render_cli(out, "--params", str(params), notebooks=nbs)
-    assert res.returncode == 1, res.stdout + res.stderr
-    assert "Traceback" not in res.stderr and "Traceback" not in res.stdout
-    assert "1 rendered, 0 up to date, 1 failed" in res.stdout
-    assert "FAILED bad/report" in res.stdout and "good/report: ok" in res.stdout
-    assert (out / "good" / "report.html").is_file() and not (out / "bad" / "report.html").exists()
-    index = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="good/report.html"' in index
-    assert "last render failed" in index
-    assert "Base case" in index  # the good scenario's figures are in the table
-
-
-def test_a_scenario_whose_figures_fail_leaves_the_index_written(tmp_path, monkeypatch):
-    # the index of a render where one scenario's headline figures cannot be computed says so for
-    # that scenario and lists the others with their figures
-    from neocloud.pipeline import index as index_module
-    from neocloud.pipeline.reports import RenderResult
-
-    params = tmp_path / "params"
-    good, bad = copy_scenario(params, "good"), copy_scenario(params, "bad", **{'title: "Base case': 'title: "Bad case'})
-    real = index_module.cached_figures
-
-    def figures(outputs, path, scenario, env_key):
-        if path == bad:
-            raise ValueError("the maths cannot compute with this scenario")
-        return real(outputs, path, scenario, env_key)
-
-    monkeypatch.setattr(index_module, "cached_figures", figures)
-    out = tmp_path / "out"
-    out.mkdir()
-    written = index_module.write_index(out, [bad, good], [], RenderResult())
-    html = written.read_text(encoding="utf-8")
-    assert "its headline figures could not be computed: ValueError: the maths cannot compute with this scenario" in html
-    assert "Base case" in html
 
 
 def test_reports_read_the_figures_the_render_computed_once(tmp_path):
@@ -433,3 +266,54 @@ def nc_headline(scenario):
     from neocloud import headline_figures
 
     return headline_figures(scenario)
+
+
+START = "import neocloud as nc\nsc, fig = nc.start_report(scenario_file, scenario)\nprint(fig.title)"
+RECORDING = ("import sys\nfrom neocloud.pipeline.opens import record_opens\nrecord_opens(sys.argv[1], 'parent')\n"
+             "sys.argv = sys.argv[2:]\n")
+
+
+def _recorded(log: Path, code: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run ``code`` (with ``sys.argv`` = ``args``) in a fresh interpreter whose opens of YAML
+    files, and those of its forked workers and warm kernels, are written to ``log``."""
+    from neocloud.pipeline.opens import RECORD_OPENS_ENV
+
+    return subprocess.run([sys.executable, "-c", RECORDING + code, str(log), "prog", *args], cwd=cwd,
+                          env={**os.environ, RECORD_OPENS_ENV: str(log)}, capture_output=True, text=True, timeout=900)
+
+
+def test_a_render_reads_each_scenario_file_once_in_its_parent_and_exports_need_none(tmp_path):
+    # the render reads and validates each scenario once (a scenario and the file it extends: one
+    # open each, in the parent); its workers and kernels receive the data and open no scenario file
+    from neocloud.pipeline.opens import opens_by_file
+
+    probe = tmp_path / "kernel-probe.yaml"  # the kernels' recording is on: they log this file
+    nbs = tmp_path / "nbs"
+    for name in ("one", "two"):
+        make_notebook(nbs / f"{name}.ipynb", START + f"\nopen({str(probe)!r}, 'a').close()")
+    params = tmp_path / "params"
+    base = copy_scenario(params, "base")
+    child = params / "child.yaml"
+    child.write_text('extends: base.yaml\ntitle: "Child of the base case"\n', encoding="utf-8")
+    out, log = tmp_path / "out", tmp_path / "opens.log"
+    run = _recorded(log, "from neocloud.cli import main\nsys.exit(main(['render', *sys.argv[1:]]))",
+                    "--params", str(params), "--notebooks", str(nbs), "--outputs", str(out))
+    assert run.returncode == 0 and "4 rendered" in run.stdout, run.stdout + run.stderr
+    opens = opens_by_file(log)
+    assert {role for _, role in opens[str(probe)]} == {"kernel"}, opens
+    for path in (base, child):
+        assert [role for _, role in opens[str(path.resolve())]] == ["parent"], (path, opens)
+    assert "Child of the base case" in (out / "child" / "one.ipynb").read_text(encoding="utf-8")
+
+    # an executed report, copied to another folder, exports with no scenario file anywhere
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "one.ipynb").write_bytes((out / "child" / "one.ipynb").read_bytes())
+    for p in params.glob("*.yaml"):
+        p.unlink()
+    log.unlink()
+    export = _recorded(log, "from nbconvert.nbconvertapp import main\nsys.exit(main())",
+                       "--to", "neocloud-report", "one.ipynb", cwd=elsewhere)
+    assert export.returncode == 0, export.stderr[-3000:]
+    assert (elsewhere / "one.html").read_bytes() == (out / "child" / "one.html").read_bytes()
+    assert not any(p.endswith("/params/" + n) for p in opens_by_file(log) for n in ("base.yaml", "child.yaml"))

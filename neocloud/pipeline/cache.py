@@ -1,6 +1,6 @@
 """Cache keys: a report is re-rendered only when something it depends on changes.
 
-A report depends on its notebook, its scenario file (bytes and the path shown in the report),
+A report depends on its notebook, its scenario (content, and the path shown in the report),
 the files its declaration names (:mod:`neocloud.pipeline.notebooks`), the package's source
 files, the locked stack (``constraints.txt``) and the Python version. The headline figures are
 cached under the scenario's content and the same environment.
@@ -55,15 +55,36 @@ def environment_key(data_files: "list[Path] | tuple[Path, ...]" = ()) -> str:
     return h.hexdigest()
 
 
-def report_key(report: Report, env_key: str) -> str:
-    """The cache key of one report: the environment, its notebook, its scenario file (bytes and
-    the path the report shows) and the files its declaration names
-    (:func:`neocloud.pipeline.notebooks.declared_files`)."""
+def scenario_digest(scenario: Any) -> str:
+    """A digest of a validated scenario's content (what its reports compute from: the file and
+    whatever it ``extends``, merged; not its comments or layout).
+
+    >>> from neocloud.scenario import load_scenario
+    >>> scenario_digest(load_scenario("params/base.yaml")) == scenario_digest(load_scenario("params/base.yaml"))
+    True
+    """
+    import json
+
+    from neocloud.scenario import scenario_parameters
+
+    text = json.dumps(scenario_parameters(scenario), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def report_key(report: Report, env_key: str, scenario: Any = None) -> str:
+    """The cache key of one report: the environment, its notebook, its scenario's content
+    (:func:`scenario_digest`, so a change to a file it ``extends`` counts too; ``scenario``, the
+    scenario already read, else its file is read), the path the report shows and the files its
+    declaration names (:func:`neocloud.pipeline.notebooks.declared_files`)."""
     from neocloud.pipeline.notebooks import declared_files
 
+    if scenario is None:
+        from neocloud.scenario import load_scenario
+
+        scenario = load_scenario(report.scenario_path)
     h = hashlib.sha256(env_key.encode())
-    for p in (report.notebook_path, report.scenario_path):
-        h.update(p.read_bytes())
+    h.update(report.notebook_path.read_bytes())
+    h.update(scenario_digest(scenario).encode())
     h.update(display_path(report.scenario_path).encode())
     for name, p in declared_files(report.notebook_path):
         h.update(b"\0" + name.encode() + b"\0" + (p.read_bytes() if p is not None else b"(missing)"))

@@ -57,14 +57,16 @@ def _stderr_to(path: Path) -> Iterator[None]:
             os.close(saved)
 
 
-def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
-    """Execute and export one report, moving it into place only when complete."""
+def execute_report(report: Report, key: str, timeout_s: int = 600, scenario: Any = None) -> Outcome:
+    """Execute and export one report, moving it into place only when complete. ``scenario``: the
+    scenario the render read and validated (else its file is read here). The kernel receives it
+    as data, vouched for (:func:`neocloud.report_start.start_report`), and reads no file."""
     import nbformat
     import papermill as pm
 
     from neocloud.pipeline.export import ReportRefused
     from neocloud.pipeline.kernels import process_kernel, register_engine
-    from neocloud.report_start import scenario_record
+    from neocloud.report_start import parameters_digest, scenario_record
 
     t0 = time.perf_counter()
     tmp = report.outputs / ".tmp" / f"{report.scenario}.{report.name}.{os.getpid()}"
@@ -72,11 +74,13 @@ def execute_report(report: Report, key: str, timeout_s: int = 600) -> Outcome:
     tmp.mkdir(parents=True)
     executed = tmp / f"{report.name}.ipynb"
     try:
-        scenario = load_scenario(report.scenario_path)
+        if scenario is None:
+            scenario = load_scenario(report.scenario_path)
         parameters = {"scenario": scenario_parameters(scenario), "scenario_file": display_path(report.scenario_path)}
         kernel = process_kernel(report.outputs)
         try:
-            km = kernel.manager_for(report.notebook_path.parent.resolve())
+            vouched = (parameters["scenario_file"], parameters_digest(parameters["scenario"]))
+            km = kernel.manager_for(report.notebook_path.parent.resolve(), vouched)
             with _stderr_to(tmp / "kernel.log"):
                 pm.execute_notebook(
                     str(report.notebook_path),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import json
 import os
 import re
@@ -250,12 +251,42 @@ def compiled_vega_json(spec: dict[str, Any]) -> str:
     compile, so it opens faster). The compiled spec names the Vega schema its compiler targets (v5)
     while the inlined Vega is v6, which draws it unchanged; the name is dropped (the page says
     ``mode: "vega"``) so that the browser's console holds no version warning for every chart.
+    The compiled JSON is kept in :func:`user_cache_dir` (``vega/``) under a key of the spec's
+    exact JSON, the compiler's versions and the post-processing code (``pipeline/vega.py``), so
+    that a chart compiles once per machine (``--force``, another scenario with the same chart, the
+    tests' many renders) and is read back byte for byte.
     """
     from neocloud.pipeline.vega import compile_to_vega
 
+    key = hashlib.sha256(_compiler_salt() + json.dumps(spec).encode()).hexdigest()
+    kept = user_cache_dir() / "vega" / f"{key}.json"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        return kept.read_text(encoding="utf-8")
     compiled = compile_to_vega(spec)
     compiled.pop("$schema", None)
-    return json.dumps(compiled)
+    text = json.dumps(compiled)
+    with contextlib.suppress(OSError):  # a cache: written aside and renamed, never read half-written
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        aside = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
+        aside.write_text(text, encoding="utf-8")
+        os.replace(aside, kept)
+    return text
+
+
+_SALT: list[bytes] = []
+
+
+def _compiler_salt() -> bytes:
+    """What a compiled chart depends on besides its spec: vl-convert's version, the Vega-Lite
+    version and the source of :mod:`neocloud.pipeline.vega` (its post-processing)."""
+    if not _SALT:
+        from importlib.metadata import version
+
+        from neocloud.pipeline.vega import vega_lite_version
+
+        text = f"{version('vl-convert-python')}\0{vega_lite_version()}\0".encode()
+        _SALT.append(hashlib.sha256(text + (PACKAGE_DIR / "pipeline" / "vega.py").read_bytes()).digest())
+    return _SALT[0]
 
 
 class ReportExporter(HTMLExporter):

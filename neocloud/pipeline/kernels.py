@@ -10,9 +10,15 @@ before each report resets it to the state of a fresh kernel as far as a report c
 * the working directory is the report's notebook folder, as papermill would start it;
 * the warning filters and "once" registries are restored, so a warning shows in every report
   that triggers it, not only in the first;
-* silent executions do not count (``silent=True``).
+* silent executions do not count (``silent=True``);
+* the scenario the render injects is vouched for (``__neocloud_kernel__.vouched``: the file's name
+  as the report shows it and the digest of the data the render read from it), so that the
+  report's first cell validates the data and does not read the file again to compare
+  (:func:`neocloud.report_start.start_report`).
 
-Imported modules stay imported: that is the saving. Reports must therefore hold no state in
+Imported modules stay imported, and YAML files read stay parsed
+(:func:`neocloud.scenario.each_file_read_once`: the kernel lives for one render, whose inputs are
+fixed): that is the saving. Reports must therefore hold no state in
 module globals (the library is pure functions); the reproducibility tests render the same
 reports in different orders and through fresh kernels (papermill's CLI) and compare the bytes.
 
@@ -35,11 +41,21 @@ from typing import Any
 from jupyter_core.utils import run_sync
 
 WARM_UP = """\
-import warnings as _w, sys as _s
+import warnings as _w, sys as _s, os as _o
+if _o.environ.get('NEOCLOUD_RECORD_OPENS'):  # tests: which files the kernel opens (neocloud.pipeline.opens)
+    from neocloud.pipeline.opens import record_opens
+    record_opens(_o.environ['NEOCLOUD_RECORD_OPENS'], 'kernel')
+    del record_opens
 import neocloud, neocloud.charts, neocloud.narrative  # the reports' imports, once per kernel
+from neocloud.scenario import each_file_read_once
 _s.modules['__neocloud_kernel__'] = type(_s)('__neocloud_kernel__')
 _s.modules['__neocloud_kernel__'].filters = list(_w.filters)
-del _w, _s
+# the data files every report reads (the ledger, the filings) are parsed once per kernel: a kernel
+# lives for one render, and a render's inputs are fixed (its cache keys hold their bytes)
+_s.modules['__neocloud_kernel__'].reading = each_file_read_once()
+_s.modules['__neocloud_kernel__'].reading.__enter__()
+del each_file_read_once
+del _w, _s, _o
 """
 
 RESET = """\
@@ -48,6 +64,7 @@ _w.filters[:] = _s.modules['__neocloud_kernel__'].filters
 _w._filters_mutated()
 _w.onceregistry.clear()
 _os.chdir({cwd})
+_s.modules['__neocloud_kernel__'].vouched = {vouched}
 del _os, _s, _w
 get_ipython().reset(new_session=True)
 """
@@ -56,8 +73,9 @@ get_ipython().reset(new_session=True)
 class WarmKernel:
     """One reusable kernel (a ``jupyter_client`` kernel manager), started lazily.
 
-    ``manager_for(folder)`` returns a started, reset kernel manager for a report whose notebook
-    lives in ``folder``; pass it to papermill as ``km``. ``discard()`` after any failure;
+    ``manager_for(folder, vouched)`` returns a started, reset kernel manager for a report whose
+    notebook lives in ``folder`` (``vouched``: the scenario file's label and the digest of the data
+    the render read from it, or None); pass it to papermill as ``km``. ``discard()`` after any failure;
     ``shutdown()`` when the worker exits.
     """
 
@@ -84,14 +102,14 @@ class WarmKernel:
         finally:
             kc.stop_channels()
 
-    def manager_for(self, folder: Path) -> Any:
+    def manager_for(self, folder: Path, vouched: "tuple[str, str | None] | None" = None) -> Any:
         try:
-            return self._manager_for(folder)
+            return self._manager_for(folder, vouched)
         except RuntimeError:  # a kernel that failed to start (rare): one fresh try
             self.discard()
-            return self._manager_for(folder)
+            return self._manager_for(folder, vouched)
 
-    def _manager_for(self, folder: Path) -> Any:
+    def _manager_for(self, folder: Path, vouched: "tuple[str, str | None] | None" = None) -> Any:
         from jupyter_client import AsyncKernelManager
 
         if self.km is None or not run_sync(self.km.is_alive)():
@@ -104,7 +122,7 @@ class WarmKernel:
             out = {"stdout": self._log_file, "stderr": self._log_file} if self._log_file else {}
             run_sync(self.km.start_kernel)(cwd=str(folder), **out)
             self._silent(WARM_UP)
-        self._silent(RESET.format(cwd=json.dumps(str(folder))))
+        self._silent(RESET.format(cwd=json.dumps(str(folder)), vouched=repr(tuple(vouched) if vouched else None)))
         return self.km
 
     def discard(self) -> None:

@@ -66,7 +66,7 @@ def _worker_run(args: tuple[Report, str]) -> Outcome:
     report, key = args
     _BUSY = True
     try:
-        return execute_report(report, key)
+        return execute_report(report, key, scenario=_SCENARIOS.get(report.scenario_path))
     except KeyboardInterrupt:
         # a second stop request (the pool's terminate, then the parent's death signal) must not
         # interrupt the clean-up and print a traceback: the worker is leaving anyway
@@ -80,7 +80,8 @@ def _worker_run(args: tuple[Report, str]) -> Outcome:
 
 _SCENARIOS: dict[Path, Any] = {}
 """The scenarios the render read and validated, by file: set before the workers fork, so that
-they have them as data (a validated scenario is not picklable; nor need it be sent)."""
+they have them as data (a validated scenario is not picklable; nor need it be sent), for their
+figures and their reports (no worker reads a scenario file)."""
 
 
 def _worker_figures(args: tuple[Path, Path, str]) -> str | None:
@@ -114,10 +115,12 @@ def run_all(todo: list[tuple[Report, str]], outputs: Path, jobs: int | None, say
     import papermill  # noqa: F401
 
     from neocloud.pipeline.export import vega_javascript
-    from neocloud.pipeline.vega import share_helper
 
-    share_helper()  # one vl-convert helper for the render, started before the fork
-    vega_javascript(report_exporter(outputs / ".cache").vega_cache_dir)  # built once, before the fork
+    # built once, before the fork (read from a cache when it can be). No vl-convert helper is
+    # started here: a worker starts its own only if a chart is not compiled yet (charts compile
+    # once per machine, neocloud.pipeline.export.compiled_vega_json), so a render whose charts
+    # are all compiled starts none
+    vega_javascript(report_exporter(outputs / ".cache").vega_cache_dir)
     n = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     say(f"rendering {len(todo)} report(s) with {n} worker(s)")
     outcomes: list[Outcome] = []

@@ -37,7 +37,7 @@ from neocloud.pipeline.notebooks import declaration, report_pairs
 from neocloud.pipeline.pool import run_all
 from neocloud.pipeline.reports import Outcome, RenderResult, Report, Status
 from neocloud.pipeline.sources_page import write_sources_pages
-from neocloud.scenario import ScenarioError, load_scenario, scenario_stem
+from neocloud.scenario import ScenarioError, each_file_read_once, load_scenario, scenario_stem
 
 __all__ = ["RenderLocked", "RenderResult", "Status", "discover", "render", "say_now", "summary_lines"]
 
@@ -76,6 +76,12 @@ def render(
         raise FileNotFoundError(f"no notebooks (*.ipynb) in {notebooks}/")
     if not scenario_files:
         raise FileNotFoundError(f"no scenarios (*.yaml) in {params}/")
+    with each_file_read_once():  # each scenario file read once in all, also what many extend
+        return _render(scenario_files, notebook_files, params, outputs, jobs, force, wait, say, result, t0)
+
+
+def _render(scenario_files: list[Path], notebook_files: list[Path], params: Path, outputs: Path, jobs: int | None,
+            force: bool, wait: bool, say: Callable[[str], None], result: RenderResult, t0: float) -> RenderResult:
     valid: dict[Path, Any] = {}
     for path in scenario_files:
         try:
@@ -89,7 +95,7 @@ def render(
         todo: list[tuple[Report, str]] = []
         for path, nb in report_pairs(valid, notebook_files):
             report = Report(path, nb, outputs)
-            key = report_key(report, env_key)
+            key = report_key(report, env_key, valid[path])
             if force or not is_current(report, key):
                 todo.append((report, key))
             else:

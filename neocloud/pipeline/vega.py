@@ -5,9 +5,11 @@ Vega/Vega-Lite/vega-embed JavaScript bundle that reports inline (no network).
 forked after that call (the render's workers are forked) inherits no such thread and hangs on its
 first call. So no neocloud process calls ``vl-convert`` itself: a helper (``python -m
 neocloud.pipeline.vega``, a new interpreter, never a fork) does, answering one JSON line per
-request over a pipe. ``neocloud render`` starts one helper before it forks its workers
-(:func:`share_helper`), and the workers take turns with it under a lock; any other process starts
-its own on first use. The helper exits when the pipe closes (its users are gone).
+request over a pipe. A process starts its own helper on first use (``neocloud render``'s workers
+each their own, and only if a chart is not compiled yet: compiled charts are kept,
+:func:`neocloud.pipeline.export.compiled_vega_json`); :func:`share_helper` starts one that a
+process and the processes it forks afterwards share under a lock. The helper exits when the pipe
+closes (its users are gone).
 """
 
 from __future__ import annotations
