@@ -52,7 +52,7 @@ def terms() -> DealTerms:
 
 def neocloud_cli(*args: str, timeout: float = 900, **kw) -> subprocess.CompletedProcess:
     """Run the installed command as a user would, in a fresh interpreter."""
-    return subprocess.run([sys.executable, "-m", "neocloud.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "neocloud.commands.cli", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=kw.pop("cwd", ROOT), **kw)
 
 

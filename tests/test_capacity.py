@@ -102,7 +102,7 @@ def _as_seller(s, name):
 
 @pytest.mark.parametrize("name", ["CoreWeave", "IREN", None])
 def test_a_seller_without_a_capacity_ledger_gets_no_capacity_figures(name):
-    from neocloud.capacity import capacity_figures, no_capacity_data, own_use_revenue_per_mw_year
+    from neocloud.model.capacity import capacity_figures, no_capacity_data, own_use_revenue_per_mw_year
 
     s = _as_seller(nc.load_scenario("params/base.yaml"), name)
     missing = f"no capacity data for {name or s.seller_name}"
@@ -113,7 +113,7 @@ def test_a_seller_without_a_capacity_ledger_gets_no_capacity_figures(name):
     shares = nc.rented_share_by_quarter(s)
     assert shares.owned_mw.isna().all() and shares.rented_share.isna().all() and shares.rented_share_h100e.isna().all()
     assert own_use_revenue_per_mw_year(s) == {"usd_per_mw_year": None, "basis": missing}
-    from neocloud.scenario import scenario_warnings
+    from neocloud.analysis.checks import scenario_warnings
 
     warnings = scenario_warnings(s)
     assert [w for w in warnings if missing in w and "show no owned capacity" in w], warnings

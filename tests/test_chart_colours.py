@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NOTEBOOKS
-from neocloud.charts.theme import COMPANY_COLOURS, PALETTE
+from neocloud.report.charts.theme import COMPANY_COLOURS, PALETTE
 
 VEGALITE = "application/vnd.vegalite.v5+json"
 SEQUENTIAL = {"blues", "greens", "greys", "oranges", "purples", "viridis", "cividis", "magma", "inferno", "plasma"}

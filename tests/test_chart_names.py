@@ -1,5 +1,5 @@
 """The chart package names what its users use, and nothing else: every ``charts.X`` a notebook,
-a module or a test uses exists, and every name ``neocloud.charts`` exports has a user."""
+a module or a test uses exists, and every name ``neocloud.report.charts`` exports has a user."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import re
 
 from conftest import NOTEBOOKS, ROOT
-from neocloud import charts
+from neocloud.report import charts
 
 USE = re.compile(r"(?<![\w.])charts\.([A-Za-z_]\w*)")
 IMPORT = re.compile(r"from neocloud\.charts import ([^\n]+)")
@@ -41,11 +41,11 @@ def test_every_chart_name_used_exists_and_every_exported_name_is_used():
     missing = sorted(n for n in used if not hasattr(charts, n))
     assert not missing, {n: used[n] for n in missing}
     unused = sorted(set(charts.__all__) - set(used))
-    assert not unused, f"neocloud.charts exports names nobody uses: {unused}"
+    assert not unused, f"neocloud.report.charts exports names nobody uses: {unused}"
     assert set(charts.__all__) == {n for n in vars(charts) if not n.startswith("_") and n not in {"annotations", "sys"}
                                    and not isinstance(vars(charts)[n], type(charts))}, "names outside __all__"
 
 
 def test_the_check_reads_uses_and_imports():
     assert _used("from neocloud import charts\ncharts.enable()\nx = filing_charts.other()") == {"enable"}
-    assert _used("from neocloud.charts import FIT, finding_title as _title") == {"FIT", "finding_title"}
+    assert _used("from neocloud.report.charts import FIT, finding_title as _title") == {"FIT", "finding_title"}

@@ -10,7 +10,7 @@ import pytest
 
 import neocloud as nc
 from neocloud import DealTerms
-from neocloud.deal import NoticeDateError, fiscal_quarter, quarter_bounds
+from neocloud.model.deal import NoticeDateError, fiscal_quarter, quarter_bounds
 
 D = dt.date
 

@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, examples, neocloud_cli
-from neocloud.data import DATA_ENV, TABLES, DataFileError, check_data_files, data_warnings, read_table
+from neocloud.data import DATA_ENV, TABLES, DataFileError, read_table
+from neocloud.analysis.checks import check_data_files, data_warnings
 
 DATA = ROOT / "neocloud" / "data"
 
@@ -213,7 +214,7 @@ def test_random_edits_are_accepted_sanely_or_refused_in_house_style(edits):
             try:
                 for w in check_data_files():
                     assert w.startswith(str(folder)), w
-                from neocloud.market import calibrate_gbm
+                from neocloud.model.market import calibrate_gbm
 
                 fit = calibrate_gbm()  # what the exit model is given: finite whenever the files are accepted
                 assert math.isfinite(fit.drift_per_year) and math.isfinite(fit.volatility_per_year)

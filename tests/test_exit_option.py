@@ -24,7 +24,7 @@ def test_price_panel_is_sourced_and_plausible():
     assert p.source_url.str.match(r"^https?://\S+$").all()
     assert all(D(2023, 1, 1) <= d <= D(2026, 12, 31) for d in p.date)
     assert p.usd_per_gpu_hour.between(0.5, 20).all()
-    assert set(p.basis) <= set(nc.market.PANEL_BASES)
+    assert set(p.basis) <= set(nc.data.PANEL_BASES)
     chips = set(p.chip)
     assert {"H100", "H200"} <= chips and chips & {"B200", "GB200", "GB300"}
     dedicated = p[p.basis == "dedicated cluster"]
@@ -199,7 +199,7 @@ def test_the_book_sees_one_market():
 def test_the_regression_is_the_least_squares_projection(n, seed, sigma, distinct):
     # the continuation fit (normal equations, lstsq for a degenerate sample) gives the fitted values
     # of numpy's least squares on the same cubic basis: also with few distinct prices (singular)
-    from neocloud.exit_option import _fitted_continuation
+    from neocloud.model.exit_option import _fitted_continuation
 
     rng = np.random.default_rng(seed)
     x = np.exp(sigma * rng.standard_normal(n)) * 6.2
@@ -218,7 +218,7 @@ def test_the_regression_is_the_least_squares_projection(n, seed, sigma, distinct
 def test_lsm_stopping_layouts_agree():
     # the public (paths x dates) entry and the internal dates-by-paths loop are the same rule,
     # and the boundary of the model is the extreme exercised price on each date
-    from neocloud.exit_option import _lsm_by_date
+    from neocloud.model.exit_option import _lsm_by_date
 
     rng = np.random.default_rng(3)
     prices = np.exp(np.cumsum(0.1 * rng.standard_normal((2000, 12)), axis=1)) * 6.0
@@ -234,7 +234,7 @@ def test_lsm_stopping_layouts_agree():
 
 
 def test_market_grid_reuses_the_scenarios_own_run(monkeypatch):
-    from neocloud import exit_option
+    from neocloud.model import exit_option
 
     sc = nc.load_scenario("params/base.yaml")
     own = nc.rational_exit(sc)

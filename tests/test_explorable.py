@@ -12,8 +12,8 @@ import pytest
 
 import neocloud as nc
 from conftest import ROOT
-from neocloud.deal import committed_floor, total_contract_value
-from neocloud.narrative import pct, usd
+from neocloud.model.deal import committed_floor, total_contract_value
+from neocloud.report.narrative import pct, usd
 from test_browser import Visit, browser, charts_drawn  # noqa: F401  (the browser fixture)
 
 pytestmark = pytest.mark.browser

@@ -12,16 +12,16 @@ from hypothesis import strategies as st
 
 from conftest import examples
 from neocloud import load_scenario
-from neocloud.book import book_backlog, book_of
-from neocloud.deal import DealTerms, recognised_revenue
-from neocloud.filings import (
+from neocloud.model.book import book_backlog, book_of
+from neocloud.model.deal import DealTerms, recognised_revenue
+from neocloud.analysis.filings import (
     billing_from_signing,
     implied_ramp_discount,
     reading_books,
     rpo_by_reading,
     rpo_gap_closers,
 )
-from neocloud.reported import rounding_half_width_usd
+from neocloud.inputs.reported import rounding_half_width_usd
 
 Q2 = (dt.date(2026, 4, 1), dt.date(2026, 6, 30))
 JUNE_30 = dt.date(2026, 6, 30)
@@ -181,7 +181,7 @@ def _reported_file(tmp_path, body):
 
 
 def test_a_good_reported_file_reads(tmp_path):
-    from neocloud.reported import load_reported, reported_table
+    from neocloud.inputs.reported import load_reported, reported_table
 
     figures = load_reported(_reported_file(tmp_path, "reported:\n" + GOOD_RECORD))
     t = reported_table(figures, "DEMO")   # filer names match case-insensitively
@@ -207,8 +207,8 @@ def test_a_good_reported_file_reads(tmp_path):
      "record Demo Q2 (reported.0): key 'id': value 'Demo Q2': String should match pattern"),
 ])
 def test_bad_reported_files_say_where(tmp_path, change, expected):
-    from neocloud.reported import load_reported
-    from neocloud.scenario import ScenarioError
+    from neocloud.inputs.reported import load_reported
+    from neocloud.inputs.sourced import ScenarioError
 
     p = _reported_file(tmp_path, "reported:\n" + GOOD_RECORD.replace(*change))
     with pytest.raises(ScenarioError) as e:
@@ -217,8 +217,8 @@ def test_bad_reported_files_say_where(tmp_path, change, expected):
 
 
 def test_duplicate_reported_ids(tmp_path):
-    from neocloud.reported import load_reported
-    from neocloud.scenario import ScenarioError
+    from neocloud.inputs.reported import load_reported
+    from neocloud.inputs.sourced import ScenarioError
 
     with pytest.raises(ScenarioError, match=r"record demo-2026q2-revenue \(reported.1\): key 'id': .*each record needs its own id"):
         load_reported(_reported_file(tmp_path, "reported:\n" + GOOD_RECORD + GOOD_RECORD))
@@ -235,15 +235,15 @@ def test_the_calibration_never_looks_past_the_reporting_date():
     later = base.model_copy(update={"as_of": base.as_of.model_copy(update={"value": dt.date(2026, 10, 31)})})
     refit = nc.calibrate_gbm(as_of=later.as_of.value)
     assert refit.last == dt.date(2026, 10, 5) and refit.observations == known.observations + 1
-    from neocloud.exit_option import scenario_market
+    from neocloud.model.exit_option import scenario_market
 
     assert scenario_market(base).drift_per_year == pytest.approx(known.drift_per_year)
     assert scenario_market(later).drift_per_year == pytest.approx(refit.drift_per_year)
 
 
 def test_a_seller_the_ledger_does_not_know_is_a_warning_and_no_figure():
-    from neocloud.filings import filing_check, ledger_seller
-    from neocloud.scenario import scenario_warnings
+    from neocloud.analysis.filings import filing_check, ledger_seller
+    from neocloud.analysis.checks import scenario_warnings
     import neocloud as nc
 
     s = BASE.model_copy(update={"seller": BASE.seller.model_copy(update={"ledger_name": "Acme Compute"})})

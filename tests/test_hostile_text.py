@@ -25,7 +25,9 @@ from pydantic import BaseModel
 
 from conftest import PARAMS, ROOT, neocloud_cli
 from neocloud.data import DATA_ENV, REQUIRED_SIGNALS, TABLES
-from neocloud.scenario import Scenario, ScenarioError, _GuardedLoader, read_scenario_data, validate_scenario
+from neocloud.inputs.scenario import Scenario, read_scenario_data, validate_scenario
+from neocloud.inputs.sourced import ScenarioError
+from neocloud.inputs.sourced import _GuardedLoader
 
 PAYLOAD = "G[click](javascript:alert(1)) <img src=x onerror=alert(2)></script><img src=x onerror=alert(3)>"
 URL_PAYLOAD = "https://example.com/?q=\"><img/src=x/onerror=alert(4)>[x](javascript:alert(5))"
@@ -211,14 +213,16 @@ def test_book_path_labels_are_escaped_in_words_and_plain_in_charts():
     data = read_scenario_data(PARAMS / "base.yaml")   # the book read from the ledger, written out
     data["other_deals"][0]["buyer_name"] = PAYLOAD
     s = validate_scenario(data)
-    labels = nc.book_path_labels(s)
+    from neocloud.report.book_words import book_path_labels
+
+    labels = book_path_labels(s)
     words = "\n".join(f"- **{labels[k]}**" for k in labels)  # as the IPO narrative writes them
     assert not markdown_problems(words) and "&lt;img" in words
     assert any(str(v).startswith(PAYLOAD) for v in labels.values())  # the chart's legend shows the name itself
 
 
 def test_links_are_only_http():
-    from neocloud.narrative import link
+    from neocloud.report.narrative import link
 
     assert "](" not in link("javascript:alert(1)") and "](" not in link(" JavaScript:alert(1)", "x")
     assert link("https://example.com/a").startswith("[example.com](https://")

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neocloud import DealTerms, load_scenario
-from neocloud.cli import main
-from neocloud.deal import (
+from neocloud.commands.cli import main
+from neocloud.model.deal import (
     accrued_usd,
     committed_floor,
     delivered_share,
@@ -27,24 +27,9 @@ from neocloud.deal import (
     remaining_performance_obligation,
     total_contract_value,
 )
-from neocloud.hazard import expected_revenue
-from neocloud.ledger import (
-    FIGURES,
-    buyer_commitments,
-    market_contracts,
-    market_sellers,
-    notice_calendar,
-    walkable_usd,
-    SHIPPED_LEDGER,
-    LedgerError,
-    UnknownNameError,
-    buyer_book,
-    contract_figures,
-    load_ledger,
-    read_ledger_file,
-    seller_book,
-    validate_ledger,
-)
+from neocloud.model.hazard import expected_revenue
+from neocloud.model.ledger import FIGURES, buyer_commitments, market_contracts, market_sellers, notice_calendar, walkable_usd, buyer_book, contract_figures, seller_book
+from neocloud.inputs.ledger import SHIPPED_LEDGER, LedgerError, UnknownNameError, load_ledger, read_ledger_file, validate_ledger
 
 SMALL = Path("tests/data/ledger_small.yaml")
 PLAIN = Path("tests/data/ledger_plain.yaml")
@@ -510,10 +495,10 @@ def test_a_seller_of_take_or_pay_contracts_has_nothing_to_lose_to_notice():
 @pytest.mark.parametrize("given, expected", [("SpaceX", "SpaceX"), ("spacex", "SpaceX"), ("  SPACEX ", "SpaceX"),
                                              ("coreweave", "CoreWeave"), ("Acme", None)])
 def test_seller_name_is_the_ledgers_spelling(given, expected):
-    from neocloud.filings import known_since, ledger_seller
-    from neocloud.ledger import UnknownNameError, seller_name
-    from neocloud.reconcile import reconcile
-    from neocloud.reported import load_reported
+    from neocloud.analysis.filings import known_since, ledger_seller
+    from neocloud.inputs.ledger import UnknownNameError, seller_name
+    from neocloud.analysis.reconcile import reconcile
+    from neocloud.inputs.reported import load_reported
 
     led = load_ledger()
     assert seller_name(led, given, missing_ok=True) == expected
@@ -530,8 +515,8 @@ def test_seller_name_is_the_ledgers_spelling(given, expected):
 
 
 def test_the_shipped_ledger_is_read_once_per_process(monkeypatch, tmp_path):
-    import neocloud.ledger as ledger_module
-    from neocloud.scenario import scenario_warnings
+    import neocloud.model.ledger as ledger_module
+    from neocloud.analysis.checks import scenario_warnings
 
     load_ledger()  # read (or already read) once
     reads = []
@@ -551,7 +536,7 @@ def test_the_shipped_ledger_is_read_once_per_process(monkeypatch, tmp_path):
 
 
 def test_the_notice_calendar_grid_by_hand():
-    from neocloud.ledger import ALL_SELLERS, notice_calendar, notice_calendar_grid
+    from neocloud.model.ledger import ALL_SELLERS, notice_calendar, notice_calendar_grid
 
     a = D(2026, 6, 30)
     g = notice_calendar_grid(notice_calendar(load_ledger(), a), a).set_index(["horizon_months", "seller"])

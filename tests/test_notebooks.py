@@ -13,9 +13,9 @@ import nbformat
 import pytest
 
 import neocloud as nc
-from neocloud.narrative import pct, usd
+from neocloud.report.narrative import pct, usd
 from neocloud.pipeline.notebooks import declaration, parameter_defaults, report_pairs
-from neocloud.scenario import scenario_parameters
+from neocloud.inputs.scenario import scenario_parameters
 
 from conftest import NOTEBOOKS, ROOT, SCENARIOS
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import PARAMS, neocloud_cli
 from neocloud import ScenarioError, load_scenario
-from neocloud.scenario import scenario_warnings
+from neocloud.analysis.checks import scenario_warnings
 
 
 def _base_text() -> str:
@@ -77,7 +77,7 @@ def test_a_short_contract_gets_its_tornado():
     # four months at most: the tornado's "6 months earlier" end stops at the start
     t = nc.DealTerms(1e9, dt.date(2026, 5, 1), dt.date(2026, 7, 31), ramp_months=1, ramp_discount=0.5,
                      notice_days=30, lockup_months=0)
-    from neocloud.sensitivity import _swung
+    from neocloud.analysis.sensitivity import _swung
 
     shorter, _ = _swung(t, 0.05, "end", -6.0)
     assert shorter.end == t.start
@@ -91,7 +91,7 @@ def _short_scenario():
 
     import yaml
 
-    from neocloud.scenario import read_scenario_data
+    from neocloud.inputs.scenario import read_scenario_data
 
     data = copy.deepcopy(read_scenario_data(PARAMS / "base.yaml"))
     import datetime as dt
@@ -180,7 +180,7 @@ def test_odd_file_names_and_direction_controls(tmp_path):
     href = f'href="{quote(name)}/one.html"'
     assert href in index and (tmp_path / "out" / name / "one.html").is_file()
     assert "\u202e" not in index
-    from neocloud.narrative import esc
+    from neocloud.report.narrative import esc
 
     assert "\u202e" not in esc("x \u202e 45.0B")
 
@@ -209,7 +209,7 @@ def test_workers_die_with_their_parent(tmp_path):
     (params / "a.yaml").write_text(_base_text(), encoding="utf-8")
     started, never = tmp_path / "started", tmp_path / "never"
     make_notebook(tmp_path / "nbs" / "one.ipynb", touch_code(started), wait_for_file_code(never))
-    proc = subprocess.Popen([sys.executable, "-m", "neocloud.cli", "render", "--params", str(params), "--notebooks",
+    proc = subprocess.Popen([sys.executable, "-m", "neocloud.commands.cli", "render", "--params", str(params), "--notebooks",
                              str(tmp_path / "nbs"), "--outputs", str(tmp_path / "out"), "--jobs", "1"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for(started.exists, "the worker's kernel to start the notebook")
@@ -233,7 +233,7 @@ def test_workers_die_with_their_parent(tmp_path):
 def _base_data() -> dict:
     import yaml
 
-    from neocloud.scenario import read_scenario_data
+    from neocloud.inputs.scenario import read_scenario_data
 
     return read_scenario_data(PARAMS / "base.yaml")   # the book read from the ledger, written out
 
@@ -273,7 +273,7 @@ def test_readings_are_checked_like_terms(case):
 
 def test_readings_are_named_by_id_never_by_label():
     import neocloud as nc
-    from neocloud.sweeps import all_choices
+    from neocloud.analysis.sweeps import all_choices
 
     data = _base_data()
     # two readings whose labels look alike, and one whose label is another's id: ids decide

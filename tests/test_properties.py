@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 import neocloud as nc
 from conftest import examples
 from neocloud import DealTerms, ScenarioError, validate_scenario
-from neocloud.scenario import read_scenario_data
+from neocloud.inputs.scenario import read_scenario_data
 
 @pytest.fixture(autouse=True, scope="module")
 def _data_files_parsed_once():
     """The YAML data files the headline figures read (the ledger, the filings) parsed once for
     this module's many examples rather than once per example (none of them is changed here)."""
-    from neocloud.scenario import each_file_read_once
+    from neocloud.inputs.sourced import each_file_read_once
 
     with each_file_read_once():
         yield

@@ -294,8 +294,8 @@ def report_layout(browser, path: Path) -> dict:  # noqa: F811
 
 def test_each_scenario_report_answers_in_its_first_screen_and_is_short_before_its_appendix(rendered, browser):  # noqa: F811
     import neocloud as nc
-    from neocloud.narrative import usd
-    from neocloud.summary import contract_price_range
+    from neocloud.report.narrative import usd
+    from neocloud.analysis.summary import contract_price_range
 
     problems = []
     today = contract_price_range()

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import examples
-from neocloud.ledger import UnknownNameError, load_ledger
-from neocloud.reconcile import DIFFERENCE_PARTS, reconcile
-from neocloud.reported import ReportedFigure, load_reported
+from neocloud.inputs.ledger import UnknownNameError, load_ledger
+from neocloud.analysis.reconcile import DIFFERENCE_PARTS, reconcile
+from neocloud.inputs.reported import ReportedFigure, load_reported
 
 LEDGER = """\
 contracts:
@@ -150,7 +150,7 @@ def test_the_ledger_command_gains_reported_and_reconciliation(capsys):
     import json
     import math
 
-    from neocloud.cli import main
+    from neocloud.commands.cli import main
 
     assert main(["ledger", "--seller", "spacex", "--as-of", "2026-06-30", "--json"]) == 0
     data = json.loads(capsys.readouterr().out, parse_constant=lambda name: pytest.fail(f"JSON holds {name}"))

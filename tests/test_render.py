@@ -52,7 +52,7 @@ def test_incremental_render(tmp_path):
     first = render_cli(out, "--params", str(params), notebooks=nbs)
     assert first.returncode == 0 and "4 rendered" in first.stdout, first.stdout + first.stderr
 
-    again = render_cli(out, "--params", str(params), notebooks=nbs)  # its time is in `neocloud.bench`
+    again = render_cli(out, "--params", str(params), notebooks=nbs)  # its time is in `neocloud.commands.bench`
     assert again.returncode == 0 and "0 rendered, 4 up to date" in again.stdout
 
     s1.write_text(s1.read_text().replace('title: "Base case', 'title: "Changed case'))
@@ -124,7 +124,7 @@ def test_reports_read_the_figures_the_render_computed_once(tmp_path):
     # the render computes each scenario's figures once and its kernels read them: a marker put in
     # the cached figures reaches the report, which a recomputation would not show
     from neocloud.pipeline.cache import environment_key, figures_folder
-    from neocloud.summary import HeadlineFigures, figures_key, read_cached_figures, write_cached_figures
+    from neocloud.analysis.summary import HeadlineFigures, figures_key, read_cached_figures, write_cached_figures
 
     nbs = tmp_path / "nbs"
     make_notebook(nbs / "report.ipynb", FIGURES_TITLE)
@@ -199,7 +199,7 @@ def test_the_sobol_analysis_is_computed_once_per_content(tmp_path, monkeypatch):
     # a changed sweep file, scenario or package source computes it again
     import pandas as pd
 
-    from neocloud import global_sensitivity as gs
+    from neocloud.analysis import global_sensitivity as gs
     from neocloud import load_scenario
 
     scenario = copy_scenario(tmp_path / "params", "base")
@@ -243,7 +243,7 @@ def test_headline_figures_are_one_typed_object_with_their_json_form():
     import dataclasses
 
     from neocloud import load_scenario
-    from neocloud.summary import HeadlineFigures
+    from neocloud.analysis.summary import HeadlineFigures
 
     f = nc_headline(load_scenario(ROOT / "params" / "base.yaml"))
     assert isinstance(f, HeadlineFigures) and dataclasses.is_dataclass(f)
@@ -296,7 +296,7 @@ def test_a_render_reads_each_scenario_file_once_in_its_parent_and_exports_need_n
     child = params / "child.yaml"
     child.write_text('extends: base.yaml\ntitle: "Child of the base case"\n', encoding="utf-8")
     out, log = tmp_path / "out", tmp_path / "opens.log"
-    run = _recorded(log, "from neocloud.cli import main\nsys.exit(main(['render', *sys.argv[1:]]))",
+    run = _recorded(log, "from neocloud.commands.cli import main\nsys.exit(main(['render', *sys.argv[1:]]))",
                     "--params", str(params), "--notebooks", str(nbs), "--outputs", str(out))
     assert run.returncode == 0 and "4 rendered" in run.stdout, run.stdout + run.stderr
     opens = opens_by_file(log)

@@ -102,7 +102,7 @@ def test_an_interrupted_render_keeps_the_previous_report(tmp_path, sig):
     nbs, params, out, before = _good_render(tmp_path)
     started, never = tmp_path / "started", tmp_path / "never"
     make_notebook(nbs / "report.ipynb", HELLO, touch_code(started), wait_for_file_code(never))
-    proc = subprocess.Popen([sys.executable, "-m", "neocloud.cli", "render", "--outputs", str(out), "--params", str(params),
+    proc = subprocess.Popen([sys.executable, "-m", "neocloud.commands.cli", "render", "--outputs", str(out), "--params", str(params),
                              "--notebooks", str(nbs)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
     wait_for(started.exists, "the kernel to start the report's last cell")
@@ -125,7 +125,7 @@ def test_two_renders_at_once_do_not_corrupt_each_other(tmp_path):
     params = tmp_path / "params"
     copy_scenario(params, "s")
     out = tmp_path / "out"
-    args = [sys.executable, "-m", "neocloud.cli", "render", "--outputs", str(out), "--params", str(params),
+    args = [sys.executable, "-m", "neocloud.commands.cli", "render", "--outputs", str(out), "--params", str(params),
             "--notebooks", str(nbs), "--force"]
     first = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for(started.exists, "the first render to hold the lock and run its notebook")

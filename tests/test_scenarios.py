@@ -172,7 +172,7 @@ def test_a_number_is_read_as_typed(tmp_path, typed):
 
 
 def test_the_fee_warning_suggests_a_form_that_is_accepted(tmp_path):
-    from neocloud.scenario import scenario_warnings
+    from neocloud.analysis.checks import scenario_warnings
 
     low = load_scenario(write(tmp_path, INLINE_TEXT.replace("    value: 1250000000.0\n", "    value: 1.25\n", 1)))
     warning = next(w for w in scenario_warnings(low) if "under $1,000" in w)
@@ -191,7 +191,7 @@ def test_cli_summary_json_is_strict_json_at_the_bounds(tmp_path):
 
 
 def test_summary_json_turns_non_finite_figures_into_null():
-    from neocloud.cli import _finite
+    from neocloud.commands.cli import _finite
 
     text = json.dumps(_finite({"a": float("nan"), "b": [float("inf"), 1.0], "c": {"d": float("-inf")}}), allow_nan=False)
     assert json.loads(text) == {"a": None, "b": [None, 1.0], "c": {"d": None}}
@@ -211,8 +211,8 @@ def test_cli_bad_input_never_tracebacks(tmp_path):
 def test_every_scenario_but_base_states_only_what_differs():
     """The seven scenarios beside the base extend it: each is a few lines, and a source corrected
     in the base is corrected in all of them."""
-    from neocloud.ledger import SHIPPED_LEDGER
-    from neocloud.scenario import scenario_files
+    from neocloud.inputs.ledger import SHIPPED_LEDGER
+    from neocloud.inputs.scenario import scenario_files
 
     for path in SCENARIOS:
         if path.stem == "base":
@@ -267,7 +267,7 @@ def test_the_scenario_a_render_passes_as_data_is_the_file(path):
     scenario the file gives (dates in other readings included), or every report would refuse it."""
     import json
 
-    from neocloud.scenario import scenario_parameters, validate_scenario
+    from neocloud.inputs.scenario import scenario_parameters, validate_scenario
 
     s = load_scenario(path)
     assert validate_scenario(json.loads(json.dumps(scenario_parameters(s), default=str)), path) == s
@@ -301,7 +301,7 @@ def test_the_base_case_names_its_book_and_states_only_what_differs():
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_a_book_named_from_the_ledger_gives_the_inline_figures(path, inline_params):
-    from neocloud.book import book_of
+    from neocloud.model.book import book_of
 
     book, inline = load_scenario(path), load_scenario(inline_params / path.name)
     assert book.deal == inline.deal
@@ -313,7 +313,7 @@ def test_a_book_named_from_the_ledger_gives_the_inline_figures(path, inline_para
 
 
 def test_a_book_keeps_the_ledgers_sources_and_the_scenarios_own_readings():
-    from neocloud.ledger import load_ledger
+    from neocloud.inputs.ledger import load_ledger
 
     led = load_ledger()
     free = load_scenario(PARAMS / "free_ramp.yaml")
@@ -438,7 +438,7 @@ def test_a_non_spacex_seller_gets_no_capacity_figures_through_the_cli(tmp_path):
 
 
 def test_the_segment_revenue_is_the_reported_one_known_by_the_reporting_date(tmp_path):
-    from neocloud.reported import load_reported
+    from neocloud.inputs.reported import load_reported
 
     s = load_scenario(PARAMS / "base.yaml")
     assert [(r.label, r.value, r.period_end.isoformat()) for r in s.seller.segment_revenue] == [
@@ -450,6 +450,6 @@ def test_the_segment_revenue_is_the_reported_one_known_by_the_reporting_date(tmp
                                          "other_deals: []\n"))
     q2 = reported["spacex-2026q2-ai-segment-revenue"]
     assert later.seller.segment_revenue[-1].label == "Q2 2026" and later.seller.segment_revenue[-1].value == q2.value_usd
-    from neocloud.capacity import own_use_revenue_per_mw_year
+    from neocloud.model.capacity import own_use_revenue_per_mw_year
 
     assert own_use_revenue_per_mw_year(later)["basis"].startswith("AI segment revenue Q2 2026 annualised ($10.24B a year)")

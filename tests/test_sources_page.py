@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import neocloud as nc
-from neocloud.narrative import INPUT_LABELS, input_label, input_pattern, sources_table
+from neocloud.report.narrative import INPUT_LABELS, input_label, input_pattern, sources_table
 from neocloud.pipeline.notebooks import report_pairs
 from neocloud.pipeline.sources_page import SOURCES_PAGE, data_file_sources, write_sources_pages
 
@@ -64,7 +64,7 @@ def test_every_input_of_the_schema_has_a_label_in_words():
         pattern = key.removeprefix("other_deals.*.") if key.startswith("other_deals.*.terms.") else key
         if pattern not in INPUT_LABELS:
             missing.append(key)
-    assert not missing, f"inputs with no label in words in neocloud.narrative.INPUT_LABELS: {missing}"
+    assert not missing, f"inputs with no label in words in neocloud.report.narrative.INPUT_LABELS: {missing}"
     for key in keys:
         label = input_label(key.replace("*", "0"))
         assert label and not DOTTED_KEY.match(label) and "_" not in label, (key, label)

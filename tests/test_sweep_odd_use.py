@@ -20,8 +20,8 @@ from conftest import ROOT, examples
 from helpers import wait_for
 
 import neocloud.pipeline.sweep_runner as runner
-from neocloud.cli import main as cli_main
-from neocloud.sweeps import (
+from neocloud.commands.cli import main as cli_main
+from neocloud.analysis.sweeps import (
     MAX_EVALUATIONS,
     Design,
     EvaluationError,
@@ -42,7 +42,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _cmd(sweep: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "neocloud.cli", "sweep", str(sweep), "--out", str(out), "--no-progress", *extra]
+    return [sys.executable, "-m", "neocloud.commands.cli", "sweep", str(sweep), "--out", str(out), "--no-progress", *extra]
 
 
 @pytest.fixture
@@ -384,7 +384,7 @@ def test_kept_chunks_are_not_reused_after_the_scenario_changed(tmp_path):
     assert "resuming" not in res.stdout
     table, meta = runner.read_result(out)
     from neocloud import load_scenario
-    from neocloud.hazard import expected_revenue
+    from neocloud.model.hazard import expected_revenue
 
     now = load_scenario(scenario)
     assert table.expected_revenue_usd.tolist() == [pytest.approx(expected_revenue(now.deal, 0.02), rel=1e-12)] * 40
@@ -419,7 +419,7 @@ def test_a_finished_sweep_run_again_computes_nothing(tmp_path, capsys, monkeypat
 
 
 def test_kept_chunks_of_another_sweep_file_are_refused_and_of_an_older_version_dropped(tmp_path):
-    from neocloud.sweeps import load_sweep, sweep_dependencies
+    from neocloud.analysis.sweeps import load_sweep, sweep_dependencies
 
     said: list[str] = []
     sweep = tmp_path / "s.yaml"
@@ -497,7 +497,7 @@ def test_a_stop_while_the_cluster_starts_is_quiet(tmp_path):
 def test_a_sweep_of_an_extending_scenario_depends_on_its_base(tmp_path):
     """A scenario that extends another is read from both files: a change in the base is a change
     of the sweep's dependencies (kept chunks are then not reused)."""
-    from neocloud.sweeps import dependencies_changed, load_sweep, sweep_dependencies
+    from neocloud.analysis.sweeps import dependencies_changed, load_sweep, sweep_dependencies
 
     base_text = (ROOT / "params/base.yaml").read_text()
     (tmp_path / "base.yaml").write_text(base_text)

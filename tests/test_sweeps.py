@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from conftest import ROOT, examples, neocloud_cli
 from helpers import wait_for
 
-from neocloud.global_sensitivity import ishigami, ishigami_indices, morris_indices, sobol_indices
-from neocloud.sweeps import Design, Sweep, SweepInput, design_table, evaluate_rows, load_sweep
+from neocloud.analysis.global_sensitivity import ishigami, ishigami_indices, morris_indices, sobol_indices
+from neocloud.analysis.sweeps import Design, Sweep, SweepInput, design_table, evaluate_rows, load_sweep
 
 TESTS = Path(__file__).resolve().parent
 Z95 = 1.959963984540054  # SALib's confidence half-widths are z * bootstrap standard error
@@ -27,7 +27,7 @@ Z95 = 1.959963984540054  # SALib's confidence half-widths are z * bootstrap stan
 
 def _ishigami_sweep(seed: int, n: int = 1024) -> Sweep:
     box = SweepInput(range=(-math.pi, math.pi), note="the Ishigami function's domain")
-    return Sweep(title="Ishigami", model="neocloud.global_sensitivity:ishigami", outputs=["y"],
+    return Sweep(title="Ishigami", model="neocloud.analysis.global_sensitivity:ishigami", outputs=["y"],
                  inputs={"x1": box, "x2": box, "x3": box},
                  design=Design(method="sobol", base_samples=n, seed=seed, bootstrap_resamples=200))
 
@@ -49,7 +49,7 @@ def test_sobol_indices_of_the_ishigami_function_match_the_closed_form(seed):
 
 def test_morris_ranks_the_ishigami_inputs():
     box = SweepInput(range=(-math.pi, math.pi), note="domain")
-    sweep = Sweep(title="Ishigami", model="neocloud.global_sensitivity:ishigami", outputs=["y"],
+    sweep = Sweep(title="Ishigami", model="neocloud.analysis.global_sensitivity:ishigami", outputs=["y"],
                   inputs={"x1": box, "x2": box, "x3": box}, design=Design(method="morris", trajectories=50, seed=3))
     m = morris_indices(sweep, evaluate_rows(ishigami, design_table(sweep), ["y"], 0)).set_index("input")
     assert m.mu_star.idxmax() in ("x1", "x2") and m.loc["x3", "mu_star"] > 0
@@ -75,7 +75,7 @@ def test_evaluation_at_the_scenario_values_gives_the_headline_figures():
 
     sc = load_scenario(ROOT / "params/base.yaml")
     fig = headline_figures(sc)
-    from neocloud.sweeps import evaluate
+    from neocloud.analysis.sweeps import evaluate
 
     got = evaluate(sc, {}, ["expected_revenue_usd", "committed_floor_usd", "book_enforceable_rpo_usd",
                             "market_expected_revenue_usd"], sc.market.seed, sc.market.monte_carlo_paths)
@@ -167,7 +167,7 @@ def test_an_interrupted_sweep_resumes_without_lost_or_repeated_rows(tmp_path):
     out = tmp_path / "gated.parquet"
     parts = tmp_path / "gated.parquet.parts"
     env = {**_env(), "SWEEP_GATE": str(gate)}
-    cmd = [sys.executable, "-m", "neocloud.cli", "sweep", str(sweep), "--out", str(out), "--workers", "2", "--no-progress"]
+    cmd = [sys.executable, "-m", "neocloud.commands.cli", "sweep", str(sweep), "--out", str(out), "--workers", "2", "--no-progress"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
@@ -242,7 +242,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
 
 def test_every_shipped_sweep_file_is_valid_and_sourced():
     from neocloud import load_scenario
-    from neocloud.sweeps import sweep_scenario
+    from neocloud.analysis.sweeps import sweep_scenario
 
     files = sorted((ROOT / "params/sweeps").glob("*.yaml"))
     assert len(files) >= 4

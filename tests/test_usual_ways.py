@@ -19,10 +19,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import neocloud as nc
-from neocloud.charts import MAX_CHART_ROWS
+from neocloud.report.charts import MAX_CHART_ROWS
 from neocloud.pipeline.export import RUN_MIME, ReportExporter, ReportRefused, run_record
-from neocloud.report_start import PARAMETERS, ReportInputError, check_parameters, injected_parameters
-from neocloud.scenario import Scenario, scenario_parameters
+from neocloud.report.start import PARAMETERS, ReportInputError, check_parameters, injected_parameters
+from neocloud.inputs.scenario import Scenario, scenario_parameters
 
 from conftest import NOTEBOOKS, PARAMS, ROOT
 
@@ -413,8 +413,8 @@ def test_render_runs_a_notebook_saved_under_another_kernel_name_and_writes_the_p
 
 def test_a_whole_scenario_file_given_as_papermill_parameters_is_refused_the_same_way():
     """The base case (every key written out) as papermill's parameters file: the same refusal."""
-    from neocloud.report_start import ReportInputError, check_parameters
-    from neocloud.scenario import _read_yaml
+    from neocloud.report.start import ReportInputError, check_parameters
+    from neocloud.inputs.sourced import _read_yaml
 
     with pytest.raises(ReportInputError, match=r"'as_of', 'buyer_name', .* are keys of a scenario file"):
         check_parameters(_read_yaml(PARAMS / "base.yaml"))

@@ -15,7 +15,6 @@ edited copy without touching the package).
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import math
@@ -28,7 +27,7 @@ from typing import Annotated, Any
 import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from neocloud.scenario import ScenarioError, _iso_date, number_hint
+from neocloud.inputs.sourced import ScenarioError, _iso_date, number_hint
 
 DATA_ENV = "NEOCLOUD_DATA"
 """Environment variable: a folder whose CSV files replace the shipped ones."""
@@ -146,7 +145,7 @@ class CapacityRow(_Row):
     note: OptionalText = None
 
 
-from neocloud.market import PANEL_BASES  # noqa: E402 - after the cell types, which market does not need
+PANEL_BASES = ("on-demand", "spot", "1-year contract", "list", "marketplace", "rental index", "dedicated cluster")
 
 
 class GpuPriceRow(_Row):
@@ -390,100 +389,3 @@ def _rules(name: str, frame: pd.DataFrame, lines: list[int]) -> list[str]:
     return out
 
 
-def data_warnings() -> list[str]:
-    """Possible but suspicious values in the (valid) data files, one line each starting with the
-    file: a calibration price more than 3 times (or under a third of) each neighbour, the fitted
-    drift outside -50% to +50% a year or volatility above 150% a year, rented MW above the MW owned
-    on a date.
-
-    >>> data_warnings()
-    []
-    """
-    out = []
-    panel = read_table("gpu_prices.csv")
-    where = _shown(data_path("gpu_prices.csv"))
-    cal = panel[panel.calibration].sort_values("date", kind="stable").reset_index()
-    prices = cal.usd_per_gpu_hour.tolist()
-    for k, p in enumerate(prices):
-        near = [prices[j] for j in (k - 1, k + 1) if 0 <= j < len(prices)]
-        if near and all(p > 3 * q or p < q / 3 for q in near):
-            out.append(f"{where}: row {panel.attrs['rows'][cal['index'][k]]}, column 'usd_per_gpu_hour': value {p:g}: "
-                       f"a calibration price far from its neighbours ({', '.join(f'{q:g}' for q in near)}); a typo?")
-    from neocloud.market import calibrate_gbm
-
-    try:
-        fit = calibrate_gbm()
-    except ValueError:
-        fit = None
-    if fit is not None and not (-0.5 <= fit.drift_per_year <= 0.5 and fit.volatility_per_year <= 1.5):
-        out.append(f"{where}: column 'calibration': the fitted drift {fit.drift_per_year:.0%} and volatility "
-                   f"{fit.volatility_per_year:.0%} a year are outside a plausible band (drift -50% to +50%, "
-                   "volatility up to 150%); check the calibration prices and dates")
-    cap = read_table("capacity.csv")
-    where = _shown(data_path("capacity.csv"))
-    from neocloud.capacity import owned_capacity
-
-    for owner in sorted(set(cap.owner)):  # each owner's rentals against its own capacity
-        mine = cap[cap.owner == owner]
-        for on in sorted(set(mine[mine.kind == "rented"].date)):
-            rented = mine[(mine.kind == "rented") & (mine.date <= on)].mw.sum()
-            owned = owned_capacity(on, mine)["mw"]
-            if rented > owned:
-                out.append(f"{where}: on {on} the rented rows of {owner} add up to {rented:,.0f} MW, more than the "
-                           f"{owned:,.0f} MW it owns (a rented share above 100%); check the rows of that date")
-                break
-    return out
-
-
-def check_data_files() -> list[str]:
-    """Validate every data file; return the warnings (:func:`data_warnings`), or raise one
-    :class:`DataFileError` listing every problem of every file.
-
-    >>> check_data_files()
-    []
-    """
-    problems: list[str] = []
-    for name in TABLES:
-        try:
-            read_table(name)
-        except DataFileError as e:
-            problems += e.problems
-    if problems:
-        raise DataFileError(problems)
-    return data_warnings()
-
-
-
-def newest_data_date() -> dt.date:
-    """The newest date of the shipped data every report reads: a price observation
-    (``gpu_prices.csv``), a source of a capacity row, a signal or a comparable deal (their
-    ``source_date``; a planned capacity row's own date is a plan, not an input), and a published
-    source of a reported figure (``reported.yaml``) or a ledger contract (``contracts.yaml``; an
-    undated source's ``date`` is the day it was gathered, not an input's date).
-
-    >>> newest_data_date() >= dt.date(2026, 10, 1)   # the price panel reaches October 2026
-    True
-    """
-    from neocloud.ledger import load_ledger
-    from neocloud.reported import load_reported
-
-    dates = list(read_table("gpu_prices.csv").date)
-    for name in ("capacity.csv", "own_use_signals.csv", "comparables.csv"):
-        dates += [d for d in read_table(name).source_date if isinstance(d, dt.date)]
-    dates += [f.source.date for f in load_reported() if f.source.dated == "published"]
-    for c in load_ledger().contracts:
-        dates += [item.source.date for item in vars(c).values()
-                  if getattr(item, "source", None) is not None and item.source.dated == "published"]
-    return max(dates)
-
-
-def newest_input_date(scenario: Any) -> dt.date:
-    """The newest input behind a scenario's reports: its own published sources and the shipped data
-    every report reads (:func:`newest_data_date`; an undated source's date is the day it was
-    read, not when its figure became known). The reports' headers and the index state it.
-
-    >>> from neocloud.scenario import load_scenario
-    >>> newest_input_date(load_scenario("params/base.yaml")).isoformat()
-    '2026-10-05'
-    """
-    return max(scenario.inputs_date(published_only=True), newest_data_date())

@@ -1,6 +1,6 @@
 """The pipeline: scenario files and notebooks in, executed notebooks and offline HTML out.
 
-Kept apart from the maths (``neocloud.deal`` and friends) and the charts (``neocloud.charts``);
+Kept apart from the maths (``neocloud.model.deal`` and friends) and the charts (``neocloud.report.charts``);
 each module does one job:
 
 * :mod:`~neocloud.pipeline.render`: the ``neocloud render`` command (what to render, the summary);

@@ -18,7 +18,7 @@ from neocloud.pipeline.files import display_path
 from neocloud.pipeline.reports import Report
 
 if TYPE_CHECKING:
-    from neocloud.summary import HeadlineFigures
+    from neocloud.analysis.summary import HeadlineFigures
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 """The ``neocloud`` package folder, every file of which is part of the environment key."""
@@ -59,13 +59,13 @@ def scenario_digest(scenario: Any) -> str:
     """A digest of a validated scenario's content (what its reports compute from: the file and
     whatever it ``extends``, merged; not its comments or layout).
 
-    >>> from neocloud.scenario import load_scenario
+    >>> from neocloud.inputs.scenario import load_scenario
     >>> scenario_digest(load_scenario("params/base.yaml")) == scenario_digest(load_scenario("params/base.yaml"))
     True
     """
     import json
 
-    from neocloud.scenario import scenario_parameters
+    from neocloud.inputs.scenario import scenario_parameters
 
     text = json.dumps(scenario_parameters(scenario), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
@@ -79,7 +79,7 @@ def report_key(report: Report, env_key: str, scenario: Any = None) -> str:
     from neocloud.pipeline.notebooks import declared_files
 
     if scenario is None:
-        from neocloud.scenario import load_scenario
+        from neocloud.inputs.scenario import load_scenario
 
         scenario = load_scenario(report.scenario_path)
     h = hashlib.sha256(env_key.encode())
@@ -103,13 +103,13 @@ def cached_figures(outputs: Path, path: Path, scenario: Any, env_key: str) -> "H
     """A scenario's headline figures (with the simulated results they summarise), kept in
     ``outputs/.cache`` under a key of the scenario's content and the environment (package
     source, locked stack, data files): computed once per scenario and render, and read there by
-    the index and by the reports' kernels (:func:`neocloud.summary.headline_figures`), so that a
+    the index and by the reports' kernels (:func:`neocloud.analysis.summary.headline_figures`), so that a
     render with nothing changed recomputes nothing. ``path`` is the scenario's file (for callers
     that have no scenario yet)."""
-    from neocloud.summary import compute_headline_figures, figures_key, read_cached_figures, write_cached_figures
+    from neocloud.analysis.summary import compute_headline_figures, figures_key, read_cached_figures, write_cached_figures
 
     if scenario is None:
-        from neocloud.scenario import load_scenario
+        from neocloud.inputs.scenario import load_scenario
 
         scenario = load_scenario(path)
     key = figures_key(scenario, env_key)

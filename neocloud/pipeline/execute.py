@@ -19,7 +19,8 @@ from typing import Any
 
 from neocloud.pipeline.files import display_path, write_atomic
 from neocloud.pipeline.reports import Outcome, Report, Status
-from neocloud.scenario import ScenarioError, load_scenario, scenario_parameters
+from neocloud.inputs.scenario import load_scenario, scenario_parameters
+from neocloud.inputs.sourced import ScenarioError
 
 _EXPORTER: Any = None
 
@@ -60,13 +61,13 @@ def _stderr_to(path: Path) -> Iterator[None]:
 def execute_report(report: Report, key: str, timeout_s: int = 600, scenario: Any = None) -> Outcome:
     """Execute and export one report, moving it into place only when complete. ``scenario``: the
     scenario the render read and validated (else its file is read here). The kernel receives it
-    as data, vouched for (:func:`neocloud.report_start.start_report`), and reads no file."""
+    as data, vouched for (:func:`neocloud.report.start.start_report`), and reads no file."""
     import nbformat
     import papermill as pm
 
     from neocloud.pipeline.export import ReportRefused
     from neocloud.pipeline.kernels import process_kernel, register_engine
-    from neocloud.report_start import parameters_digest, scenario_record
+    from neocloud.report.start import parameters_digest, scenario_record
 
     t0 = time.perf_counter()
     tmp = report.outputs / ".tmp" / f"{report.scenario}.{report.name}.{os.getpid()}"

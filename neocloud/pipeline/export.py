@@ -65,7 +65,7 @@ class ReportRefused(ValueError):
 
 
 RUN_MIME = "application/vnd.neocloud.run+json"
-"""The record a report's first cell displays when it runs (:data:`neocloud.report_start.RUN_MIME`)."""
+"""The record a report's first cell displays when it runs (:data:`neocloud.report.start.RUN_MIME`)."""
 
 RUN_IT = "run it with `papermill NOTEBOOK.ipynb OUT.ipynb -p scenario_file params/NAME.yaml` (or Run All in JupyterLab)"
 
@@ -103,7 +103,7 @@ def notebook_parameters(nb: Any) -> dict[str, Any]:
     """The parameters a notebook ran with: its ``parameters`` cell's defaults, overridden by what
     papermill injected (recorded in the notebook's metadata, and the cell it injected)."""
     from neocloud.pipeline.notebooks import parameter_defaults
-    from neocloud.report_start import injected_parameters
+    from neocloud.report.start import injected_parameters
 
     try:
         params = parameter_defaults(nb)
@@ -128,7 +128,7 @@ def _record_in_outputs(nb: Any) -> dict[str, Any] | None:
 
 def run_record(nb: Any, supplied: dict[str, Any] | None = None) -> dict[str, Any]:
     """What an executed report was computed from (the record its first cell displayed when it ran,
-    :func:`neocloud.report_start.scenario_record`; else ``supplied``, the record of the scenario
+    :func:`neocloud.report.start.scenario_record`; else ``supplied``, the record of the scenario
     ``neocloud render`` injected, for a notebook that does not call ``start_report``; in a
     rendered notebook, kept in its metadata as ``neocloud.run``), after checking that the notebook is a report of one complete run of the
     scenario its parameters name. Raises :class:`ReportRefused` (one line) for:
@@ -176,7 +176,7 @@ def run_record(nb: Any, supplied: dict[str, Any] | None = None) -> dict[str, Any
     if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in HEADER_KEYS):
         raise ReportRefused("its outputs carry no record of the scenario they were computed for (its first cells "
                             f"were not run, or it ran on an older neocloud): {RUN_IT}")
-    from neocloud.report_start import parameters_digest
+    from neocloud.report.start import parameters_digest
 
     params = notebook_parameters(nb)
     label = str(params.get("scenario_file", ""))

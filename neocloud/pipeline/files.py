@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from neocloud.scenario import ScenarioError, scenario_stem
+from neocloud.inputs.scenario import scenario_stem
+from neocloud.inputs.sourced import ScenarioError
 
 OWNER_FILE = ".scenario"
 """In ``outputs/<stem>/``: the path (relative to ``outputs/``) of the scenario file whose reports

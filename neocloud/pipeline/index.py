@@ -1,6 +1,6 @@
 """``outputs/index.html``: every report linked, the scenarios' headline figures side by side.
 
-The rows are the metrics layer's figures (:func:`neocloud.summary.headline_figures`), formatted
+The rows are the metrics layer's figures (:func:`neocloud.analysis.summary.headline_figures`), formatted
 once. The figures of a rendered scenario are those its reports on disk state (``.figures.json``
 written beside them), so the index never disagrees with the reports it links.
 """
@@ -11,17 +11,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from neocloud.narrative import day, pct, plain, usd
+from neocloud.report.narrative import day, pct, plain, usd
 from neocloud.pipeline.cache import PACKAGE_DIR, cached_figures, environment_key
 from neocloud.pipeline.files import display_path, on_disk_figures, write_atomic
 from neocloud.pipeline.notebooks import report_pairs
 from neocloud.pipeline.reports import RenderResult
 from neocloud.pipeline.sources_page import SOURCES_PAGE
-from neocloud.scenario import ScenarioError, load_scenario, scenario_stem
-from neocloud.summary import headline_figures
+from neocloud.inputs.scenario import load_scenario, scenario_stem
+from neocloud.inputs.sourced import ScenarioError
+from neocloud.analysis.summary import headline_figures
 
 if TYPE_CHECKING:
-    from neocloud.scenario import Scenario
+    from neocloud.inputs.scenario import Scenario
 
 
 def _readings_cell(f: dict[str, Any]) -> str:
@@ -41,7 +42,7 @@ def index_rows(scenarios: "list[Scenario]") -> list[dict[str, Any]]:
 
 
 def rows_from_figures(figures: "list[dict[str, Any]]") -> list[dict[str, Any]]:
-    """:func:`index_rows` from already computed :func:`neocloud.summary.headline_figures`."""
+    """:func:`index_rows` from already computed :func:`neocloud.analysis.summary.headline_figures`."""
     bases = sorted({b for f in figures for b in f["usd_per_gpu_hour"]})
     spec: list[tuple[str, Any]] = [
         ("Total contract value (full term)", lambda f: usd(f["total_contract_value_usd"])),

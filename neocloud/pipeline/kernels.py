@@ -14,10 +14,10 @@ before each report resets it to the state of a fresh kernel as far as a report c
 * the scenario the render injects is vouched for (``__neocloud_kernel__.vouched``: the file's name
   as the report shows it and the digest of the data the render read from it), so that the
   report's first cell validates the data and does not read the file again to compare
-  (:func:`neocloud.report_start.start_report`).
+  (:func:`neocloud.report.start.start_report`).
 
 Imported modules stay imported, and YAML files read stay parsed
-(:func:`neocloud.scenario.each_file_read_once`: the kernel lives for one render, whose inputs are
+(:func:`neocloud.inputs.scenario.each_file_read_once`: the kernel lives for one render, whose inputs are
 fixed): that is the saving. Reports must therefore hold no state in
 module globals (the library is pure functions); the reproducibility tests render the same
 reports in different orders and through fresh kernels (papermill's CLI) and compare the bytes.
@@ -46,8 +46,8 @@ if _o.environ.get('NEOCLOUD_RECORD_OPENS'):  # tests: which files the kernel ope
     from neocloud.pipeline.opens import record_opens
     record_opens(_o.environ['NEOCLOUD_RECORD_OPENS'], 'kernel')
     del record_opens
-import neocloud, neocloud.charts, neocloud.narrative  # the reports' imports, once per kernel
-from neocloud.scenario import each_file_read_once
+import neocloud, neocloud.report.charts, neocloud.report.narrative  # the reports' imports, once per kernel
+from neocloud.inputs.scenario import each_file_read_once
 _s.modules['__neocloud_kernel__'] = type(_s)('__neocloud_kernel__')
 _s.modules['__neocloud_kernel__'].filters = list(_w.filters)
 # the data files every report reads (the ledger, the filings) are parsed once per kernel: a kernel

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neocloud.pipeline.files import display_path
-from neocloud.scenario import load_scenario
+from neocloud.inputs.scenario import load_scenario
 
 @dataclass(frozen=True)
 class Declaration:
@@ -76,7 +75,7 @@ def report_pairs(scenarios: "dict[Path, Any]", notebooks: list[Path]) -> list[tu
     notebook, except that a report declared ``per_reporting_date`` is made once per reporting date,
     for the first scenario (in the order given) with that date.
 
-    >>> from neocloud.scenario import load_scenario
+    >>> from neocloud.inputs.scenario import load_scenario
     >>> s = {Path(p): load_scenario(p) for p in ("params/base.yaml", "params/early_exit.yaml")}
     >>> [(a.stem, b.stem) for a, b in report_pairs(s, [Path("notebooks/deal.ipynb"), Path("notebooks/market.ipynb")])]
     [('base', 'deal'), ('base', 'market'), ('early_exit', 'deal')]
@@ -102,7 +101,7 @@ def declared_files(notebook: Path) -> list[tuple[str, Path | None]]:
     """
     from importlib import resources
 
-    from neocloud.scenario import find_scenario_file
+    from neocloud.inputs.scenario import find_scenario_file
 
     d = declaration(notebook)
     found: list[tuple[str, Path | None]] = []
@@ -162,23 +161,3 @@ def parameter_defaults(nb: Any) -> dict[str, Any]:
     return out
 
 
-def refresh_notebooks(notebooks: Path, base: Path, timeout_s: int = 600) -> list[Path]:
-    """Rewrite each notebook's parameters from ``base`` and re-execute it in place."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    from neocloud.pipeline.export import clean_notebook  # here: the declarations import nothing heavy
-
-    load_scenario(base)  # a clear message if the base scenario is invalid
-    done = []
-    for path in sorted(notebooks.glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        cell = parameters_cell(nb)
-        cell.source = parameters_source(display_path(base), declaration(path).parameters)
-        cell.metadata.pop("jupyter", None)  # shown in JupyterLab: the path is what a reader edits
-        NotebookClient(nb, timeout=timeout_s, kernel_name="python3", resources={"metadata": {"path": str(notebooks)}}).execute()
-        clean_notebook(nb)
-        nb.metadata.pop("papermill", None)
-        nbformat.write(nb, path)
-        done.append(path)
-    return done

@@ -28,9 +28,9 @@ _BUSY = False
 
 def _worker_init(figures_folder: str = "", env_key: str = "") -> None:
     # the figures this render computes once per scenario: the worker's kernels read them there
-    # (neocloud.summary.headline_figures) instead of computing them again
+    # (neocloud.analysis.summary.headline_figures) instead of computing them again
     if figures_folder and env_key:
-        from neocloud.summary import FIGURES_CACHE_ENV, FIGURES_SALT_ENV
+        from neocloud.analysis.summary import FIGURES_CACHE_ENV, FIGURES_SALT_ENV
 
         os.environ[FIGURES_CACHE_ENV] = figures_folder
         os.environ[FIGURES_SALT_ENV] = env_key

@@ -37,7 +37,8 @@ from neocloud.pipeline.notebooks import declaration, report_pairs
 from neocloud.pipeline.pool import run_all
 from neocloud.pipeline.reports import Outcome, RenderResult, Report, Status
 from neocloud.pipeline.sources_page import write_sources_pages
-from neocloud.scenario import ScenarioError, each_file_read_once, load_scenario, scenario_stem
+from neocloud.inputs.scenario import load_scenario, scenario_stem
+from neocloud.inputs.sourced import ScenarioError, each_file_read_once
 
 __all__ = ["RenderLocked", "RenderResult", "Status", "discover", "render", "say_now", "summary_lines"]
 

@@ -6,7 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from neocloud.scenario import ScenarioError, scenario_stem
+from neocloud.inputs.scenario import scenario_stem
+from neocloud.inputs.sourced import ScenarioError
 
 KEY_SUFFIX = ".key"
 

@@ -18,13 +18,13 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from neocloud.narrative import day, esc, input_value, link, plain, sources_table, table
+from neocloud.report.narrative import day, esc, input_value, link, plain, sources_table, table
 from neocloud.pipeline.files import display_path, write_atomic
 from neocloud.pipeline.notebooks import declaration, report_pairs
-from neocloud.scenario import scenario_stem
+from neocloud.inputs.scenario import scenario_stem
 
 if TYPE_CHECKING:
-    from neocloud.scenario import Scenario
+    from neocloud.inputs.scenario import Scenario
 
 SOURCES_PAGE = "sources/index.html"
 """Where a scenario's sources page is, relative to its folder of reports."""
@@ -149,7 +149,7 @@ def sources_page(scenario: "Scenario", scenario_file: Path, reports: list[str], 
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     from neocloud import __version__
-    from neocloud.narrative import dollars
+    from neocloud.report.narrative import dollars
 
     body = keep_figures_whole(mistune.html(dollars(sources_markdown(scenario, data, files))))
     env = Environment(loader=FileSystemLoader(str(PACKAGE_DIR / "templates")), autoescape=select_autoescape(["html", "j2"]))

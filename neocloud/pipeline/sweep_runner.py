@@ -2,7 +2,7 @@
 
 * **Checked first**: ``--out`` (a ``.parquet`` file in a folder that can be written) and
   ``--scheduler`` (an address of a Dask scheduler), then the sweep file against its scenario or
-  model (:func:`neocloud.sweeps.load_sweep`, :func:`neocloud.sweeps.sweep_scenario`): a mistake
+  model (:func:`neocloud.analysis.sweeps.load_sweep`, :func:`neocloud.analysis.sweeps.sweep_scenario`): a mistake
   stops the run before a lock is taken or a cluster started.
 * **One result, one sweep**: a run holds a lock on its result (``.RESULT.parquet.lock`` beside it,
   the render's ``flock``: :func:`neocloud.pipeline.files.held_lock`); a second run on the same
@@ -16,7 +16,7 @@
   whatever the design's size.
 * **Chunks and resume**: the design's rows are cut into chunks of ``chunk_size``; each finished
   chunk is written at once (atomically) to ``RESULT.parquet.parts/``, with what the evaluations
-  depend on (:func:`neocloud.sweeps.sweep_dependencies`: the sweep file, the scenario and the
+  depend on (:func:`neocloud.analysis.sweeps.sweep_dependencies`: the sweep file, the scenario and the
   data files it reads, or the model's source, and the package version). A re-run skips the
   chunks already written if none of that changed, and otherwise starts afresh saying what
   changed; a crash, Ctrl-C or SIGTERM loses at most the chunks in flight.
@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from neocloud.pipeline.files import Locked, held_lock
-from neocloud.sweeps import (
+from neocloud.analysis.sweeps import (
     EvaluationError,
     dependencies_changed,
     design_plan,
@@ -343,7 +343,7 @@ def run_sweep(sweep_path: str | Path, out: str | Path, *, workers: int | None = 
     """Run a sweep file on Dask into ``out`` (Parquet), resuming from chunks already written.
 
     Raises :class:`BadSweepOption` (``out`` or ``scheduler`` unusable),
-    :class:`neocloud.sweeps.SweepError` (the sweep file), :class:`SweepLocked` (another run
+    :class:`neocloud.analysis.sweeps.SweepError` (the sweep file), :class:`SweepLocked` (another run
     writes ``out``, with ``wait=False``), :class:`SweepFailed` (an evaluation failed) and
     ``KeyboardInterrupt`` (Ctrl-C or SIGTERM); in every case the chunks written are kept."""
     from neocloud import __version__

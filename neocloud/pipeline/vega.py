@@ -87,7 +87,7 @@ def compile_to_vega(spec: dict[str, Any]) -> dict[str, Any]:
 
 def container_width(spec: dict[str, Any]) -> dict[str, Any]:
     """A chart that asks for its container's width in a report (``usermeta.width``, set by
-    :data:`neocloud.charts.FIT`) gets it; its notebook width is kept for notebooks only.
+    :data:`neocloud.report.charts.FIT`) gets it; its notebook width is kept for notebooks only.
 
     >>> container_width({"width": 620, "usermeta": {"width": "container"}})["width"]
     'container'

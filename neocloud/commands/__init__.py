@@ -1,0 +1,1 @@
+"""The command line: ``neocloud`` (cli) and ``python -m neocloud.bench``."""

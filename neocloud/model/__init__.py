@@ -1,0 +1,1 @@
+"""The maths: pure functions over validated inputs (deal, hazard, market, books, ledger views, exit option)."""
