@@ -515,7 +515,7 @@ def test_seller_name_is_the_ledgers_spelling(given, expected):
 
 
 def test_the_shipped_ledger_is_read_once_per_process(monkeypatch, tmp_path):
-    import neocloud.model.ledger as ledger_module
+    import neocloud.inputs.ledger as ledger_module
     from neocloud.analysis.checks import scenario_warnings
 
     load_ledger()  # read (or already read) once

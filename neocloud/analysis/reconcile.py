@@ -141,7 +141,7 @@ def reconcile(ledger: Ledger, reported: Sequence[ReportedFigure], seller: str) -
     :data:`RECONCILIATION_COLUMNS`: ``reported_usd``, ``model_usd``, ``ratio`` (model / reported),
     ``contracts`` (how many of the seller's contracts the ledger holds by then) and
     ``difference_parts`` (codes of :data:`DIFFERENCE_PARTS`). The seller's name matches
-    case-insensitively (an unknown one raises :class:`~neocloud.model.ledger.UnknownNameError`); a seller
+    case-insensitively (an unknown one raises :class:`~neocloud.inputs.ledger.UnknownNameError`); a seller
     with no reported figure gets an empty table.
 
     >>> from neocloud.model.ledger import load_ledger

@@ -63,7 +63,7 @@ EXAMPLE = "neocloud/data/contracts.yaml"
 
 class LedgerError(ScenarioError):
     """A ledger file could not be used; ``problems`` holds one line per problem (file, record id,
-    key, value, what is allowed). A :class:`~neocloud.inputs.scenario.ScenarioError`, so the command
+    key, value, what is allowed). A :class:`~neocloud.inputs.sourced.ScenarioError`, so the command
     line reports it the same way (exit 2)."""
 
 
@@ -381,7 +381,7 @@ def validate_ledger(data: Any, path: str | Path = "<ledger>", *, strict: bool = 
     ...     "termination": {"kind": "none"}}]}, "mine.yaml", strict=False)
     Traceback (most recent call last):
     ...
-    neocloud.model.ledger.LedgerError: mine.yaml: contracts.0 (id 'a-b'): key 'end.value': value 2026-01-31: must be on or after start (2026-02-01)
+    neocloud.inputs.ledger.LedgerError: mine.yaml: contracts.0 (id 'a-b'): key 'end.value': value 2026-01-31: must be on or after start (2026-02-01)
     """
     problems: list[str] = []
     if not isinstance(data, dict):
@@ -454,7 +454,7 @@ def read_ledger_file(path: str | Path, *, strict: bool = False) -> Ledger:
     >>> read_ledger_file("tests/data/nope.yaml")
     Traceback (most recent call last):
     ...
-    neocloud.inputs.scenario.ScenarioError: tests/data/nope.yaml: file not found
+    neocloud.inputs.sourced.ScenarioError: tests/data/nope.yaml: file not found
     """
     p = Path(path)
     try:
@@ -492,7 +492,7 @@ def merge_ledgers(ledgers: Iterable[Ledger]) -> Ledger:
     >>> merge_ledgers([small, small])
     Traceback (most recent call last):
     ...
-    neocloud.model.ledger.LedgerError: tests/data/ledger_small.yaml: id 'test-coreweave-meta-1': also in tests/data/ledger_small.yaml; each contract needs its own id (rename yours, or drop it if it is the same contract)
+    neocloud.inputs.ledger.LedgerError: tests/data/ledger_small.yaml: id 'test-coreweave-meta-1': also in tests/data/ledger_small.yaml; each contract needs its own id (rename yours, or drop it if it is the same contract)
     ...
     """
     contracts: list[Contract] = []
@@ -529,7 +529,7 @@ def load_ledger(path: str | Path | None = None, *, with_shipped: bool = True) ->
     with ``path``, the user's own file read beside it (plain values allowed: a warning each
     record). ``with_shipped=False`` reads ``path`` alone.
 
-    Raises :class:`LedgerError` (a :class:`~neocloud.inputs.scenario.ScenarioError`) for any problem of
+    Raises :class:`LedgerError` (a :class:`~neocloud.inputs.sourced.ScenarioError`) for any problem of
     either file, and for an id found in both.
 
     >>> led = load_ledger()
@@ -577,7 +577,7 @@ def seller_name(ledger: Ledger, name: str, *, missing_ok: bool = False) -> str |
     >>> seller_name(load_ledger("tests/data/ledger_small.yaml", with_shipped=False), "Acme")
     Traceback (most recent call last):
     ...
-    neocloud.model.ledger.UnknownNameError: no seller named 'Acme' in the ledger; known sellers: CoreWeave, IREN, Nebius, SpaceX
+    neocloud.inputs.ledger.UnknownNameError: no seller named 'Acme' in the ledger; known sellers: CoreWeave, IREN, Nebius, SpaceX
     """
     try:
         return _match(name, ledger.sellers, "seller")
@@ -726,7 +726,7 @@ def expand_book(data: Any) -> Any:
     >>> expand_book({"book": {"seller": "SpaceX", "deal": "spacex-nope"}, "as_of": {"value": "2026-06-30"}})
     Traceback (most recent call last):
     ...
-    neocloud.inputs.scenario._CrossFieldError: book.deal = 'spacex-nope': no contract of that id in neocloud/data/contracts.yaml; SpaceX's contracts: spacex-anthropic-colossus-1, spacex-google, spacex-reflection-ai, spacex-undisclosed-q3-2026
+    neocloud.inputs.sourced._CrossFieldError: book.deal = 'spacex-nope': no contract of that id in neocloud/data/contracts.yaml; SpaceX's contracts: spacex-anthropic-colossus-1, spacex-google, spacex-reflection-ai, spacex-undisclosed-q3-2026
     """
     if not isinstance(data, dict) or data.get("book") is None:
         return data

@@ -8,7 +8,7 @@ definition in its own words and the source (the filing itself where one exists; 
 was read as ``as_reported_by``).
 
 :func:`load_reported` reads the file with the scenarios' guarded YAML reader and turns every
-problem into one :class:`~neocloud.inputs.scenario.ScenarioError` naming the file, the record, the key,
+problem into one :class:`~neocloud.inputs.sourced.ScenarioError` naming the file, the record, the key,
 the value and what is allowed.
 """
 
@@ -88,7 +88,7 @@ def shipped_reported_path() -> Path:
 def load_reported(path: str | Path | None = None) -> tuple[ReportedFigure, ...]:
     """Read and validate a reported-figures file (default: the shipped one).
 
-    Problems raise :class:`~neocloud.inputs.scenario.ScenarioError`, one line each, naming the record by
+    Problems raise :class:`~neocloud.inputs.sourced.ScenarioError`, one line each, naming the record by
     its ``id`` (or its position when it has none), the key, the value and what is allowed.
 
     >>> figures = load_reported()

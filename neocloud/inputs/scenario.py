@@ -513,7 +513,7 @@ def validate_scenario(data: Any, path: str | Path = "<scenario>") -> Scenario:
     >>> validate_scenario({"title": "x"}, "demo.yaml")
     Traceback (most recent call last):
     ...
-    neocloud.inputs.scenario.ScenarioError: demo.yaml: key 'question' is missing (required)
+    neocloud.inputs.sourced.ScenarioError: demo.yaml: key 'question' is missing (required)
     demo.yaml: key 'deal_name' is missing (required)
     demo.yaml: key 'seller_name' is missing (required)
     demo.yaml: key 'buyer_name' is missing (required)
@@ -546,7 +546,7 @@ def load_scenario(path: str | Path) -> Scenario:
     >>> load_scenario("params/nope.yaml")
     Traceback (most recent call last):
     ...
-    neocloud.inputs.scenario.ScenarioError: params/nope.yaml: file not found
+    neocloud.inputs.sourced.ScenarioError: params/nope.yaml: file not found
     """
     p = Path(path)
     return validate_scenario(read_scenario_data(p), path)
@@ -710,7 +710,7 @@ def report_scenario(
     >>> report_scenario("params/early_exit.yaml", scenario_parameters(load_scenario("params/base.yaml")))
     Traceback (most recent call last):
     ...
-    neocloud.inputs.scenario.ScenarioError: params/early_exit.yaml: the 'scenario' parameter differs from this file; pass only scenario_file (the file is read), or the file's own content as scenario
+    neocloud.inputs.sourced.ScenarioError: params/early_exit.yaml: the 'scenario' parameter differs from this file; pass only scenario_file (the file is read), or the file's own content as scenario
     """
     label = str(scenario_file)
     found = find_scenario_file(scenario_file, search_from)

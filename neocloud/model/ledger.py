@@ -169,7 +169,7 @@ def seller_book(ledger: Ledger, seller: str, as_of: dt.date) -> LedgerBook:
     >>> seller_book(load_ledger("tests/data/ledger_small.yaml", with_shipped=False), "Acme", dt.date(2026, 6, 30))
     Traceback (most recent call last):
     ...
-    neocloud.model.ledger.UnknownNameError: no seller named 'Acme' in the ledger; known sellers: CoreWeave, IREN, Nebius, SpaceX
+    neocloud.inputs.ledger.UnknownNameError: no seller named 'Acme' in the ledger; known sellers: CoreWeave, IREN, Nebius, SpaceX
     """
     return _book(ledger, "seller", seller, as_of)
 
@@ -486,7 +486,7 @@ def market_report_inputs(ledger_file: str | Path | None, as_of: str | dt.date,
     >>> market_report_inputs(None, "30 June")
     Traceback (most recent call last):
     ...
-    neocloud.model.ledger.LedgerError: as_of: value '30 June': a date written YYYY-MM-DD is expected, e.g. 2026-05-01
+    neocloud.inputs.ledger.LedgerError: as_of: value '30 June': a date written YYYY-MM-DD is expected, e.g. 2026-05-01
     """
     from neocloud.inputs.scenario import find_scenario_file
     from neocloud.inputs.sourced import _iso_date

@@ -47,7 +47,7 @@ if _o.environ.get('NEOCLOUD_RECORD_OPENS'):  # tests: which files the kernel ope
     record_opens(_o.environ['NEOCLOUD_RECORD_OPENS'], 'kernel')
     del record_opens
 import neocloud, neocloud.report.charts, neocloud.report.narrative  # the reports' imports, once per kernel
-from neocloud.inputs.scenario import each_file_read_once
+from neocloud.inputs.sourced import each_file_read_once
 _s.modules['__neocloud_kernel__'] = type(_s)('__neocloud_kernel__')
 _s.modules['__neocloud_kernel__'].filters = list(_w.filters)
 # the data files every report reads (the ledger, the filings) are parsed once per kernel: a kernel

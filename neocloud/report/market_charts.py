@@ -161,7 +161,7 @@ def notice_calendar_control_chart(calendar: pd.DataFrame, grid: pd.DataFrame, as
     """The notice calendar (:func:`notice_calendar_chart`) with two controls: a horizon (the
     horizons of ``grid``, :func:`neocloud.model.ledger.notice_calendar_grid`) and a seller to pick out.
     The rows outside the choice are dimmed, never dropped (the chart keeps its size), a rule marks
-    the horizon's last day, and the readout above the plot is the grid's row for the choice (its
+    the horizon's last day, and the chart's title is the grid's row for the choice (its
     ``readout`` text, :func:`neocloud.report.market_words.calendar_readout`): every figure shown is the
     library's. ``title`` must state what no control changes.
 
@@ -175,7 +175,7 @@ def notice_calendar_control_chart(calendar: pd.DataFrame, grid: pd.DataFrame, as
     >>> sorted(p.name for p in c.params)
     ['cal_horizon', 'cal_seller']
     """
-    from neocloud.report.charts import CONTROL_NOTE, _readout
+    from neocloud.report.charts.controls import CONTROL_NOTE, menu, with_controls
     from neocloud.model.ledger import ALL_SELLERS
 
     horizons = sorted(int(h) for h in grid.horizon_months.unique())
@@ -188,11 +188,12 @@ def notice_calendar_control_chart(calendar: pd.DataFrame, grid: pd.DataFrame, as
     f["contract"] = f.seller + " - " + f.buyer
     data = _records(f[["date", "event", "seller", "contract", "h_min", "service_ends", "at_stake_usd_bn", "size_bn", "right"]])
     shown = grid.assign(until=grid.until.map(lambda d: d.isoformat()))[["horizon_months", "seller", "until", "readout"]]
-    h = alt.param(name="cal_horizon", value=horizons[-1],
-                  bind=alt.binding_select(options=horizons, labels=[f"{x} months" for x in horizons], name="Horizon "))
-    who = alt.param(name="cal_seller", value=ALL_SELLERS, bind=alt.binding_select(options=sellers, name="Seller "))
+    h = menu("cal_horizon", "Horizon ", horizons, [f"{x} months" for x in horizons], horizons[-1])
+    who = menu("cal_seller", "Seller ", sellers, None, ALL_SELLERS)
     chosen = f"datum.h_min <= cal_horizon && (cal_seller == '{ALL_SELLERS}' || datum.seller == cal_seller)"
     row = "datum.horizon_months == cal_horizon && datum.seller == cal_seller"
+    readouts = shown.set_index(["horizon_months", "seller"]).readout
+    titles = [[readouts[(hz, sl)] for sl in sellers] for hz in horizons]
     pad = dt.timedelta(days=10)  # a point on the first or last day is drawn whole
     domain = [(as_of - pad).isoformat(), (until[horizons[-1]] + pad).isoformat()]
     x = alt.X("date:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": 2}))
@@ -213,7 +214,7 @@ def notice_calendar_control_chart(calendar: pd.DataFrame, grid: pd.DataFrame, as
     rule = (alt.Chart(_records(shown)).mark_rule(strokeDash=[4, 3], color=PALETTE[4])
             .encode(x=alt.X("until:T", scale=alt.Scale(domain=domain)))
             .transform_filter(row))
-    heading = _title(title, sources, CONTROL_NOTE + ". Circles: notice may first be served that day (size: fees it would cancel); "
-                                                    "diamonds: delivery deadlines; dashed: the horizon's last day")
-    return (alt.layer(points, rule, _readout(shown, row, "readout")).add_params(h, who)
-            .properties(**FIT, height=alt.Step(28), title=heading))
+    note = (CONTROL_NOTE + ". Circles: notice may first be served that day (size: fees it would cancel); "
+            "diamonds: delivery deadlines; dashed: the horizon's last day")
+    return (alt.layer(points, rule).add_params(h.param, who.param)
+            .properties(**with_controls(titles, [h, who], title, sources, note), height=alt.Step(28)))
