@@ -157,7 +157,7 @@ def cite(*items: Any) -> list[str]:
     >>> from neocloud import load_scenario
     >>> s = load_scenario("params/base.yaml")
     >>> cite(s.terms.monthly_fee_usd, s.terms.ramp_discount, "neocloud model")
-    ['prismix.dev (20 May 2026)', 'assumption: see the sources page', 'neocloud model']
+    ['www.sec.gov (20 May 2026)', 'assumption: see the sources page', 'neocloud model']
     """
     out: list[str] = []
     for item in items:
