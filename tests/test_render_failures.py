@@ -72,7 +72,9 @@ def test_a_killed_kernel_keeps_the_previous_report(tmp_path):
 def test_an_invalid_scenario_keeps_the_previous_report(tmp_path):
     nbs, params, out, before = _good_render(tmp_path)
     scenario = params / "s.yaml"
-    scenario.write_text(scenario.read_text().replace("    value: 0.5\n", "    value: 2.5\n", 1))
+    text = scenario.read_text()   # the base case names its book; a ramp discount it states itself, out of range
+    scenario.write_text(text + "\n" if "\nterms:" not in text else
+                        text.replace("\nterms:\n", "\nterms:\n  ramp_discount:\n    value: 2.5\n    assumption: true\n    note: out of range\n", 1))
     res = render_cli(out, "--params", str(params), notebooks=nbs)
     assert res.returncode == 2
     assert "terms.ramp_discount.value': value 2.5" in res.stdout and "left as they were" in res.stdout
