@@ -184,3 +184,36 @@ def market_answer(totals: dict[str, float], sellers: pd.DataFrame, buyers: pd.Da
         change += f". A further {usd(contingent)} binds only on an event (options, backstops, \"up to\"): never counted above"
     parts.append(change + ".")
     return head + "\n\n".join(parts)
+
+
+CONTRACTS_HEADER = ["Seller", "Buyer", "Signed", "Headline backlog", "Enforceable RPO", "Service ends if notice at the first chance",
+                    "Fee a month", "MW (basis)", "USD per MW-year", "USD per H100e-hour"]
+
+MW_BASIS_WORDS = {"it_load": "IT load", "facility": "facility", "reported_unspecified": "basis not stated"}
+"""A megawatt's basis (``capacity_mw.basis`` in the ledger) in words."""
+
+
+def _known(x: Any) -> bool:
+    return x is not None and x == x  # NaN and NaT are not equal to themselves
+
+
+def contract_rows(contracts: pd.DataFrame) -> list[list[str]]:
+    """Every contract of :func:`neocloud.model.ledger.market_contracts`, largest headline backlog
+    first: rows for :func:`neocloud.report.narrative.table` (:data:`CONTRACTS_HEADER`), with the
+    first day without service if the buyer serves notice at its first chance ("cannot walk" under
+    take-or-pay or with no notice date left) and the prices where capacity is known ("-" else).
+
+    >>> import datetime as dt
+    >>> from neocloud.model.ledger import load_ledger, market_contracts
+    >>> rows = contract_rows(market_contracts(load_ledger(), dt.date(2026, 6, 30)))
+    >>> [r for r in rows if r[1] == "Anthropic" and r[0] == "SpaceX"][0]
+    ['SpaceX', 'Anthropic', '3 May 2026', '$43.75B', '$4.92B', '30 Oct 2026', '$1.25B', '300 (basis not stated)', '$50.0M', '$6.20']
+    """
+    from neocloud.report.narrative import day
+
+    return [[esc(r.seller), esc(r.buyer), day(r.signed), usd(r.headline_backlog_usd), usd(r.enforceable_rpo_usd),
+             day(r.first_stop) if _known(r.first_stop) else "cannot walk", usd(r.monthly_fee_usd),
+             f"{r.capacity_mw:,.0f} ({MW_BASIS_WORDS.get(r.capacity_basis, esc(r.capacity_basis))})" if _known(r.capacity_mw) else "-",
+             usd(r.usd_per_mw_year) if _known(r.usd_per_mw_year) else "-",
+             usd(r.usd_per_h100e_hour) if _known(r.usd_per_h100e_hour) else "-"]
+            for r in contracts.sort_values("headline_backlog_usd", ascending=False, kind="stable").itertuples()]
