@@ -292,6 +292,22 @@ def report_layout(browser, path: Path) -> dict:  # noqa: F811
         context.close()
 
 
+def layout_problems(where: str, lay: dict) -> list[str]:
+    """What breaks "the answer first" in a report's layout (:data:`LAYOUT`): no Appendix section,
+    more than :data:`MAX_SCREENS` screens before it, an answer that does not fit the first screen,
+    a chart before the answer."""
+    problems = []
+    if not lay["appendix"]:
+        problems.append(f"{where}: no Appendix section")
+    if lay["screens"] > MAX_SCREENS:
+        problems.append(f"{where}: {lay['screens']:.1f} screens before its appendix (at most {MAX_SCREENS})")
+    if lay["answerBottom"] is None or lay["answerBottom"] > lay["screen"]:
+        problems.append(f"{where}: the answer does not fit the first screen (ends at {lay['answerBottom']} px)")
+    if lay["chartTop"] is not None and lay["answerBottom"] is not None and lay["chartTop"] < lay["answerBottom"]:
+        problems.append(f"{where}: a chart comes before the answer")
+    return problems
+
+
 def test_each_scenario_report_answers_in_its_first_screen_and_is_short_before_its_appendix(rendered, browser):  # noqa: F811
     import neocloud as nc
     from neocloud.report.narrative import usd
@@ -304,14 +320,7 @@ def test_each_scenario_report_answers_in_its_first_screen_and_is_short_before_it
         for name in SCENARIO_REPORTS:
             where = f"{folder.name}/{name}"
             lay = report_layout(browser, folder / f"{name}.html")
-            if not lay["appendix"]:
-                problems.append(f"{where}: no Appendix section")
-            if lay["screens"] > MAX_SCREENS:
-                problems.append(f"{where}: {lay['screens']:.1f} screens before its appendix (at most {MAX_SCREENS})")
-            if lay["answerBottom"] is None or lay["answerBottom"] > lay["screen"]:
-                problems.append(f"{where}: the answer does not fit the first screen (ends at {lay['answerBottom']} px)")
-            if lay["chartTop"] is not None and lay["answerBottom"] is not None and lay["chartTop"] < lay["answerBottom"]:
-                problems.append(f"{where}: a chart comes before the answer")
+            problems += layout_problems(where, lay)
             text = lay["answerText"].replace("\u00a0", " ")
             if name == "termination" and fig["market_exit"] and today:
                 # the answer starts from today's contract prices, not from the assumed hazard
@@ -323,6 +332,51 @@ def test_each_scenario_report_answers_in_its_first_screen_and_is_short_before_it
                 problems.append(f"{where}: the answer does not state how much of the backlog correlated exits take")
             if name == "deal" and usd(fig["total_contract_value_usd"]) not in text:
                 problems.append(f"{where}: the answer does not state the full-term value")
+    assert not problems, problems
+
+
+def test_the_market_report_answers_in_its_first_screen_and_is_short_before_its_appendix(rendered, browser):  # noqa: F811
+    """The market report (one per reporting date: ``outputs/<stem>/market.html``, rendered for the
+    base scenario) answers its question in its first screen, in the ledger's own figures on that
+    date (how much of the headline backlog is enforceable, what can walk within 90 and 365 days,
+    the notice windows of the next twelve months), and takes at most nine screens before its
+    appendix; its long tables (every contract, every record's sources) are in the appendix."""
+    import neocloud as nc
+    from neocloud.model.ledger import load_ledger, market_totals, notice_calendar
+    from neocloud.report.narrative import pct, usd
+
+    pages = sorted(rendered.glob("*/market.html"))
+    assert [p.parent.name for p in pages] == ["base"], pages
+    problems = []
+    for path in pages:
+        where = f"{path.parent.name}/market"
+        a = nc.load_scenario(Path("params") / f"{path.parent.name}.yaml").as_of.value
+        led = load_ledger()
+        total = market_totals(led, a)
+        windows = notice_calendar(led, a)
+        windows = windows[windows.event == "notice window opens"]
+        lay = report_layout(browser, path)
+        problems += layout_problems(where, lay)
+        text = lay["answerText"].replace("\u00a0", " ")
+        headline, enforceable = total["headline_backlog_usd"], total["enforceable_rpo_usd"]
+        wanted = {"the enforceable RPO over the headline backlog":
+                      f"{usd(enforceable)} of the {usd(headline)} headline backlog ({pct(enforceable / headline)})",
+                  "what can walk within 90 days": f"{usd(total['walkable_90d_usd'])} ({pct(total['walkable_90d_usd'] / headline)})",
+                  "what can walk within 365 days": f"{usd(total['walkable_365d_usd'])} ({pct(total['walkable_365d_usd'] / headline)})",
+                  "the notice windows of the next twelve months": f"{len(windows)} notice window"}
+        problems += [f"{where}: the answer does not state {what} ({figure!r})" for what, figure in wanted.items() if figure not in text]
+        context, page, _ = _open(browser, path, 1440)
+        try:
+            after = page.evaluate("""() => {
+              const appendix = [...document.querySelectorAll('h2')].find(h => /^Appendix/.test(h.textContent.trim()));
+              const y = appendix ? appendix.getBoundingClientRect().top : Infinity;
+              return [...document.querySelectorAll('h3')].filter(h => h.getBoundingClientRect().top > y).map(h => h.textContent.trim());
+            }""")
+        finally:
+            context.close()
+        for long_table in ("Every contract", "Every record's sources"):
+            if not any(h.startswith(long_table) for h in after):
+                problems.append(f"{where}: {long_table!r} is not in the appendix ({after})")
     assert not problems, problems
 
 

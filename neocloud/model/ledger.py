@@ -437,15 +437,21 @@ def notice_calendar_grid(calendar: pd.DataFrame, as_of: dt.date, horizons: Seque
 
 def market_totals(ledger: Ledger, as_of: dt.date) -> dict[str, float]:
     """The whole market at ``as_of``: :func:`book_totals` of every contract signed by then, with
-    ``walkable_usd`` (headline backlog less enforceable RPO) and ``contracts``.
+    ``walkable_usd`` (headline backlog less enforceable RPO), ``walkable_90d_usd`` and
+    ``walkable_365d_usd`` (the part a notice served within 90 or 365 days of ``as_of`` would
+    cancel, :func:`walkable_usd`) and ``contracts``. USD; an empty market gives zeros.
 
     >>> t = market_totals(load_ledger(), dt.date(2026, 6, 30))
     >>> round(t["headline_backlog_usd"] / 1e9, 2), round(t["walkable_usd"] / 1e9, 2), t["contracts"]
     (1065.86, 69.08, 30)
+    >>> round(t["walkable_90d_usd"] / 1e9, 2), round(t["walkable_365d_usd"] / 1e9, 2)
+    (38.83, 69.08)
     """
     contracts = signed_by(ledger, as_of)
     totals: dict[str, float] = book_totals(contracts, as_of)
     totals["walkable_usd"] = _book_sum(contracts, lambda t: walkable_usd(t, as_of))
+    for h in WALK_HORIZONS_DAYS:
+        totals[f"walkable_{h}d_usd"] = _book_sum(contracts, lambda t, h=h: walkable_usd(t, as_of, h))
     totals["contracts"] = len(contracts)
     return totals
 
