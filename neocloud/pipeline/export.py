@@ -64,6 +64,12 @@ class ReportRefused(ValueError):
     exits with status 2, with no traceback."""
 
 
+LINKED_MARKDOWN_MIME = "text/vnd.neocloud.linked-markdown"
+"""Words that link the sources page beside the report (:data:`neocloud.report.narrative.LINKED_MARKDOWN_MIME`)."""
+
+SOURCES_PAGE = "sources/index.html"
+"""Where the sources page is beside a report (:data:`neocloud.pipeline.sources_page.SOURCES_PAGE`)."""
+
 RUN_MIME = "application/vnd.neocloud.run+json"
 """The record a report's first cell displays when it runs (:data:`neocloud.report.start.RUN_MIME`)."""
 
@@ -330,11 +336,14 @@ class ReportExporter(HTMLExporter):
         config.NbConvertBase.display_data_priority = [VEGALITE_MIME, *[m for m in priority if m != VEGALITE_MIME]]
         return config
 
-    def prepare(self, nb: Any, fallback_name: str = "report", supplied: dict[str, Any] | None = None) -> tuple[Any, dict[str, str]]:
+    def prepare(self, nb: Any, fallback_name: str = "report", supplied: dict[str, Any] | None = None,
+                linked: bool = True) -> tuple[Any, dict[str, Any]]:
         """A scrubbed copy of ``nb`` with its title, and the header of its report, both from the
         notebook alone (:func:`run_record`; no scenario file is read). The run record leaves the
         cell outputs for the notebook's metadata (``neocloud.run``): the page shows it in the
-        header, and the rendered notebook exports again to the same bytes.
+        header, and the rendered notebook exports again to the same bytes. ``linked``: the
+        sources page and the index are beside the report (``neocloud render`` writes both), so
+        the header and the words link them; else neither is linked.
 
         Raises :class:`ReportRefused` for a notebook that is not an executed report."""
         record = run_record(nb, supplied)
@@ -343,16 +352,53 @@ class ReportExporter(HTMLExporter):
         for cell in nb.cells:
             if cell.get("outputs"):
                 cell.outputs = [o for o in cell.outputs if RUN_MIME not in o.get("data", {})]
+                for o in cell.outputs:  # the words that link the sources page, where it is beside the report
+                    data = o.get("data", {})
+                    if LINKED_MARKDOWN_MIME in data:
+                        linked_text = data.pop(LINKED_MARKDOWN_MIME)
+                        if linked:
+                            data["text/markdown"] = linked_text
         nb.metadata["neocloud"] = {**nb.metadata.get("neocloud", {}), "report": name, "run": record}
         nb.metadata["title"] = report_title(record["scenario_title"], name)
-        return nb, report_meta(record)
+        return nb, {**report_meta(record), "sources": linked, "index": linked}
+
+    def sources_page(self, nb: Any, fallback_name: str = "report") -> str | None:
+        """The sources page of an executed report (:func:`neocloud.pipeline.sources_page.sources_page`),
+        made from what the notebook carries (the scenario as data in its run record, else in its
+        ``scenario`` parameter; no scenario file is read), listing this report and the data files
+        it declares; ``None`` when the notebook carries no scenario data (an older run) or the
+        page cannot be made: the report then links no sources page.
+
+        Raises :class:`ReportRefused` for a notebook that is not an executed report."""
+        record = run_record(nb)
+        data = record.get("scenario")
+        if not isinstance(data, dict):
+            data = notebook_parameters(nb).get("scenario")
+        if not isinstance(data, dict):
+            return None
+        from neocloud.inputs.scenario import validate_scenario
+        from neocloud.inputs.sourced import ScenarioError
+        from neocloud.pipeline.notebooks import declaration
+        from neocloud.pipeline.sources_page import sources_page
+
+        name = report_name(nb, fallback_name)
+        try:
+            scenario = validate_scenario(data, record["scenario_file"])
+            declared = declaration(Path(f"{name}.ipynb"))
+            return sources_page(scenario, record["scenario_file"], [name], declared.data, declared.files, index=False)
+        except (ScenarioError, OSError, ValueError):
+            return None
 
     def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any) -> tuple[str, dict[str, Any]]:
         resources = dict(resources or {})
         meta = resources.get("metadata") or {}
-        if "neocloud" not in resources:
-            nb, header = self.prepare(nb, meta.get("name") or "report")
+        if "neocloud" not in resources:  # jupyter nbconvert: the sources page is written beside the report
+            page = self.sources_page(nb, meta.get("name") or "report")
+            nb, header = self.prepare(nb, meta.get("name") or "report", linked=page is not None)
+            header["index"] = False  # no index of reports beside it
             resources["neocloud"] = header
+            if page is not None:
+                resources["outputs"] = {**(resources.get("outputs") or {}), SOURCES_PAGE: page.encode("utf-8")}
         has_chart = any(VEGALITE_MIME in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", []))
         css = package_resources.files("neocloud").joinpath("templates/report/report.css").read_text(encoding="utf-8")
         resources["neocloud"] = {
