@@ -362,16 +362,18 @@ class ReportExporter(HTMLExporter):
         nb.metadata["title"] = report_title(record["scenario_title"], name)
         return nb, {**report_meta(record), "sources": linked, "index": linked}
 
-    def sources_page(self, nb: Any, fallback_name: str = "report") -> str | None:
+    def sources_page(self, nb: Any, fallback_name: str = "report", file_name: str | None = None) -> str | None:
         """The sources page of an executed report (:func:`neocloud.pipeline.sources_page.sources_page`),
-        made from what the notebook carries (the scenario as data in its run record, else in its
-        ``scenario`` parameter; no scenario file is read), listing this report and the data files
-        it declares; ``None`` when the notebook carries no scenario data (an older run) or the
+        made from what the notebook carries (the scenario as JSON text in its run record,
+        ``scenario_json``, else its ``scenario`` parameter; no scenario file is read), listing this report (linked to
+        ``../FILE_NAME.html``, the HTML written beside it) and the data files it declares; ``None`` when the notebook carries no scenario data (an older run) or the
         page cannot be made: the report then links no sources page.
 
         Raises :class:`ReportRefused` for a notebook that is not an executed report."""
         record = run_record(nb)
-        data = record.get("scenario")
+        data = None
+        with contextlib.suppress(TypeError, ValueError):
+            data = json.loads(record.get("scenario_json"))  # type: ignore[arg-type]
         if not isinstance(data, dict):
             data = notebook_parameters(nb).get("scenario")
         if not isinstance(data, dict):
@@ -385,7 +387,8 @@ class ReportExporter(HTMLExporter):
         try:
             scenario = validate_scenario(data, record["scenario_file"])
             declared = declaration(Path(f"{name}.ipynb"))
-            return sources_page(scenario, record["scenario_file"], [name], declared.data, declared.files, index=False)
+            return sources_page(scenario, record["scenario_file"], [name], declared.data, declared.files, index=False,
+                                report_files=[file_name or name])
         except (ScenarioError, OSError, ValueError):
             return None
 
@@ -393,12 +396,16 @@ class ReportExporter(HTMLExporter):
         resources = dict(resources or {})
         meta = resources.get("metadata") or {}
         if "neocloud" not in resources:  # jupyter nbconvert: the sources page is written beside the report
-            page = self.sources_page(nb, meta.get("name") or "report")
+            # the HTML's name as nbconvert's writer names it (--output may add a folder): the page goes beside it
+            written = str(resources.get("unique_key") or meta.get("name") or "report")
+            folder, _, file_name = written.replace(os.sep, "/").rpartition("/")
+            page = self.sources_page(nb, meta.get("name") or "report", file_name)
             nb, header = self.prepare(nb, meta.get("name") or "report", linked=page is not None)
             header["index"] = False  # no index of reports beside it
             resources["neocloud"] = header
             if page is not None:
-                resources["outputs"] = {**(resources.get("outputs") or {}), SOURCES_PAGE: page.encode("utf-8")}
+                where = f"{folder}/{SOURCES_PAGE}" if folder else SOURCES_PAGE
+                resources["outputs"] = {**(resources.get("outputs") or {}), where: page.encode("utf-8")}
         has_chart = any(VEGALITE_MIME in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", []))
         css = package_resources.files("neocloud").joinpath("templates/report/report.css").read_text(encoding="utf-8")
         resources["neocloud"] = {

@@ -164,10 +164,14 @@ def keep_figures_whole(body: str) -> str:
 
 
 def sources_page(scenario: "Scenario", scenario_file: str, reports: list[str], data: Iterable[str], files: Iterable[str],
-                 index: bool = True) -> str:
-    """The HTML of a scenario's sources page (``reports``: the names of its reports, linked;
-    ``scenario_file``, the file as the reports' headers show it; ``index``, link the index of
-    reports, which ``neocloud render`` writes and ``jupyter nbconvert`` does not)."""
+                 index: bool = True, report_files: list[str] | None = None) -> str:
+    """The HTML of a scenario's sources page (``reports``: the names of its reports, linked to
+    ``../NAME.html``, or to ``../FILE.html`` for the names of ``report_files`` where the report's
+    file is named otherwise; ``scenario_file``, the file as the reports' headers show it;
+    ``index``, link the index of reports, which ``neocloud render`` writes and ``jupyter
+    nbconvert`` does not)."""
+    from urllib.parse import quote
+
     import mistune
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -178,7 +182,7 @@ def sources_page(scenario: "Scenario", scenario_file: str, reports: list[str], d
     env = Environment(loader=FileSystemLoader(str(PACKAGE_DIR / "templates")), autoescape=select_autoescape(["html", "j2"]))
     return env.get_template("sources.html.j2").render(
         title=plain(scenario.title), deal=plain(scenario.deal_name), file=str(scenario_file), version=__version__, index=index,
-        reports=[{"name": r, "href": f"../{r}.html"} for r in reports], body=body,
+        reports=[{"name": r, "href": f"../{quote(f)}.html"} for r, f in zip(reports, report_files or reports)], body=body,
         css=(PACKAGE_DIR / "templates/report/report.css").read_text(encoding="utf-8"))
 
 
