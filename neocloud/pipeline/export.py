@@ -342,8 +342,9 @@ class ReportExporter(HTMLExporter):
         notebook alone (:func:`run_record`; no scenario file is read). The run record leaves the
         cell outputs for the notebook's metadata (``neocloud.run``): the page shows it in the
         header, and the rendered notebook exports again to the same bytes. ``linked``: the
-        sources page and the index are beside the report (``neocloud render`` writes both), so
-        the header and the words link them; else neither is linked.
+        sources page is beside the report (``neocloud render`` and ``jupyter nbconvert --to
+        neocloud-report`` write it), so the header and the words link the sources page (in a render it links the index and the
+        scenario's other reports); else they do not link it.
 
         Raises :class:`ReportRefused` for a notebook that is not an executed report."""
         record = run_record(nb, supplied)
@@ -360,7 +361,7 @@ class ReportExporter(HTMLExporter):
                             data["text/markdown"] = linked_text
         nb.metadata["neocloud"] = {**nb.metadata.get("neocloud", {}), "report": name, "run": record}
         nb.metadata["title"] = report_title(record["scenario_title"], name)
-        return nb, {**report_meta(record), "sources": linked, "index": linked}
+        return nb, {**report_meta(record), "sources": linked}
 
     def sources_page(self, nb: Any, fallback_name: str = "report", file_name: str | None = None) -> str | None:
         """The sources page of an executed report (:func:`neocloud.pipeline.sources_page.sources_page`),
@@ -401,7 +402,6 @@ class ReportExporter(HTMLExporter):
             folder, _, file_name = written.replace(os.sep, "/").rpartition("/")
             page = self.sources_page(nb, meta.get("name") or "report", file_name)
             nb, header = self.prepare(nb, meta.get("name") or "report", linked=page is not None)
-            header["index"] = False  # no index of reports beside it
             resources["neocloud"] = header
             if page is not None:
                 where = f"{folder}/{SOURCES_PAGE}" if folder else SOURCES_PAGE
