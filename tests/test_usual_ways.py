@@ -496,3 +496,27 @@ def test_plain_html_export_shows_no_dead_link_to_the_sources_page(executed, tmp_
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "sources/index.html" in html and "sources and assumptions" in html   # named...
     assert 'href="sources/index.html"' not in html and not (tmp_path / "sources").exists()   # ...not linked
+
+
+def test_a_notebook_that_carries_no_scenario_data_exports_with_no_link_to_a_page_it_cannot_write(executed):
+    """An executed report run by an older neocloud (no scenario in its record, its words linking
+    the page as plain Markdown): the export writes no sources page and links none."""
+    from neocloud.report.narrative import LINKED_MARKDOWN_MIME
+
+    nb = nbformat.read(executed, as_version=4)
+    older = 0
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            if RUN_MIME in data:
+                data[RUN_MIME].pop("scenario_json")
+            if LINKED_MARKDOWN_MIME in data:
+                data["text/markdown"] = data.pop(LINKED_MARKDOWN_MIME)
+                older += 1
+    assert older == 1
+    body, resources = ReportExporter().from_notebook_node(nb, resources={"metadata": {"name": "o"}})
+    assert not resources.get("outputs") and 'href="sources/index.html"' not in body
+    assert "sources and assumptions (the page" in body   # named, not linked
+    body, resources = ReportExporter().from_notebook_node(nbformat.read(executed, as_version=4),
+                                                         resources={"metadata": {"name": "o"}})
+    assert set(resources["outputs"]) == {"sources/index.html"} and body.count('href="sources/index.html"') == 2

@@ -359,6 +359,10 @@ class ReportExporter(HTMLExporter):
                         linked_text = data.pop(LINKED_MARKDOWN_MIME)
                         if linked:
                             data["text/markdown"] = linked_text
+                    elif not linked and isinstance(data.get("text/markdown"), str):  # run by an older neocloud
+                        from neocloud.report.narrative import unlinked_sources
+
+                        data["text/markdown"] = unlinked_sources(data["text/markdown"])
         nb.metadata["neocloud"] = {**nb.metadata.get("neocloud", {}), "report": name, "run": record}
         nb.metadata["title"] = report_title(record["scenario_title"], name)
         return nb, {**report_meta(record), "sources": linked}
