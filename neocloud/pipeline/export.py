@@ -11,7 +11,12 @@ The exporter hides the code, scrubs what differs between runs (timings, paths, r
 charts with one inlined copy of Vega (no network), and heads the report with the scenario it was
 computed from: the record the report's first cell made when it ran (:func:`run_record`), so that
 the export needs nothing outside the notebook (no scenario file is read: the same bytes from any
-folder, also after the scenario file changed).
+folder, also after the scenario file changed). Beside the HTML it writes the scenario's sources
+page (``sources/index.html``, nbconvert's writer writes ``resources["outputs"]`` next to the
+output), made from the scenario the run record carries as data: the report's links resolve.
+It is the page ``neocloud render`` writes for the same scenario and report but for its line of
+links (the render's also links its index of reports and the scenario's other reports, which an
+export does not write). A notebook that carries no scenario data gets no page and links none.
 
 It refuses, in one line and with exit status 2, what is not an executed report: an empty file or
 notebook, a notebook that is not a neocloud report, one never executed, one whose execution failed

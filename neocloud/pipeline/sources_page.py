@@ -6,7 +6,9 @@ a folder of its own so that ``outputs/<stem>/*.html`` are the reports), and the 
 from each scenario's card. The page is written by ``neocloud render`` for every scenario it
 renders, from the scenario and the files the reports' declarations name
 (:mod:`neocloud.pipeline.notebooks`: the pipeline names no report), and only when its bytes
-change: a render of the same inputs writes the same bytes, offline.
+change: a render of the same inputs writes the same bytes, offline. ``jupyter nbconvert --to
+neocloud-report`` writes it too, beside the report it exports
+(:meth:`neocloud.pipeline.export.ReportExporter.sources_page`).
 """
 
 from __future__ import annotations
