@@ -229,3 +229,44 @@ def test_links_are_only_http():
 
 
 
+
+
+def _with_hostile_secondary_pages(data: dict) -> int:
+    """Give every source in ``data`` (a mapping with ``url`` and ``date``) a hostile
+    ``as_reported_by``: the payload in its address, title and quote; the count."""
+    count = 0
+
+    def walk(node: Any) -> None:
+        nonlocal count
+        if isinstance(node, dict):
+            if isinstance(node.get("url"), str) and "date" in node and "as_reported_by" not in node:
+                node["as_reported_by"] = {"url": URL_PAYLOAD, "date": node["date"], "title": PAYLOAD, "quote": PAYLOAD}
+                count += 1
+            for k, v in list(node.items()):
+                if k != "as_reported_by":
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(data)
+    return count
+
+
+def test_as_reported_by_is_escaped_in_the_words_and_on_the_sources_page():
+    """A source's secondary page (``as_reported_by``) is shown beside its primary source, and a
+    hostile one (its address, title and quote) reaches neither Markdown nor the page live."""
+    from neocloud.pipeline.sources_page import sources_page
+    from neocloud.report.narrative import cite, source_ref, sources_table
+
+    data = read_scenario_data(PARAMS / "base.yaml")
+    count = _with_hostile_secondary_pages(data)
+    s = validate_scenario(data)
+    assert count >= 20, count
+    words = sources_table(s)
+    assert words.count(", as reported by ") >= 10 and not markdown_problems(words)
+    assert not markdown_problems(source_ref(s.terms.monthly_fee_usd.source))
+    assert all("<" not in line and "](" not in line for line in cite(*[h.source for h in s.headlines]))
+    page = sources_page(s, "hostile.yaml", ["deal"], ["comparables.csv", "reported.yaml"], [], index=False)
+    assert not live_markup(page), live_markup(page)[:5]
+    assert page.count("as reported by") >= count // 2

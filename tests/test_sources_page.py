@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 
 import neocloud as nc
@@ -126,3 +127,28 @@ def test_every_report_links_its_scenario_sources_page_and_repeats_no_sources_tab
         assert soup.find("a", href=SOURCES_PAGE) is not None, (path.stem, nb.stem)
         headers = [[th.get_text(" ", strip=True) for th in t.find_all("th")] for t in soup.find_all("table")]
         assert not any(h[-1:] == ["source or assumption"] for h in headers), f"{path.stem}/{nb.stem} repeats the sources table"
+
+
+def test_a_source_read_on_another_page_shows_both_links():
+    """A source that cites the primary text (a filing) and keeps the page where the figure was
+    read (``as_reported_by``) shows both on the sources page, in the same cell: the primary
+    source, then ", as reported by" the secondary page; so do the data files' sources."""
+    from neocloud.pipeline.sources_page import sources_page
+
+    sc = nc.load_scenario(ROOT / "params/base.yaml")
+    cited = [(k, item.source) for k, _, item in sc.inputs() if item.source is not None and item.source.as_reported_by]
+    assert cited, "base cites no source read on another page"
+    page = BeautifulSoup(sources_page(sc, "params/base.yaml", ["deal"], ["reported.yaml"], [], index=False), "html.parser")
+    for key, source in cited:
+        row = page.find("small", string=key).find_parent("tr")
+        cell = next(td for td in row.find_all("td") if td.find("a", href=source.url))
+        hrefs = [a["href"] for a in cell.find_all("a")]
+        assert hrefs.index(source.url) < hrefs.index(source.as_reported_by.url), (key, hrefs)
+        assert "as reported by" in cell.get_text(), key
+    reported = yaml.safe_load((ROOT / "neocloud/data/reported.yaml").read_text(encoding="utf-8"))
+    records = [r for r in reported["reported"] if r.get("as_reported_by")]
+    assert records
+    section = next(h for h in page.find_all("h3") if "reported.yaml" in h.get_text()).find_next("table")
+    for r in records:
+        cell = next(td for td in section.find_all("td") if td.find("a", href=r["source"]["url"]))
+        assert cell.find("a", href=r["as_reported_by"]["url"]) is not None, r["id"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -416,5 +417,106 @@ def test_a_whole_scenario_file_given_as_papermill_parameters_is_refused_the_same
     from neocloud.report.start import ReportInputError, check_parameters
     from neocloud.inputs.sourced import _read_yaml
 
-    with pytest.raises(ReportInputError, match=r"'as_of', ('book', )?'buyer_name', .* are keys of a scenario file"):
+    with pytest.raises(ReportInputError, match=r"'as_of', (?:'book', )?'buyer_name', .* are keys of a scenario file"):
         check_parameters(_read_yaml(PARAMS / "base.yaml"))
+
+
+# --- the sources page beside the report (issue 21, item 6) --------------------------------------
+
+
+def _relative_links(html: str) -> list[str]:
+    """The addresses a page links or loads that are files beside it (not the web, not anchors)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    found = [a.get(attr) for tag, attr in (("a", "href"), ("link", "href"), ("script", "src"), ("img", "src"))
+             for a in soup.find_all(tag) if a.get(attr)]
+    return [h for h in found if not h.startswith(("http://", "https://", "#", "mailto:", "data:"))]
+
+
+def test_an_export_from_another_folder_writes_the_sources_page_its_links_need(executed, tmp_path):
+    """The usual way is whole: the report exported from another folder links its sources page
+    and the page exists beside it; every link of both resolves to a file; the page loads nothing
+    from the web; a second export writes the same bytes; no scenario file is read (the
+    notebook carries the scenario)."""
+    from urllib.parse import unquote
+
+    here, elsewhere = tmp_path / "reports", tmp_path / "elsewhere"
+    here.mkdir(), elsewhere.mkdir()
+    nb = here / "my deal.ipynb"
+    shutil.copy(executed, nb)
+    res = export(Path("../reports/my deal.ipynb"), cwd=elsewhere)
+    assert res.returncode == 0, res.stderr[-3000:]
+    html, page = here / "my deal.html", here / "sources" / "index.html"
+    assert page.is_file(), sorted(p.name for p in here.rglob("*"))
+    report, sources = html.read_text(encoding="utf-8"), page.read_text(encoding="utf-8")
+    # the report's own links (its header, its Sources line; the words of a notebook may link other reports)
+    assert "sources/index.html" in _relative_links(report) and "../index.html" not in _relative_links(report)
+    links = _relative_links(sources)
+    assert "../my%20deal.html" in links
+    dead = [h for h in links if not (page.parent / unquote(h)).is_file()]
+    assert not dead, dead
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?://", sources)
+    assert "Monthly fee" in sources and "early_exit" in sources   # the scenario's inputs, computed for early_exit
+    first = html.read_bytes(), page.read_bytes()
+    res = export(nb, cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert (html.read_bytes(), page.read_bytes()) == first
+
+
+def test_the_usual_ways_sources_page_is_the_renders_but_for_the_links_to_what_it_did_not_write(
+        executed, tmp_path, monkeypatch):
+    """The page the export writes is the render's page for the same scenario and report, byte
+    for byte, except its line of links: the render's also links its index of reports (which
+    ``jupyter nbconvert`` does not write). A render of several reports lists them all there,
+    with the data files they read."""
+    from neocloud.pipeline.sources_page import SOURCES_PAGE, write_sources_pages
+
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "usual"
+    out.mkdir()
+    shutil.copy(executed, out / "deal.ipynb")
+    res = export(out / "deal.ipynb")
+    assert res.returncode == 0, res.stderr[-3000:]
+    usual = (out / SOURCES_PAGE).read_text(encoding="utf-8")
+    rendered = tmp_path / "render"
+    [page] = write_sources_pages(rendered, {Path("params/early_exit.yaml"): nc.load_scenario("params/early_exit.yaml")},
+                                 [DEAL], say=lambda s: None)
+    nav = '<p class="nc-nav">'
+    assert page.read_text(encoding="utf-8") == usual.replace(nav, nav + '<a href="../../index.html">All reports</a> &middot; ', 1)
+
+
+def test_plain_html_export_shows_no_dead_link_to_the_sources_page(executed, tmp_path):
+    """``jupyter nbconvert --to html`` (nbconvert's own exporter, which writes no sources page)
+    names the page without linking it; ``--to neocloud-report`` links it."""
+    nb = tmp_path / "r.ipynb"
+    shutil.copy(executed, nb)
+    res = run(BIN / "jupyter", "nbconvert", "--to", "html", nb, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "sources/index.html" in html and "sources and assumptions" in html   # named...
+    assert 'href="sources/index.html"' not in html and not (tmp_path / "sources").exists()   # ...not linked
+
+
+def test_a_notebook_that_carries_no_scenario_data_exports_with_no_link_to_a_page_it_cannot_write(executed):
+    """An executed report run by an older neocloud (no scenario in its record, its words linking
+    the page as plain Markdown): the export writes no sources page and links none."""
+    from neocloud.report.narrative import LINKED_MARKDOWN_MIME
+
+    nb = nbformat.read(executed, as_version=4)
+    older = 0
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            if RUN_MIME in data:
+                data[RUN_MIME].pop("scenario_json")
+            if LINKED_MARKDOWN_MIME in data:
+                data["text/markdown"] = data.pop(LINKED_MARKDOWN_MIME)
+                older += 1
+    assert older == 1
+    body, resources = ReportExporter().from_notebook_node(nb, resources={"metadata": {"name": "o"}})
+    assert not resources.get("outputs") and 'href="sources/index.html"' not in body
+    assert "sources and assumptions (the page" in body   # named, not linked
+    body, resources = ReportExporter().from_notebook_node(nbformat.read(executed, as_version=4),
+                                                         resources={"metadata": {"name": "o"}})
+    assert set(resources["outputs"]) == {"sources/index.html"} and body.count('href="sources/index.html"') == 2

@@ -11,7 +11,12 @@ The exporter hides the code, scrubs what differs between runs (timings, paths, r
 charts with one inlined copy of Vega (no network), and heads the report with the scenario it was
 computed from: the record the report's first cell made when it ran (:func:`run_record`), so that
 the export needs nothing outside the notebook (no scenario file is read: the same bytes from any
-folder, also after the scenario file changed).
+folder, also after the scenario file changed). Beside the HTML it writes the scenario's sources
+page (``sources/index.html``, nbconvert's writer writes ``resources["outputs"]`` next to the
+output), made from the scenario the run record carries as data: the report's links resolve.
+It is the page ``neocloud render`` writes for the same scenario and report but for its line of
+links (the render's also links its index of reports and the scenario's other reports, which an
+export does not write). A notebook that carries no scenario data gets no page and links none.
 
 It refuses, in one line and with exit status 2, what is not an executed report: an empty file or
 notebook, a notebook that is not a neocloud report, one never executed, one whose execution failed
@@ -63,6 +68,12 @@ class ReportRefused(ValueError):
     in one line. ``jupyter nbconvert --to neocloud-report`` prints it (after the file's name) and
     exits with status 2, with no traceback."""
 
+
+LINKED_MARKDOWN_MIME = "text/vnd.neocloud.linked-markdown"
+"""Words that link the sources page beside the report (:data:`neocloud.report.narrative.LINKED_MARKDOWN_MIME`)."""
+
+SOURCES_PAGE = "sources/index.html"
+"""Where the sources page is beside a report (:data:`neocloud.pipeline.sources_page.SOURCES_PAGE`)."""
 
 RUN_MIME = "application/vnd.neocloud.run+json"
 """The record a report's first cell displays when it runs (:data:`neocloud.report.start.RUN_MIME`)."""
@@ -330,11 +341,15 @@ class ReportExporter(HTMLExporter):
         config.NbConvertBase.display_data_priority = [VEGALITE_MIME, *[m for m in priority if m != VEGALITE_MIME]]
         return config
 
-    def prepare(self, nb: Any, fallback_name: str = "report", supplied: dict[str, Any] | None = None) -> tuple[Any, dict[str, str]]:
+    def prepare(self, nb: Any, fallback_name: str = "report", supplied: dict[str, Any] | None = None,
+                linked: bool = True) -> tuple[Any, dict[str, Any]]:
         """A scrubbed copy of ``nb`` with its title, and the header of its report, both from the
         notebook alone (:func:`run_record`; no scenario file is read). The run record leaves the
         cell outputs for the notebook's metadata (``neocloud.run``): the page shows it in the
-        header, and the rendered notebook exports again to the same bytes.
+        header, and the rendered notebook exports again to the same bytes. ``linked``: the
+        sources page is beside the report (``neocloud render`` and ``jupyter nbconvert --to
+        neocloud-report`` write it), so the header and the words link the sources page (in a render it links the index and the
+        scenario's other reports); else they do not link it.
 
         Raises :class:`ReportRefused` for a notebook that is not an executed report."""
         record = run_record(nb, supplied)
@@ -343,16 +358,63 @@ class ReportExporter(HTMLExporter):
         for cell in nb.cells:
             if cell.get("outputs"):
                 cell.outputs = [o for o in cell.outputs if RUN_MIME not in o.get("data", {})]
+                for o in cell.outputs:  # the words that link the sources page, where it is beside the report
+                    data = o.get("data", {})
+                    if LINKED_MARKDOWN_MIME in data:
+                        linked_text = data.pop(LINKED_MARKDOWN_MIME)
+                        if linked:
+                            data["text/markdown"] = linked_text
+                    elif not linked and isinstance(data.get("text/markdown"), str):  # run by an older neocloud
+                        from neocloud.report.narrative import unlinked_sources
+
+                        data["text/markdown"] = unlinked_sources(data["text/markdown"])
         nb.metadata["neocloud"] = {**nb.metadata.get("neocloud", {}), "report": name, "run": record}
         nb.metadata["title"] = report_title(record["scenario_title"], name)
-        return nb, report_meta(record)
+        return nb, {**report_meta(record), "sources": linked}
+
+    def sources_page(self, nb: Any, fallback_name: str = "report", file_name: str | None = None) -> str | None:
+        """The sources page of an executed report (:func:`neocloud.pipeline.sources_page.sources_page`),
+        made from what the notebook carries (the scenario as JSON text in its run record,
+        ``scenario_json``, else its ``scenario`` parameter; no scenario file is read), listing this report (linked to
+        ``../FILE_NAME.html``, the HTML written beside it) and the data files it declares; ``None`` when the notebook carries no scenario data (an older run) or the
+        page cannot be made: the report then links no sources page.
+
+        Raises :class:`ReportRefused` for a notebook that is not an executed report."""
+        record = run_record(nb)
+        data = None
+        with contextlib.suppress(TypeError, ValueError):
+            data = json.loads(record.get("scenario_json"))  # type: ignore[arg-type]
+        if not isinstance(data, dict):
+            data = notebook_parameters(nb).get("scenario")
+        if not isinstance(data, dict):
+            return None
+        from neocloud.inputs.scenario import validate_scenario
+        from neocloud.inputs.sourced import ScenarioError
+        from neocloud.pipeline.notebooks import declaration
+        from neocloud.pipeline.sources_page import sources_page
+
+        name = report_name(nb, fallback_name)
+        try:
+            scenario = validate_scenario(data, record["scenario_file"])
+            declared = declaration(Path(f"{name}.ipynb"))
+            return sources_page(scenario, record["scenario_file"], [name], declared.data, declared.files, index=False,
+                                report_files=[file_name or name])
+        except (ScenarioError, OSError, ValueError):
+            return None
 
     def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any) -> tuple[str, dict[str, Any]]:
         resources = dict(resources or {})
         meta = resources.get("metadata") or {}
-        if "neocloud" not in resources:
-            nb, header = self.prepare(nb, meta.get("name") or "report")
+        if "neocloud" not in resources:  # jupyter nbconvert: the sources page is written beside the report
+            # the HTML's name as nbconvert's writer names it (--output may add a folder): the page goes beside it
+            written = str(resources.get("unique_key") or meta.get("name") or "report")
+            folder, _, file_name = written.replace(os.sep, "/").rpartition("/")
+            page = self.sources_page(nb, meta.get("name") or "report", file_name)
+            nb, header = self.prepare(nb, meta.get("name") or "report", linked=page is not None)
             resources["neocloud"] = header
+            if page is not None:
+                where = f"{folder}/{SOURCES_PAGE}" if folder else SOURCES_PAGE
+                resources["outputs"] = {**(resources.get("outputs") or {}), where: page.encode("utf-8")}
         has_chart = any(VEGALITE_MIME in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", []))
         css = package_resources.files("neocloud").joinpath("templates/report/report.css").read_text(encoding="utf-8")
         resources["neocloud"] = {

@@ -6,7 +6,9 @@ a folder of its own so that ``outputs/<stem>/*.html`` are the reports), and the 
 from each scenario's card. The page is written by ``neocloud render`` for every scenario it
 renders, from the scenario and the files the reports' declarations name
 (:mod:`neocloud.pipeline.notebooks`: the pipeline names no report), and only when its bytes
-change: a render of the same inputs writes the same bytes, offline.
+change: a render of the same inputs writes the same bytes, offline. ``jupyter nbconvert --to
+neocloud-report`` writes it too, beside the report it exports
+(:meth:`neocloud.pipeline.export.ReportExporter.sources_page`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from neocloud.report.narrative import day, esc, input_value, link, plain, sources_table, table
+from neocloud.report.narrative import as_reported_by, day, esc, input_value, link, plain, sources_table, table
 from neocloud.pipeline.files import display_path, write_atomic
 from neocloud.pipeline.notebooks import declaration, report_pairs
 from neocloud.inputs.scenario import scenario_stem
@@ -32,47 +34,66 @@ SOURCES_PAGE = "sources/index.html"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
-def _walk_sources(node: Any, found: list[dict[str, Any]]) -> None:
-    """Every mapping with a ``url`` (a source) inside parsed YAML, in file order."""
+def _walk_sources(node: Any, found: list[dict[str, Any]], reported_by: Any = None) -> None:
+    """Every mapping with a ``url`` (a source) inside parsed YAML, in file order, each with
+    ``as_reported_by``: the secondary page it was read on (its own ``as_reported_by``, else its
+    record's, kept beside it), which is not listed as a source of its own."""
     if isinstance(node, dict):
         if isinstance(node.get("url"), str):
-            found.append(node)
-        for v in node.values():
-            _walk_sources(v, found)
+            secondary = node.get("as_reported_by") if isinstance(node.get("as_reported_by"), dict) else reported_by
+            found.append({**node, "as_reported_by": secondary})
+        beside = node.get("as_reported_by") if isinstance(node.get("as_reported_by"), dict) else None
+        for k, v in node.items():
+            if k != "as_reported_by":
+                _walk_sources(v, found, beside if k == "source" else None)
     elif isinstance(node, list):
         for v in node:
             _walk_sources(v, found)
 
 
+def _secondary_url(source: dict[str, Any]) -> str:
+    page = source.get("as_reported_by")
+    url = page.get("url") if isinstance(page, dict) else None
+    return url.strip() if isinstance(url, str) else ""
+
+
 def data_file_sources(name: str, text: str) -> list[dict[str, Any]]:
     """The sources a data file cites, one per address in first-seen order: ``url``, ``title``
-    (where the file gives one), ``date`` (the newest given, ``YYYY-MM-DD`` or ``""``) and
-    ``rows`` (how many rows or records cite it). A CSV cites through its ``source_url`` column
-    (dated by ``source_date``, else ``date``); a YAML file through every mapping with a ``url``.
+    (where the file gives one), ``date`` (the newest given, ``YYYY-MM-DD`` or ``""``), ``rows``
+    (how many rows or records cite it) and ``as_reported_by`` (the addresses of the secondary
+    pages the figures were read on, in first-seen order). A CSV cites through its
+    ``source_url`` column (dated by ``source_date``, else ``date``); a YAML file through every
+    mapping with a ``url``, whose ``as_reported_by`` (its own, or its record's beside its
+    ``source``) is its secondary page, not a source of its own.
 
     >>> data_file_sources("x.csv", "date,value,source_url,source_date\\n2026-01-01,1,https://a.org/x,\\n2026-02-01,2,https://a.org/x,2026-03-01\\n")
-    [{'url': 'https://a.org/x', 'title': '', 'date': '2026-03-01', 'rows': 2}]
-    >>> data_file_sources("y.yaml", "a: {source: {url: 'https://b.org', date: 2026-05-20, title: 'S-1'}}")
-    [{'url': 'https://b.org', 'title': 'S-1', 'date': '2026-05-20', 'rows': 1}]
+    [{'url': 'https://a.org/x', 'title': '', 'date': '2026-03-01', 'rows': 2, 'as_reported_by': []}]
+    >>> data_file_sources("y.yaml", "a: {source: {url: 'https://b.org', date: 2026-05-20, title: 'S-1'}, "
+    ...                   "as_reported_by: {url: 'https://c.org/p', date: 2026-05-21}}")
+    [{'url': 'https://b.org', 'title': 'S-1', 'date': '2026-05-20', 'rows': 1, 'as_reported_by': ['https://c.org/p']}]
     """
     cites: list[dict[str, Any]] = []
     if name.endswith(".csv"):
         for row in csv.DictReader(text.splitlines()):
             url = (row.get("source_url") or "").strip()
             if url:
-                cites.append({"url": url, "title": "", "date": (row.get("source_date") or row.get("date") or "").strip()})
+                cites.append({"url": url, "title": "", "date": (row.get("source_date") or row.get("date") or "").strip(),
+                              "as_reported_by": ""})
     elif name.endswith((".yaml", ".yml")):
         import yaml
 
         found: list[dict[str, Any]] = []
         _walk_sources(yaml.safe_load(text), found)
-        cites = [{"url": s["url"].strip(), "title": str(s.get("title") or ""), "date": str(s.get("date") or "")} for s in found]
+        cites = [{"url": s["url"].strip(), "title": str(s.get("title") or ""), "date": str(s.get("date") or ""),
+                  "as_reported_by": _secondary_url(s)} for s in found]
     out: dict[str, dict[str, Any]] = {}
     for c in cites:
-        seen = out.setdefault(c["url"], {"url": c["url"], "title": "", "date": "", "rows": 0})
+        seen = out.setdefault(c["url"], {"url": c["url"], "title": "", "date": "", "rows": 0, "as_reported_by": []})
         seen["rows"] += 1
         seen["title"] = seen["title"] or c["title"]
         seen["date"] = max(seen["date"], c["date"])
+        if c["as_reported_by"] and c["as_reported_by"] not in seen["as_reported_by"]:
+            seen["as_reported_by"].append(c["as_reported_by"])
     return list(out.values())
 
 
@@ -81,7 +102,8 @@ def _data_section(name: str) -> str:
     if not path.is_file():
         return f"### `neocloud/data/{name}`\n\nNot found in this installation."
     found = data_file_sources(name, path.read_text(encoding="utf-8"))
-    rows = [[link(s["url"]) + (f" ({esc(s['title'])})" if s["title"] else ""), day(s["date"]) if s["date"] else "undated", str(s["rows"])]
+    rows = [[link(s["url"]) + (f" ({esc(s['title'])})" if s["title"] else "")
+             + (", as reported by " + ", ".join(link(u) for u in s["as_reported_by"]) if s["as_reported_by"] else ""), day(s["date"]) if s["date"] else "undated", str(s["rows"])]
             for s in found]
     head = f"### `neocloud/data/{name}`\n\n"
     if not rows:
@@ -90,12 +112,12 @@ def _data_section(name: str) -> str:
 
 
 def _press_section(scenario: "Scenario") -> str:
-    rows = [[esc(scenario.deal_name), esc(h.label), esc(input_value("value_usd", h.value_usd)), link(h.source.url), day(h.source.date)]
-            for h in scenario.headlines]
+    rows = [[esc(scenario.deal_name), esc(h.label), esc(input_value("value_usd", h.value_usd)),
+             link(h.source.url) + as_reported_by(h.source), day(h.source.date)] for h in scenario.headlines]
     for o in scenario.other_deals:
-        rows += [[esc(o.deal_name), esc(h.label), esc(input_value("value_usd", h.value_usd)), link(h.source.url), day(h.source.date)]
-                 for h in o.headlines]
-    readings = [[esc(r.label), link(r.source.url) if r.source else "**assumption**", esc(r.note or "")]
+        rows += [[esc(o.deal_name), esc(h.label), esc(input_value("value_usd", h.value_usd)),
+                  link(h.source.url) + as_reported_by(h.source), day(h.source.date)] for h in o.headlines]
+    readings = [[esc(r.label), link(r.source.url) + as_reported_by(r.source) if r.source else "**assumption**", esc(r.note or "")]
                 for r in scenario.termination_readings]
     out = []
     if rows:
@@ -143,8 +165,15 @@ def keep_figures_whole(body: str) -> str:
     return FIGURE_WITH_SPACES.sub(r'<span class="nc-nw">\1</span>', body)
 
 
-def sources_page(scenario: "Scenario", scenario_file: Path, reports: list[str], data: Iterable[str], files: Iterable[str]) -> str:
-    """The HTML of a scenario's sources page (``reports``: the names of its reports, linked)."""
+def sources_page(scenario: "Scenario", scenario_file: str, reports: list[str], data: Iterable[str], files: Iterable[str],
+                 index: bool = True, report_files: list[str] | None = None) -> str:
+    """The HTML of a scenario's sources page (``reports``: the names of its reports, linked to
+    ``../NAME.html``, or to ``../FILE.html`` for the names of ``report_files`` where the report's
+    file is named otherwise; ``scenario_file``, the file as the reports' headers show it;
+    ``index``, link the index of reports, which ``neocloud render`` writes and ``jupyter
+    nbconvert`` does not)."""
+    from urllib.parse import quote
+
     import mistune
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -154,8 +183,8 @@ def sources_page(scenario: "Scenario", scenario_file: Path, reports: list[str], 
     body = keep_figures_whole(mistune.html(dollars(sources_markdown(scenario, data, files))))
     env = Environment(loader=FileSystemLoader(str(PACKAGE_DIR / "templates")), autoescape=select_autoescape(["html", "j2"]))
     return env.get_template("sources.html.j2").render(
-        title=plain(scenario.title), deal=plain(scenario.deal_name), file=display_path(scenario_file), version=__version__,
-        reports=[{"name": r, "href": f"../{r}.html"} for r in reports], body=body,
+        title=plain(scenario.title), deal=plain(scenario.deal_name), file=str(scenario_file), version=__version__, index=index,
+        reports=[{"name": r, "href": f"../{quote(f)}.html"} for r, f in zip(reports, report_files or reports)], body=body,
         css=(PACKAGE_DIR / "templates/report/report.css").read_text(encoding="utf-8"))
 
 
@@ -172,7 +201,7 @@ def write_sources_pages(outputs: Path, scenarios: "dict[Path, Scenario]", notebo
         files = list(dict.fromkeys(name for nb in notebooks for name in declaration(nb).files))
         page = outputs / scenario_stem(path) / SOURCES_PAGE
         try:
-            text = sources_page(scenario, path, [nb.stem for nb in notebooks], data, files)
+            text = sources_page(scenario, display_path(path), [nb.stem for nb in notebooks], data, files)
         except Exception as e:  # noqa: BLE001 - one page's failure never takes the render with it
             say(f"the sources page of {scenario_stem(path)} could not be made: {type(e).__name__}: {e}")
             continue

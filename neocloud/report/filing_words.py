@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from neocloud.report.narrative import day, esc, link, pct, usd
+from neocloud.report.narrative import as_reported_by, day, esc, link, pct, usd
 from neocloud.analysis.reconcile import DIFFERENCE_PARTS
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def filing_section(check: "FilingCheck", deal: str, assumed_discount: float) -> 
     if check.backlog_figure is not None and check.readings is not None and check.closers is not None:
         f = check.backlog_figure
         parts.append(f"**{esc(f.filer)} reported {usd(f.value_usd)} of {MEASURE_WORDS[f.measure]} at "
-                     f"{day(f.period_end)}** ({link(f.source.url, f.source.title or 'the filing')}): "
+                     f"{day(f.period_end)}** ({link(f.source.url, f.source.title or 'the filing')}{as_reported_by(f.source, getattr(f, 'as_reported_by', None))}): "
                      f"{esc(f.definition)}")
         parts.append(readings_against_filing(check.readings, f.value_usd, f.period_end))
         closers = gap_closers_words(check.closers)
@@ -97,7 +97,7 @@ def filing_section(check: "FilingCheck", deal: str, assumed_discount: float) -> 
     if check.revenue_figure is not None and check.discount is not None:
         f = check.revenue_figure
         parts.append(implied_discount_words(check.discount, assumed_discount, deal)
-                     + f" ({link(f.source.url, f.source.title or 'the filing')}: {esc(f.definition)})")
+                     + f" ({link(f.source.url, f.source.title or 'the filing')}{as_reported_by(f.source, getattr(f, 'as_reported_by', None))}: {esc(f.definition)})")
     return "\n\n".join(parts)
 
 

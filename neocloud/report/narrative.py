@@ -148,7 +148,26 @@ def source_ref(source: Any) -> str:
     '[aimultiple.com](https://aimultiple.com/gpu-index), undated (gathered by 30 Jun 2026)'
     """
     when = day(source.date) if source.dated == "published" else f"undated (gathered by {day(source.date)})"
-    return f"{link(source.url)}, {when}"
+    return f"{link(source.url)}, {when}{as_reported_by(source)}"
+
+
+def as_reported_by(source: Any, secondary: Any = None) -> str:
+    """``", as reported by <link>"`` when a source cites the primary text (a filing, a company's
+    release) and keeps the page where the figure was read as ``as_reported_by``
+    (:class:`neocloud.inputs.sourced.Source`); ``secondary``, that page where a record keeps it
+    beside its source (a reported figure's ``as_reported_by``); ``""`` when there is none. The
+    link is made like every link of user text (:func:`link`: escaped, ``http(s)`` only).
+
+    >>> from neocloud.inputs.scenario import Source
+    >>> press = Source(url="https://www.cnbc.com/a", date=dt.date(2026, 8, 4))
+    >>> as_reported_by(Source(url="https://www.sec.gov/x", date=dt.date(2026, 8, 4), as_reported_by=press))
+    ', as reported by [www.cnbc.com](https://www.cnbc.com/a)'
+    >>> as_reported_by(press)
+    ''
+    """
+    page = secondary if secondary is not None else getattr(source, "as_reported_by", None)
+    url = getattr(page, "url", None)
+    return f", as reported by {link(url)}" if isinstance(url, str) and url.strip() else ""
 
 
 def cite(*items: Any) -> list[str]:
@@ -157,7 +176,7 @@ def cite(*items: Any) -> list[str]:
     >>> from neocloud import load_scenario
     >>> s = load_scenario("params/base.yaml")
     >>> cite(s.terms.monthly_fee_usd, s.terms.ramp_discount, "neocloud model")
-    ['www.sec.gov (20 May 2026)', 'assumption: see the sources page', 'neocloud model']
+    ['www.sec.gov (20 May 2026), as reported by prismix.dev', 'assumption: see the sources page', 'neocloud model']
     """
     out: list[str] = []
     for item in items:
@@ -170,6 +189,9 @@ def cite(*items: Any) -> list[str]:
             else:
                 host = urlsplit(source.url).netloc
                 text = f"{host} ({day(source.date)})" if source.dated == "published" else f"{host} (undated)"
+                secondary = getattr(source, "as_reported_by", None)
+                if secondary is not None and isinstance(getattr(secondary, "url", None), str):
+                    text += f", as reported by {urlsplit(secondary.url).netloc}"
         if text not in out:
             out.append(text)
     return out
@@ -442,9 +464,53 @@ def warnings_markdown(scenario: Any) -> str:
     return "**Check these inputs** (valid, but unusual):\n\n" + "\n".join(f"- {esc(w)}" for w in found)
 
 
+SOURCES_PAGE_LINK = re.compile(r"\[([^\]]+)\]\(sources/index\.html\)")
+"""A link to the scenario's sources page beside the report (``sources/index.html``)."""
+
+LINKED_MARKDOWN_MIME = "text/vnd.neocloud.linked-markdown"
+"""Markdown that links the sources page beside the report: only ``--to neocloud-report``, which
+writes that page, shows it (:mod:`neocloud.pipeline.export`); every other view shows the
+``text/markdown`` form, which names the page without linking it (no dead link)."""
+
+
+def unlinked_sources(text: str) -> str:
+    """``text`` with each link to the sources page (``sources/index.html``, which only ``neocloud
+    render`` and ``jupyter nbconvert --to neocloud-report`` write) replaced by words that say
+    where that page is made, so that a notebook in JupyterLab or exported ``--to html`` shows no
+    dead link.
+
+    >>> print(unlinked_sources("on one page: [sources and assumptions](sources/index.html)."))
+    on one page: sources and assumptions (the page `jupyter nbconvert --to neocloud-report` writes beside the report, as `sources/index.html`).
+    """
+    return SOURCES_PAGE_LINK.sub(r"\1 (the page `jupyter nbconvert --to neocloud-report` writes beside the report, "
+                                 r"as `sources/index.html`)", text)
+
+
+class _SourcesLinked:
+    """Markdown that links the sources page: ``text/markdown`` names the page without linking it
+    (:func:`unlinked_sources`), :data:`LINKED_MARKDOWN_MIME` keeps the link."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/markdown": unlinked_sources(self.text), LINKED_MARKDOWN_MIME: self.text}
+
+    def __repr__(self) -> str:
+        return "<Markdown that links the sources page>"
+
+
 def md(text: str) -> Any:
     """Display Markdown in a notebook (an object Jupyter renders as ``text/markdown``); dollar
-    signs are money, never maths."""
+    signs are money, never maths. A link to the sources page beside the report
+    (``sources/index.html``) is kept for ``--to neocloud-report`` alone (:data:`LINKED_MARKDOWN_MIME`).
+
+    >>> sorted(md("See [sources](sources/index.html).")._repr_mimebundle_())
+    ['text/markdown', 'text/vnd.neocloud.linked-markdown']
+    """
     from IPython.display import Markdown
 
-    return Markdown(dollars(text))
+    text = dollars(text)
+    if SOURCES_PAGE_LINK.search(text):
+        return _SourcesLinked(text)
+    return Markdown(text)

@@ -128,6 +128,7 @@ def scenario_record(sc: "Scenario", scenario_file: str, scenario: Any, as_of: An
     """
     from neocloud import __version__
     from neocloud.analysis.checks import newest_input_date
+    from neocloud.inputs.scenario import scenario_parameters
     from neocloud.report.narrative import day
 
     return {
@@ -138,6 +139,9 @@ def scenario_record(sc: "Scenario", scenario_file: str, scenario: Any, as_of: An
         "inputs_date": day(newest_input_date(sc)),
         "as_of": day(as_of or sc.as_of.value),
         "version": __version__,
+        # the scenario as data (what its sources page is made of, by the exporter: no file read again),
+        # as JSON text: a notebook's JSON is written with sorted keys, which would reorder its mappings
+        "scenario_json": json.dumps(scenario_parameters(sc)),
     }
 
 
