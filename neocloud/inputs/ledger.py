@@ -812,5 +812,10 @@ def expand_book(data: Any) -> Any:
         if as_of is None:
             return data
         others = [c for c in own if c is not contract and c.signed.value <= as_of]
-        data["other_deals"] = [_other_deal(c) for c in others]
+        deals = [_other_deal(c) for c in others]
+        taken = [str(data.get("deal_name", ""))] + [d["deal_name"] for d in deals]
+        for d in deals:  # records without a name of their own may share one ("OpenAI - CoreWeave"): add the id
+            if taken.count(d["deal_name"]) > 1:
+                d["deal_name"] = f"{d['deal_name']} ({d['contract']})"
+        data["other_deals"] = deals
     return data
