@@ -103,6 +103,15 @@ class Terms(_Model):
     @model_validator(mode="after")
     def _notice_rules(self) -> "Terms":
         # keys relative to this mapping: the error's location names ``terms``
+        start, end = self.start.value, self.end.value
+        previous: dt.date | None = None
+        for i, step in enumerate(self.delivery_steps if start <= end else []):
+            if not start <= step.from_ <= end:
+                raise _CrossFieldError(f"delivery_steps.{i}.from", step.from_, f"must fall within the term, {start} to {end}")
+            if previous is not None and step.from_ <= previous:
+                raise _CrossFieldError(f"delivery_steps.{i}.from", step.from_,
+                                       f"must come after the step before it ({previous}); steps are in date order")
+            previous = step.from_
         if self.take_or_pay is not None and self.take_or_pay.value:
             for k in ("notice_days", "lockup_months", "earliest_notice_date"):
                 if getattr(self, k) is not None:
@@ -152,15 +161,6 @@ def _check_terms(terms: "DealTerms", prefix: str, signed_key: str) -> None:
             f"{prefix}terms.ramp_months.value", t.ramp_months,
             f"must be at most the {t.months} calendar months of the term",
         )
-    previous: dt.date | None = None
-    for i, (day, _) in enumerate(t.delivery_steps):
-        if not t.start <= day <= t.end:
-            raise _CrossFieldError(f"{prefix}terms.delivery_steps.{i}.from", day,
-                                   f"must fall within the term, {t.start} to {t.end}")
-        if previous is not None and day <= previous:
-            raise _CrossFieldError(f"{prefix}terms.delivery_steps.{i}.from", day,
-                                   f"must come after the step before it ({previous}); steps are in date order")
-        previous = day
     if t.take_or_pay:  # no notice within the term: the notice rules below do not apply
         return
     if t.notice_days > t.term_days:
