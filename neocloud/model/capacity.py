@@ -177,7 +177,8 @@ def capacity_left_out_note(scenario: "Scenario", on: dt.date | None = None) -> s
         parts.append(f"rented MW leave out {', '.join(out['mw'])} (capacity not disclosed)")
     if out["h100e"]:
         parts.append(f"rented H100e leave out {', '.join(out['h100e'])} (H100-equivalent count not disclosed)")
-    return "; ".join(parts).capitalize() + ": the figures sum what is known." if parts else None
+    text = "; ".join(parts)
+    return f"{text[0].upper()}{text[1:]}: the figures sum what is known." if parts else None
 
 
 def rented_share_by_quarter(scenario: "Scenario", stops: Mapping[str, dt.date] | None = None) -> pd.DataFrame:
