@@ -517,3 +517,62 @@ def test_the_segment_revenue_is_the_reported_one_known_by_the_reporting_date(tmp
     from neocloud.model.capacity import own_use_revenue_per_mw_year
 
     assert own_use_revenue_per_mw_year(later)["basis"].startswith("AI segment revenue Q2 2026 annualised ($10.24B a year)")
+
+
+COREWEAVE_TEXT = """\
+extends: base.yaml
+title: "CoreWeave's book, if Meta's first contract could be ended on notice"
+question: >-
+  What would Meta's first CoreWeave contract be worth to CoreWeave if Meta could end it on 90 days'
+  notice after a one-year lock-up, the rest of the book staying take-or-pay?
+deal_name: "Meta - CoreWeave (1)"
+seller_name: "CoreWeave"
+buyer_name: "Meta"
+book: {seller: CoreWeave, deal: coreweave-meta-1}
+terms:
+  start: null
+  capacity_mw: {value: 250.0, assumption: true, note: "Not disclosed; for the per-MW figures only."}
+  notice_days: {value: 90, assumption: true, note: "A reading for comparison; the ledger reads take-or-pay."}
+  lockup_months: {value: 12, assumption: true, note: "A one-year lock-up, for comparison."}
+key_dates:
+  announced: {value: 2025-09-30, assumption: true, note: "Taken as the signing date."}
+  ipo: {value: 2025-03-28, assumption: true, note: "CoreWeave's Nasdaq listing, 28 March 2025."}
+gpu_bases:
+  reported: null
+  colossus_1_and_2: null
+  h100_equivalent: {value: 100000, label: "H100-equivalents (illustrative)", assumption: true, note: "Not disclosed."}
+headlines: []
+termination_readings: []
+seller:
+  baseline_revenue_usd_per_year: {value: 5.13e+9, assumption: true, note: "CoreWeave's 2025 revenue, about $5.1B."}
+"""
+
+
+def test_a_later_base_case_and_a_coreweave_book_render(tmp_path):
+    """The base case at 2026-12-31 (the undisclosed Q3 contracts in service, no MW or GPU count) and
+    a CoreWeave book (take-or-pay contracts, no capacity ledger) render every report: no failure, no
+    NaN shown, the deals left out named and the capacity section in words."""
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "base.yaml").write_text(BASE_TEXT, encoding="utf-8")
+    write(params, "extends: base.yaml\ntitle: The base case at the end of 2026\n"
+                  "as_of:\n  value: 2026-12-31\n  assumption: true\n  note: a later reporting date\n", "later.yaml")
+    write(params, COREWEAVE_TEXT, "coreweave.yaml")
+    out = tmp_path / "out"
+    res = neocloud_cli("render", "--outputs", str(out), "--params", str(params))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "0 failed" in res.stdout + res.stderr
+    import html
+    import re
+
+    def words(name: str, report: str) -> str:
+        return html.unescape(re.sub(r"<[^>]+>", " ", (out / name / f"{report}.html").read_text(encoding="utf-8")))
+
+    later = words("later", "ipo_narrative")
+    assert "Rented MW leave out Undisclosed - SpaceX (capacity not disclosed)" in later
+    assert "Undisclosed - SpaceX gives no H100-equivalent count" in later
+    coreweave = words("coreweave", "ipo_narrative")
+    assert "No capacity data for CoreWeave." in coreweave and "Colossus" not in coreweave
+    assert "are take-or-pay (no termination for convenience)" in coreweave
+    for text in (later, coreweave):
+        assert " nan " not in text.lower() and "Traceback" not in text
