@@ -117,3 +117,36 @@ def test_a_seller_without_a_capacity_ledger_gets_no_capacity_figures(name):
 
     warnings = scenario_warnings(s)
     assert [w for w in warnings if missing in w and "show no owned capacity" in w], warnings
+
+
+def _later_base(tmp_path, as_of: str):
+    from pathlib import Path
+
+    (tmp_path / "base.yaml").write_text(Path("params/base.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    path = tmp_path / "later.yaml"
+    path.write_text(f"extends: base.yaml\nas_of:\n  value: {as_of}\n  assumption: true\n  note: a later reporting date\n",
+                    encoding="utf-8")
+    return nc.load_scenario(path)
+
+
+def test_a_deal_without_capacity_is_left_out_and_named(tmp_path):
+    from neocloud.model.capacity import capacity_left_out, capacity_left_out_note, rented_capacity
+
+    s = _later_base(tmp_path, "2026-12-31")   # the undisclosed Q3 contracts ramp from October: in service
+    q3 = s.other_deals[-1].deal_name
+    assert capacity_left_out(s, dt.date(2026, 12, 31)) == {"mw": [q3], "h100e": [q3]}
+    assert capacity_left_out(s, dt.date(2026, 9, 30)) == {"mw": [], "h100e": []}   # not yet in service
+    # rented MW sum what is known
+    known = sum(d.terms.capacity_mw for d in nc.book_of(s).deals
+                if d.terms.capacity_mw is not None and d.terms.start <= dt.date(2026, 12, 31) <= d.terms.end)
+    assert rented_capacity(s, dt.date(2026, 12, 31))["mw"] == pytest.approx(known)
+    cap = nc.capacity_figures(s)
+    assert q3 in cap["left_out"] and "capacity not disclosed" in cap["left_out"]
+    assert cap["left_out"] == capacity_left_out_note(s, dt.date(2026, 12, 31))
+    # the rental price per MW-year is over the deals whose MW are known, with their fees only
+    in_service = [d for d in nc.book_of(s).deals if d.terms.start <= s.as_of.value <= d.terms.end and d.terms.capacity_mw]
+    assert cap["rental_usd_per_mw_year"] == pytest.approx(12 * sum(d.terms.monthly_fee_usd for d in in_service)
+                                                          / sum(d.terms.capacity_mw for d in in_service))
+    shares = nc.rented_share_by_quarter(s)
+    assert shares.rented_mw.notna().all() and shares.rented_share.notna().all()   # no NaN where owned MW are known
+    assert "left_out" not in nc.capacity_figures(nc.load_scenario("params/base.yaml"))   # the shipped figures as they were

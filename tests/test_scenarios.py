@@ -348,17 +348,81 @@ def test_a_book_holds_the_contracts_signed_by_the_reporting_date(tmp_path, as_of
         assert f["headline_backlog_usd"] == pytest.approx(45e9 - 0.625e9 - 0.25e9 + 31.74e9, abs=0.01)
 
 
-def test_a_contract_the_scenario_cannot_read_is_named(tmp_path):
+LATER = "as_of:\n  value: 2026-09-30\n  assumption: true\n  note: the third quarter end of 2026\n"
+
+
+def test_the_base_case_at_a_later_reporting_date_reads_the_undisclosed_contracts(tmp_path):
     # 15 July 2026: SpaceX's undisclosed contracts ($6.7B in total, no MW or GPU count) join the book
-    path = _book_scenario(tmp_path, "as_of:\n  value: 2026-07-31\n  assumption: true\n  note: later\n")
+    path = _book_scenario(tmp_path, LATER)
+    s = load_scenario(path)
+    assert [o.contract for o in s.other_deals] == ["spacex-google", "spacex-reflection-ai", "spacex-undisclosed-q3-2026"]
+    q3 = s.other_deals[-1]
+    assert q3.gpus is None and q3.gpus_h100e is None and q3.terms.capacity_mw is None   # never invented
+    assert q3.terms.monthly_fee_usd.note and "$6,700,000,000 over the term" in q3.terms.monthly_fee_usd.note
+    # by hand: its total over the term is the CFO's $6.7B; ramping from October, all of it is backlog on 30 Sep
+    assert nc.total_contract_value(q3.deal) == pytest.approx(6.7e9)
+    book = nc.headline_figures(s).to_json()["book"]
+    without = nc.headline_figures(load_scenario(_book_scenario(
+        tmp_path, LATER + "other_deals: []\n", "alone.yaml"))).to_json()["book"]
+    at_q3 = {d["deal"]: d for d in book["deals"]}
+    assert at_q3[q3.deal_name]["headline_backlog_usd"] == pytest.approx(6.7e9)
+    assert book["headline_backlog_usd"] == pytest.approx(without["headline_backlog_usd"]
+                                                         + sum(d["headline_backlog_usd"] for d in book["deals"][1:]))
+    assert book["headline_backlog_usd"] == pytest.approx(sum(d["headline_backlog_usd"] for d in book["deals"]))
+    res = neocloud_cli("check", str(path))
+    assert res.returncode == 0 and "ok" in res.stdout, res.stdout + res.stderr
+    res = neocloud_cli("summary", str(path), "--json")
+    assert res.returncode == 0, res.stderr
+    assert "NaN" not in res.stdout and json.loads(res.stdout)["book"]["headline_backlog_usd"] == pytest.approx(book["headline_backlog_usd"])
+
+
+def test_take_or_pay_and_delivery_steps_read_through_a_book(tmp_path):
+    # Nebius - Microsoft: take-or-pay with phased delivery and 300 MW; the scenario's deal is the ledger's
+    path = _book_scenario(tmp_path, "book:\n  seller: Nebius\n  deal: nebius-microsoft\ndeal_name: Microsoft - Nebius\n"
+                          "seller_name: Nebius\nbuyer_name: Microsoft\nterms:\n  start: null\nkey_dates:\n  signed: null\n"
+                          "termination_readings: []\n" + LATER)
+    s = load_scenario(path)
+    record = nc.load_ledger().contract("nebius-microsoft")
+    assert s.deal == record.terms()   # the same terms: take-or-pay, the delivery steps, 300 MW, the signing
+    assert s.deal.take_or_pay and len(s.deal.delivery_steps) == 3
+    basis = record.termination.basis   # the record's reading of take-or-pay, with its own source or note
+    assert (s.terms.take_or_pay.assumption, s.terms.take_or_pay.note) == (basis.assumption, basis.note)
+    assert s.terms.notice_days is None and s.terms.lockup_months is None
+    assert [st.share.value for st in s.terms.delivery_steps] == [float(st.share.value) for st in record.delivery_steps]
+
+
+BAD_TERMS = {
+    "notice under take-or-pay": ("take_or_pay:\n    value: true\n    assumption: true\n    note: n\n  notice_days:\n"
+                                 "    value: 90\n    assumption: true\n    note: n\n",
+                                 "key 'terms.notice_days.value': value 90: take-or-pay terms (take_or_pay: true) have no notice terms"),
+    "a step before the term": ("delivery_steps:\n    - from: 2026-01-01\n      share: {value: 0.5, assumption: true, note: n}\n",
+                               "key 'terms.delivery_steps.0.from': value 2026-01-01: must fall within the term, 2026-05-01 to 2029-05-31"),
+    "steps out of order": ("delivery_steps:\n    - from: 2027-01-01\n      share: {value: 0.5, assumption: true, note: n}\n"
+                           "    - from: 2026-07-01\n      share: {value: 1.0, assumption: true, note: n}\n",
+                           "key 'terms.delivery_steps.1.from': value 2026-07-01: must come after the step before it (2027-01-01)"),
+    "a share above one": ("delivery_steps:\n    - from: 2027-01-01\n      share: {value: 1.5, assumption: true, note: n}\n",
+                          "key 'terms.delivery_steps.0.share.value': value 1.5"),
+    "an unsourced step": ("delivery_steps:\n    - from: 2027-01-01\n      share: {value: 0.5}\n",
+                          "key 'terms.delivery_steps.0.share'"),
+}
+
+
+def test_the_scenarios_own_deal_needs_its_capacity(tmp_path):
+    data = yaml.safe_load(INLINE_TEXT)
+    del data["terms"]["capacity_mw"]   # another deal may leave it out; the scenario's own deal may not
+    path = write(tmp_path, yaml.safe_dump(data, sort_keys=False), "nocap.yaml")
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
-    message = str(info.value)
-    assert message.startswith(f"{path}: key 'book.seller': value 'SpaceX': the book at 2026-07-31 holds contracts")
-    assert "spacex-undisclosed-q3-2026: no capacity_mw, no gpus, no gpus_h100e" in message and "give other_deals inline" in message
-    # given inline, the other deals are the scenario's own
-    s = load_scenario(_book_scenario(tmp_path, "as_of:\n  value: 2026-07-31\n  assumption: true\n  note: later\nother_deals: []\n"))
-    assert s.other_deals == [] and s.deal == load_scenario(PARAMS / "base.yaml").deal
+    assert str(info.value).startswith(f"{path}: key 'terms.capacity_mw': value None: is missing (required for the scenario's own deal")
+
+
+@pytest.mark.parametrize("case", BAD_TERMS)
+def test_bad_take_or_pay_and_delivery_terms_name_the_key(tmp_path, case):
+    body, expected = BAD_TERMS[case]
+    path = _book_scenario(tmp_path, "terms:\n  " + body)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert f"{path}: {expected}" in str(info.value), str(info.value)
 
 
 def test_a_deal_given_inline_reads_the_sellers_book_beside_it(tmp_path):
@@ -399,9 +463,9 @@ BAD_BOOKS = {
                          "SpaceX's contracts: spacex-anthropic-colossus-1, spacex-google, spacex-reflection-ai"),
     "another seller's contract": ("book:\n  deal: iren-microsoft\n",
                                   "key 'book.deal': value 'iren-microsoft': a contract of IREN, not of SpaceX; SpaceX's contracts:"),
-    "take-or-pay deal": ("book:\n  seller: CoreWeave\n  deal: coreweave-openai-1\n",
-                         "key 'book.deal': value 'coreweave-openai-1': the ledger record has take-or-pay terms "
-                         "(termination.kind: none), which a scenario's deal cannot hold yet"),
+    "a deal without capacity": ("book:\n  seller: CoreWeave\n  deal: coreweave-openai-1\nterms:\n  capacity_mw: null\n",
+                                "key 'book.deal': value 'coreweave-openai-1': the ledger record gives no capacity_mw; give "
+                                "terms.capacity_mw"),
     "not a mapping": ("book: SpaceX\n",
                       "key 'book': value 'SpaceX': a mapping naming the seller and the deal's contract id, e.g. book: {seller: SpaceX"),
     "unknown key": ("book:\n  contract: spacex-google\n", "key 'book.contract': value 'spacex-google': not a key of book (allowed here: deal, seller)"),
@@ -453,3 +517,62 @@ def test_the_segment_revenue_is_the_reported_one_known_by_the_reporting_date(tmp
     from neocloud.model.capacity import own_use_revenue_per_mw_year
 
     assert own_use_revenue_per_mw_year(later)["basis"].startswith("AI segment revenue Q2 2026 annualised ($10.24B a year)")
+
+
+COREWEAVE_TEXT = """\
+extends: base.yaml
+title: "CoreWeave's book, if Meta's first contract could be ended on notice"
+question: >-
+  What would Meta's first CoreWeave contract be worth to CoreWeave if Meta could end it on 90 days'
+  notice after a one-year lock-up, the rest of the book staying take-or-pay?
+deal_name: "Meta - CoreWeave (1)"
+seller_name: "CoreWeave"
+buyer_name: "Meta"
+book: {seller: CoreWeave, deal: coreweave-meta-1}
+terms:
+  start: null
+  capacity_mw: {value: 250.0, assumption: true, note: "Not disclosed; for the per-MW figures only."}
+  notice_days: {value: 90, assumption: true, note: "A reading for comparison; the ledger reads take-or-pay."}
+  lockup_months: {value: 12, assumption: true, note: "A one-year lock-up, for comparison."}
+key_dates:
+  announced: {value: 2025-09-30, assumption: true, note: "Taken as the signing date."}
+  ipo: {value: 2025-03-28, assumption: true, note: "CoreWeave's Nasdaq listing, 28 March 2025."}
+gpu_bases:
+  reported: null
+  colossus_1_and_2: null
+  h100_equivalent: {value: 100000, label: "H100-equivalents (illustrative)", assumption: true, note: "Not disclosed."}
+headlines: []
+termination_readings: []
+seller:
+  baseline_revenue_usd_per_year: {value: 5.13e+9, assumption: true, note: "CoreWeave's 2025 revenue, about $5.1B."}
+"""
+
+
+def test_a_later_base_case_and_a_coreweave_book_render(tmp_path):
+    """The base case at 2026-12-31 (the undisclosed Q3 contracts in service, no MW or GPU count) and
+    a CoreWeave book (take-or-pay contracts, no capacity ledger) render every report: no failure, no
+    NaN shown, the deals left out named and the capacity section in words."""
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "base.yaml").write_text(BASE_TEXT, encoding="utf-8")
+    write(params, "extends: base.yaml\ntitle: The base case at the end of 2026\n"
+                  "as_of:\n  value: 2026-12-31\n  assumption: true\n  note: a later reporting date\n", "later.yaml")
+    write(params, COREWEAVE_TEXT, "coreweave.yaml")
+    out = tmp_path / "out"
+    res = neocloud_cli("render", "--outputs", str(out), "--params", str(params))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "0 failed" in res.stdout + res.stderr
+    import html
+    import re
+
+    def words(name: str, report: str) -> str:
+        return html.unescape(re.sub(r"<[^>]+>", " ", (out / name / f"{report}.html").read_text(encoding="utf-8")))
+
+    later = words("later", "ipo_narrative")
+    assert "Rented MW leave out Undisclosed - SpaceX (capacity not disclosed)" in later
+    assert "Undisclosed - SpaceX gives no H100-equivalent count" in later
+    coreweave = words("coreweave", "ipo_narrative")
+    assert "No capacity data for CoreWeave." in coreweave and "Colossus" not in coreweave
+    assert "are take-or-pay (no termination for convenience)" in coreweave
+    for text in (later, coreweave):
+        assert " nan " not in text.lower() and "Traceback" not in text

@@ -268,6 +268,10 @@ def terms_json(t: DealTerms) -> dict[str, Any]:
         "capacity_mw": t.capacity_mw,
         "earliest_notice_date": t.earliest_notice_date.isoformat(),
         "earliest_notice_rule": t.notice_rule,
+        # only where given, so that the JSON of a deal without them is as it was
+        **({"take_or_pay": True} if t.take_or_pay else {}),
+        **({"delivery_steps": [{"from": d.isoformat(), "share": share} for d, share in t.delivery_steps]}
+           if t.delivery_steps else {}),
     }
 
 

@@ -618,7 +618,25 @@ def _ledger_terms(c: Any) -> dict[str, Any]:
         0, f"The ledger record {c.id} gives no ramp.")
     out["ramp_discount"] = _fact(c.ramp_discount) if c.ramp_discount is not None else _assumed(
         0.0, f"The ledger record {c.id} gives no ramp, so no discount.")
-    out["notice_days"] = _fact(t.notice_days)
+    if t.kind == "none":  # take-or-pay: no notice terms
+        if t.basis is not None:
+            out["take_or_pay"] = {**_fact(t.basis), "value": True}
+        else:
+            out["take_or_pay"] = _assumed(True, f"The ledger record {c.id} gives no termination for convenience "
+                                                "(termination.kind: none) without a sourced basis.")
+    else:
+        out.update(_notice_terms(c))
+    if c.delivery_steps:
+        out["delivery_steps"] = [{"from": s.from_, "share": _fact(s.share)} for s in c.delivery_steps]
+    if c.capacity_mw is not None:
+        out["capacity_mw"] = _fact(c.capacity_mw)
+    return out
+
+
+def _notice_terms(c: Any) -> dict[str, Any]:
+    """A for-convenience record's notice terms as scenario inputs."""
+    t = c.termination
+    out: dict[str, Any] = {"notice_days": _fact(t.notice_days)}
     if t.lockup_months is not None:
         out["lockup_months"] = _fact(t.lockup_months)
     elif t.earliest_notice_date is not None:
@@ -628,20 +646,6 @@ def _ledger_terms(c: Any) -> dict[str, Any]:
         out["lockup_months"] = _assumed(0, f"The ledger record {c.id} gives no lock-up: notice from the signing.")
     if t.earliest_notice_date is not None:
         out["earliest_notice_date"] = _fact(t.earliest_notice_date)
-    if c.capacity_mw is not None:
-        out["capacity_mw"] = _fact(c.capacity_mw)
-    return out
-
-
-def _unreadable(c: Any, other: bool) -> list[str]:
-    """What of a ledger record a scenario's book cannot hold (empty: all of it)."""
-    out = []
-    if c.termination.kind == "none":
-        out.append("take-or-pay terms (termination.kind: none)")
-    if c.delivery_steps:
-        out.append("delivery_steps")
-    if other:
-        out += [f"no {k}" for k in ("capacity_mw", "gpus", "gpus_h100e") if getattr(c, k) is None]
     return out
 
 
@@ -650,9 +654,11 @@ def _other_deal(c: Any) -> dict[str, Any]:
     deal: dict[str, Any] = {
         "deal_name": c.display_name, "buyer_name": c.buyer, "contract": c.id, "signed": _fact(c.signed),
         "terms": _ledger_terms(c),
-        "gpus": {**_fact(c.gpus), "value": int(round(c.gpus.value)), "label": f"GPU count ({c.display_name})"},
-        "gpus_h100e": _fact(c.gpus_h100e),
     }
+    if c.gpus is not None:  # left out where not disclosed: GPU figures then leave the deal out
+        deal["gpus"] = {**_fact(c.gpus), "value": int(round(c.gpus.value)), "label": f"GPU count ({c.display_name})"}
+    if c.gpus_h100e is not None:
+        deal["gpus_h100e"] = _fact(c.gpus_h100e)
     f = c.delivery_failure
     if f is not None:
         deal["delivery"] = {"deadline": _fact(f.deadline), "grace_months": _fact(f.grace_months) if f.grace_months is not None
@@ -711,9 +717,12 @@ def expand_book(data: Any) -> Any:
       (``neocloud/data/reported.yaml``) and known on the reporting date, unless given.
 
     The scenario's own deal is read whatever its signing date (it is what the scenario asks about;
-    a deal signed after ``as_of`` is warned of by ``check`` as before). A record the scenario
-    format cannot hold (take-or-pay terms, delivery steps; another deal without capacity or GPU
-    counts) is an error naming it: give such a book inline. Problems raise the cross-field error
+    a deal signed after ``as_of`` is warned of by ``check`` as before). Every record is readable:
+    take-or-pay terms become ``terms.take_or_pay``, delivery steps ``terms.delivery_steps`` (each
+    with the record's source), and another deal's undisclosed ``capacity_mw``, ``gpus`` or
+    ``gpus_h100e`` is left out (never invented): figures that need it leave the deal out and say
+    so. A scenario that gives ``notice_days``, ``lockup_months`` or ``take_or_pay`` in ``terms``
+    replaces the ledger's reading of the termination terms. Problems raise the cross-field error
     of a key (``book.seller``, ``book.deal``), which :func:`validate_scenario` reports with the
     file, the value and what is allowed. Data without ``book`` is returned as it is.
 
@@ -760,13 +769,16 @@ def expand_book(data: Any) -> Any:
         if contract is None or contract.seller != name:
             whose = f"a contract of {contract.seller}, not of {name}" if contract is not None else f"no contract of that id in {where}"
             raise _CrossFieldError("book.deal", deal_id, f"{whose}; {name}'s contracts: {', '.join(c.id for c in own)}")
-        cannot = _unreadable(contract, other=False)
-        if cannot:
-            raise _CrossFieldError("book.deal", deal_id, f"the ledger record has {' and '.join(cannot)}, which a scenario's "
-                                   "deal cannot hold yet; give the deal inline (terms) or read it with `neocloud ledger`")
         terms = _ledger_terms(contract)
         given = data.get("terms", {})
         if isinstance(given, dict):
+            if given.get("take_or_pay") is not None or any(given.get(k) is not None for k in ("notice_days", "lockup_months")):
+                # the scenario reads the termination terms its own way: the ledger's reading goes
+                for k in ("take_or_pay", "notice_days", "lockup_months", "earliest_notice_date"):
+                    terms.pop(k, None)
+                if contract.termination.kind != "none" and not (isinstance(given.get("take_or_pay"), dict)
+                                                                and given["take_or_pay"].get("value") is True):
+                    terms.update(_notice_terms(contract))
             for k, v in given.items():
                 if v is None:
                     terms.pop(k, None)
@@ -800,11 +812,10 @@ def expand_book(data: Any) -> Any:
         if as_of is None:
             return data
         others = [c for c in own if c is not contract and c.signed.value <= as_of]
-        bad = [(c.id, _unreadable(c, other=True)) for c in others]
-        bad = [(i, why) for i, why in bad if why]
-        if bad:
-            listed = "; ".join(f"{i}: {', '.join(why)}" for i, why in bad)
-            raise _CrossFieldError("book.seller", seller, f"the book at {as_of} holds contracts a scenario cannot read yet "
-                                   f"({listed}); give other_deals inline, or see `neocloud ledger --seller {name}`")
-        data["other_deals"] = [_other_deal(c) for c in others]
+        deals = [_other_deal(c) for c in others]
+        taken = [str(data.get("deal_name", ""))] + [d["deal_name"] for d in deals]
+        for d in deals:  # records without a name of their own may share one ("OpenAI - CoreWeave"): add the id
+            if taken.count(d["deal_name"]) > 1:
+                d["deal_name"] = f"{d['deal_name']} ({d['contract']})"
+        data["other_deals"] = deals
     return data

@@ -59,28 +59,83 @@ if TYPE_CHECKING:
     from neocloud.inputs.terms import DealTerms
 
 
+class DeliveryStepInput(_Model):
+    """One step of phased delivery: from ``from`` on, ``share`` of the contracted capacity is in
+    service and billed (conventions, "Delivery steps")."""
+
+    from_: IsoDate = Field(alias="from")
+    share: Input[Fraction]
+
+
 class Terms(_Model):
     """The deal terms, named as in the conventions. ``earliest_notice_date`` is for clauses that
     name a date ("90 days' notice after 31 December 2026": 2027-01-01); it replaces the lock-up
-    rule, and ``lockup_months`` is then ignored."""
+    rule, and ``lockup_months`` is then ignored.
+
+    ``take_or_pay`` (value ``true``): no termination for convenience (the ledger's
+    ``termination.kind: none``); ``notice_days`` and ``lockup_months`` are then not given.
+    ``delivery_steps``: phased delivery, ``(from, share)`` steps in date order within the term.
+    ``capacity_mw`` may be left out for another deal of the book whose capacity is not disclosed
+    (figures that need it leave that deal out and say so); the scenario's own deal needs it.
+
+    >>> src = {"assumption": True, "note": "example"}
+    >>> t = Terms.model_validate({"monthly_fee_usd": {"value": 1e8, **src}, "start": {"value": "2027-01-01", **src},
+    ...     "end": {"value": "2028-12-31", **src}, "ramp_months": {"value": 0, **src}, "ramp_discount": {"value": 0.0, **src},
+    ...     "take_or_pay": {"value": True, **src},
+    ...     "delivery_steps": [{"from": "2027-01-01", "share": {"value": 0.5, **src}}, {"from": "2027-07-01", "share": {"value": 1.0, **src}}]})
+    >>> d = t.deal_terms(None)
+    >>> d.take_or_pay, d.delivery_steps[0], d.capacity_mw is None
+    (True, (datetime.date(2027, 1, 1), 0.5), True)
+    """
 
     monthly_fee_usd: Input[Usd]
     start: Input[IsoDate]
     end: Input[IsoDate]
     ramp_months: Input[Months]
     ramp_discount: Input[Fraction]
-    notice_days: Input[NoticeDays]  # at least one day: notice takes effect after the day it is served
-    lockup_months: Input[Months]
-    capacity_mw: Input[PositiveFloat]
+    notice_days: Input[NoticeDays] | None = None  # at least one day: notice takes effect after the day it is served
+    lockup_months: Input[Months] | None = None
+    capacity_mw: Input[PositiveFloat] | None = None
     earliest_notice_date: Input[IsoDate] | None = None
+    take_or_pay: Input[Annotated[bool, Strict()]] | None = None
+    delivery_steps: list[DeliveryStepInput] = Field(default_factory=list, max_length=MAX_MONTHS)
+
+    @model_validator(mode="after")
+    def _notice_rules(self) -> "Terms":
+        # keys relative to this mapping: the error's location names ``terms``
+        start, end = self.start.value, self.end.value
+        previous: dt.date | None = None
+        for i, step in enumerate(self.delivery_steps if start <= end else []):
+            if not start <= step.from_ <= end:
+                raise _CrossFieldError(f"delivery_steps.{i}.from", step.from_, f"must fall within the term, {start} to {end}")
+            if previous is not None and step.from_ <= previous:
+                raise _CrossFieldError(f"delivery_steps.{i}.from", step.from_,
+                                       f"must come after the step before it ({previous}); steps are in date order")
+            previous = step.from_
+        if self.take_or_pay is not None and self.take_or_pay.value:
+            for k in ("notice_days", "lockup_months", "earliest_notice_date"):
+                if getattr(self, k) is not None:
+                    raise _CrossFieldError(f"{k}.value", getattr(self, k).value,
+                                           "take-or-pay terms (take_or_pay: true) have no notice terms; remove it, "
+                                           "or set take_or_pay to false")
+            return self
+        for k in ("notice_days", "lockup_months"):
+            if getattr(self, k) is None:
+                raise _CrossFieldError(k, None, "is missing (required unless take_or_pay is true)")
+        return self
 
     def deal_terms(self, signed: dt.date | None) -> "DealTerms":
-        """These terms as plain values (the form the maths takes), with the signing date."""
+        """These terms as plain values (the form the maths takes), with the signing date
+        (``capacity_mw`` None where not given: not disclosed)."""
         from neocloud.inputs.terms import DealTerms
 
-        values = {k: getattr(self, k).value for k in type(self).model_fields if k != "earliest_notice_date"}
+        values = {k: getattr(self, k).value for k in ("monthly_fee_usd", "start", "end", "ramp_months", "ramp_discount",
+                                                      "notice_days", "lockup_months") if getattr(self, k) is not None}
         clause = self.earliest_notice_date.value if self.earliest_notice_date is not None else None
-        return DealTerms(**values, earliest_notice_clause=clause, signed=signed)
+        return DealTerms(**values, capacity_mw=self.capacity_mw.value if self.capacity_mw is not None else None,
+                         earliest_notice_clause=clause, signed=signed,
+                         delivery_steps=tuple((s.from_, float(s.share.value)) for s in self.delivery_steps),
+                         take_or_pay=bool(self.take_or_pay is not None and self.take_or_pay.value))
 
 
 def _check_terms(terms: "DealTerms", prefix: str, signed_key: str) -> None:
@@ -106,6 +161,8 @@ def _check_terms(terms: "DealTerms", prefix: str, signed_key: str) -> None:
             f"{prefix}terms.ramp_months.value", t.ramp_months,
             f"must be at most the {t.months} calendar months of the term",
         )
+    if t.take_or_pay:  # no notice within the term: the notice rules below do not apply
+        return
     if t.notice_days > t.term_days:
         raise _CrossFieldError(
             f"{prefix}terms.notice_days.value", t.notice_days,
@@ -237,8 +294,10 @@ class OtherDeal(_Model):
     site: Text | None = None
     signed: Input[IsoDate]
     terms: Terms
-    gpus: GpuBasis
-    gpus_h100e: Input[PositiveFloat]
+    gpus: GpuBasis | None = None
+    """Its GPU count (None: not disclosed; GPU figures leave the deal out and say so)."""
+    gpus_h100e: Input[PositiveFloat] | None = None
+    """Its H100-equivalent count (None: not disclosed)."""
     delivery: DeliveryClause | None = None
     headlines: list[Headline] = Field(default_factory=list)
 
@@ -354,6 +413,9 @@ class Scenario(_Model):
         start, end = self.terms.start.value, self.terms.end.value
         if end < start:  # checked first: DealTerms refuses such terms
             raise _CrossFieldError("terms.end.value", end, f"must be on or after terms.start ({start})")
+        if self.terms.capacity_mw is None:
+            raise _CrossFieldError("terms.capacity_mw", None, "is missing (required for the scenario's own deal: "
+                                   "give it with its source, or as an assumption with a note)")
         _check_terms(self.deal, "", "key_dates.signed.value")
         names = {self.deal_name}
         for i, other in enumerate(self.other_deals):

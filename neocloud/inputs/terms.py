@@ -32,7 +32,9 @@ class DealTerms:
     ramp_discount: float = 0.0
     notice_days: int = 90
     lockup_months: int = 0
-    capacity_mw: float = 1.0
+    capacity_mw: float | None = 1.0
+    """Contracted capacity in MW; None where it is not disclosed (a book's other deal): figures
+    that need it leave the deal out."""
     earliest_notice_clause: dt.date | None = None
     """A dated clause: no notice before this day (replaces the lock-up rule)."""
     signed: dt.date | None = None

@@ -111,7 +111,8 @@ def book_of(book: BookLike) -> Book:
     h100e = s.gpu_bases.get("h100_equivalent", first_basis)  # else one H100e per GPU of the first basis
     first = BookDeal(s.deal_name, s.buyer_name, s.deal, gpus=float(first_basis.value), gpus_h100e=float(h100e.value))
     others = [
-        BookDeal(o.deal_name, o.buyer_name, o.deal, gpus=float(o.gpus.value), gpus_h100e=float(o.gpus_h100e.value),
+        BookDeal(o.deal_name, o.buyer_name, o.deal, gpus=float(o.gpus.value) if o.gpus is not None else None,
+                 gpus_h100e=float(o.gpus_h100e.value) if o.gpus_h100e is not None else None,
                  delivery_deadline=o.delivery.deadline.value if o.delivery else None,
                  delivery_grace_months=o.delivery.grace_months.value if o.delivery else 0)
         for o in s.other_deals

@@ -145,9 +145,40 @@ def rented_capacity(scenario: "Scenario", on: dt.date, stops: Mapping[str, dt.da
     for d in book_of(scenario).deals:
         last = min(d.terms.end, stops.get(d.name, d.terms.end + dt.timedelta(days=1)) - dt.timedelta(days=1))
         if d.terms.start <= on <= last:
-            mw += d.terms.capacity_mw
+            mw += d.terms.capacity_mw or 0.0  # not disclosed: left out (capacity_left_out names it)
             h100e += d.gpus_h100e or 0.0
     return {"mw": mw, "h100e": h100e}
+
+
+def capacity_left_out(scenario: "Scenario", on: dt.date | None = None) -> dict[str, list[str]]:
+    """The book's deals whose capacity is not disclosed, so that rented figures leave them out:
+    ``mw`` (no ``capacity_mw``) and ``h100e`` (no ``gpus_h100e``), deal names in book order; with
+    ``on``, only the deals in service that day. Rented MW and H100e are sums of what is known.
+
+    >>> from neocloud import load_scenario
+    >>> capacity_left_out(load_scenario("params/base.yaml"))   # every deal of the base case gives both
+    {'mw': [], 'h100e': []}
+    """
+    deals = [d for d in book_of(scenario).deals if on is None or d.terms.start <= on <= d.terms.end]
+    return {"mw": [d.name for d in deals if d.terms.capacity_mw is None],
+            "h100e": [d.name for d in deals if d.gpus_h100e is None]}
+
+
+def capacity_left_out_note(scenario: "Scenario", on: dt.date | None = None) -> str | None:
+    """In words, the deals rented capacity leaves out (None: none), for a note under a table or chart.
+
+    >>> from neocloud import load_scenario
+    >>> capacity_left_out_note(load_scenario("params/base.yaml")) is None
+    True
+    """
+    out = capacity_left_out(scenario, on)
+    parts = []
+    if out["mw"]:
+        parts.append(f"rented MW leave out {', '.join(out['mw'])} (capacity not disclosed)")
+    if out["h100e"]:
+        parts.append(f"rented H100e leave out {', '.join(out['h100e'])} (H100-equivalent count not disclosed)")
+    text = "; ".join(parts)
+    return f"{text[0].upper()}{text[1:]}: the figures sum what is known." if parts else None
 
 
 def rented_share_by_quarter(scenario: "Scenario", stops: Mapping[str, dt.date] | None = None) -> pd.DataFrame:
@@ -207,8 +238,10 @@ def capacity_figures(scenario: "Scenario") -> dict[str, Any]:
                 "mw_basis": missing, "note": f"{missing} (neocloud/data/capacity.csv); the book's deals give their own MW"}
     owned = owned_capacity(on, owner=capacity_owner(scenario))
     rented = rented_capacity(scenario, on)
-    fees = sum(12 * d.terms.monthly_fee_usd for d in book_of(scenario).deals if d.terms.start <= on <= d.terms.end)
+    fees = sum(12 * d.terms.monthly_fee_usd for d in book_of(scenario).deals
+               if d.terms.start <= on <= d.terms.end and d.terms.capacity_mw is not None)
     own = own_use_revenue_per_mw_year(scenario)
+    left_out = capacity_left_out_note(scenario, on)
     return {
         "as_of": on.isoformat(),
         "owned_mw": owned["mw"],
@@ -218,6 +251,7 @@ def capacity_figures(scenario: "Scenario") -> dict[str, Any]:
         "own_use_usd_per_mw_year": own["usd_per_mw_year"],
         "own_use_basis": own["basis"],
         "mw_basis": "facility power; rented MW of deals that give no MW are assumptions (see the ledger)",
+        **({"left_out": left_out} if left_out else {}),  # only where a deal in service gives no capacity
     }
 
 
@@ -256,7 +290,7 @@ def rented_share_under_exits(scenario: "Scenario", service_ends: "Any") -> pd.Da
         end = quarter_bounds(fy, q, fye)[1]
         day = np.datetime64(end, "D")
         mw = sum(d.terms.capacity_mw * float(np.mean(service_ends[:, j] > day))
-                 for j, d in enumerate(book.deals) if d.terms.start <= end)
+                 for j, d in enumerate(book.deals) if d.terms.start <= end and d.terms.capacity_mw is not None)
         owned = owned_capacity(end, owner=owner)["mw"] if owner is not None else None
         rows.append({"quarter": quarter_label(fy, q, fye), "as_of": end, "expected_rented_mw": mw,
                      "expected_rented_share": mw / owned if owned else None})

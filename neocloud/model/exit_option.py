@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -596,11 +596,12 @@ def book_rational_exit(scenario: "Scenario", market: MarketModel | None = None, 
     book = book_of(scenario)
     per_values = []
     for d in book.deals:
-        if d.gpus_h100e is None:
-            raise ValueError(f"{d.name}: the market model needs its H100-equivalent count (gpus_h100e)")
+        # a deal without a disclosed H100e count cannot be priced against the market: it runs its
+        # course (no notice date to price, as under take-or-pay terms); the reports name such deals
+        terms = d.terms if d.gpus_h100e is not None else replace(d.terms, take_or_pay=True)
         fee = d.terms.monthly_fee_usd
         per_values.append(exit_values(
-            d.terms, market, gpus_h100e=d.gpus_h100e,
+            terms, market, gpus_h100e=d.gpus_h100e or 0.0,
             buyer_switching_cost_usd=section.buyer_switching_cost_months_of_fee.value * fee,
             seller_switching_cost_usd=section.seller_switching_cost_months_of_fee.value * fee,
             discount_rate_per_year=section.discount_rate_per_year.value, valuation_date=t0))
@@ -612,7 +613,8 @@ def book_rational_exit(scenario: "Scenario", market: MarketModel | None = None, 
     summaries = []
     for j, (d, values) in enumerate(zip(book.deals, per_values)):
         own = prices[:, [column[day] for day in values.dates]]
-        rev, notice, who, b_opt, s_opt, shares, _ = _exit_on_paths(d.terms, values, own)
+        rev, notice, who, b_opt, s_opt, shares, _ = _exit_on_paths(d.terms if d.gpus_h100e is not None
+                                                                   else replace(d.terms, take_or_pay=True), values, own)
         revenue[:, j] = rev
         stop = np.append(np.minimum(np.asarray(values.dates, dtype="datetime64[D]") + d.terms.notice_days,
                                     np.datetime64(d.terms.end + DAY, "D")), np.datetime64(d.terms.end + DAY, "D"))
