@@ -70,12 +70,20 @@ class Grids:
         self.own = {"notice_p": sc.termination.monthly_notice_probability.value, "reading": 0,
                     "m_price": m.price_usd_per_h100e_hour, "m_drift": m.drift_per_year,
                     "ramp_d": t.ramp_discount, "ramp_start": f"{t.start:%b %Y}"}
+        # the market report's notice calendar at the scenario's reporting date, as the notebook draws it
+        from neocloud.model.ledger import ALL_SELLERS, notice_calendar, notice_calendar_grid
+        from neocloud.report.market_words import calendar_readout
+
+        calendar = notice_calendar(nc.load_ledger(), sc.as_of.value, 12)
+        self.calendar = notice_calendar_grid(calendar, sc.as_of.value, (3, 6, 12))
+        self.own |= {"cal_horizon": 12, "cal_seller": ALL_SELLERS}
+        self.readout = calendar_readout
         mx = self.fig["market_exit"]
         self.stated = {"notice_p": [usd(self.fig["expected_revenue_usd"])], "reading": [usd(self.fig["committed_floor_usd"])],
                        "m_price": [usd(mx["expected_revenue_usd"]), f"buyer walks on {pct(mx['buyer_notice_share'], 0)}"],
-                       "ramp_d": [usd(self.fig["total_contract_value_usd"])]}
+                       "ramp_d": [usd(self.fig["total_contract_value_usd"])], "cal_horizon": []}
 
-    CHARTS = ({"notice_p"}, {"reading"}, {"m_price", "m_drift"}, {"ramp_d", "ramp_start"})
+    CHARTS = ({"notice_p"}, {"reading"}, {"m_price", "m_drift"}, {"ramp_d", "ramp_start"}, {"cal_horizon", "cal_seller"})
 
     def row(self, values: dict[str, str]) -> "tuple[str, list[str]]":
         """The title of the grid row at ``values`` (control name -> value as the input holds it),
@@ -93,6 +101,10 @@ class Grids:
             g = self.market[((self.market.price - price).abs() < 1e-9) & ((self.market.drift - drift).abs() < 1e-9)]
             r = nc.rational_exit(sc, nc.MarketModel(price, drift, nc.scenario_market(sc).volatility_per_year))
             return g.title.iloc[0], [usd(r.expected_revenue_usd), f"buyer walks on {pct(r.notice_probability.buyer.sum(), 0)}"]
+        if "cal_horizon" in values:   # the windows and fees of the ledger's grid row, recomputed by the library
+            g = self.calendar[(self.calendar.horizon_months == int(float(values["cal_horizon"])))
+                              & (self.calendar.seller == values["cal_seller"])]
+            return self.readout(g.iloc[0]), [usd(float(g.at_stake_usd.iloc[0]))] if "at_stake_usd" in g else []
         t, d = sc.deal, float(values["ramp_d"])
         g = self.ramp[(self.ramp.start_label == values["ramp_start"]) & ((self.ramp.ramp_discount - d).abs() < 1e-9)]
         total = total_contract_value(nc.DealTerms(t.monthly_fee_usd, g.start.iloc[0], t.end, t.ramp_months, d, t.notice_days,
