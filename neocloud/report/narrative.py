@@ -171,12 +171,14 @@ def as_reported_by(source: Any, secondary: Any = None) -> str:
 
 
 def cite(*items: Any) -> list[str]:
-    """Plain-text source lines for a chart caption, from inputs, sources or ready strings.
+    """Plain-text source lines for a chart caption, from inputs, sources or ready strings: the
+    source's host and date in the short form a caption holds on a phone (the page a figure was read
+    on, ``as_reported_by``, is on the sources page and in the tables).
 
     >>> from neocloud import load_scenario
     >>> s = load_scenario("params/base.yaml")
     >>> cite(s.terms.monthly_fee_usd, s.terms.ramp_discount, "neocloud model")
-    ['www.sec.gov (20 May 2026), as reported by prismix.dev', 'assumption: see the sources page', 'neocloud model']
+    ['www.sec.gov (20 May 2026)', 'assumption: see the sources page', 'neocloud model']
     """
     out: list[str] = []
     for item in items:
@@ -189,9 +191,6 @@ def cite(*items: Any) -> list[str]:
             else:
                 host = urlsplit(source.url).netloc
                 text = f"{host} ({day(source.date)})" if source.dated == "published" else f"{host} (undated)"
-                secondary = getattr(source, "as_reported_by", None)
-                if secondary is not None and isinstance(getattr(secondary, "url", None), str):
-                    text += f", as reported by {urlsplit(secondary.url).netloc}"
         if text not in out:
             out.append(text)
     return out
@@ -242,6 +241,8 @@ INPUT_LABELS: dict[str, str] = {
     "terms.end": "Last day of service",
     "terms.ramp_months": "Ramp-up months",
     "terms.ramp_discount": "Ramp-up discount on the fee",
+    "terms.take_or_pay": "Take-or-pay: no termination for convenience",
+    "terms.delivery_steps.*.share": "Share of the capacity delivered from a date",
     "terms.notice_days": "Notice period (days)",
     "terms.lockup_months": "Months before notice is allowed (lock-up)",
     "terms.capacity_mw": "Power contracted",
