@@ -14,6 +14,7 @@ neocloud-report`` writes it too, beside the report it exports
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Callable, Iterable
 from importlib import resources
@@ -101,7 +102,14 @@ def _data_section(name: str) -> str:
     path = Path(str(resources.files("neocloud.data").joinpath(name)))
     if not path.is_file():
         return f"### `neocloud/data/{name}`\n\nNot found in this installation."
-    found = data_file_sources(name, path.read_text(encoding="utf-8"))
+    return _data_section_of(name, path.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=32)
+def _data_section_of(name: str, text: str) -> str:
+    """The section of one data file, from its text (kept per process: every scenario's page of a
+    render lists the same files, and a no-op render re-reads them only to compare)."""
+    found = data_file_sources(name, text)
     rows = [[link(s["url"]) + (f" ({esc(s['title'])})" if s["title"] else "")
              + (", as reported by " + ", ".join(link(u) for u in s["as_reported_by"]) if s["as_reported_by"] else ""), day(s["date"]) if s["date"] else "undated", str(s["rows"])]
             for s in found]
