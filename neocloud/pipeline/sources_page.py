@@ -84,7 +84,7 @@ def data_file_sources(name: str, text: str) -> list[dict[str, Any]]:
         import yaml
 
         found: list[dict[str, Any]] = []
-        _walk_sources(yaml.safe_load(text), found)
+        _walk_sources(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), found)  # libyaml where built
         cites = [{"url": s["url"].strip(), "title": str(s.get("title") or ""), "date": str(s.get("date") or ""),
                   "as_reported_by": _secondary_url(s)} for s in found]
     out: dict[str, dict[str, Any]] = {}
