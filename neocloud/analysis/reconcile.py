@@ -26,7 +26,6 @@ fudged: the model's figure is the ledger's, whatever the gap.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator

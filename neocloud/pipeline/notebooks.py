@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neocloud.inputs.scenario import load_scenario
 
 @dataclass(frozen=True)
 class Declaration:

@@ -677,11 +677,6 @@ def reading_control_chart(lines: pd.DataFrame, floors: pd.DataFrame, default: st
                                                      CONTROL_NOTE + " (every reading the scenario lists).")))
 
 
-def _thin_by(frame: pd.DataFrame, keys: list[str], points: int = MAX_POINTS) -> pd.DataFrame:
-    """:func:`_thin` within each group of ``keys``, to about ``points`` rows a group."""
-    return pd.concat([_thin(g, points) for _, g in frame.groupby(keys, sort=False)], ignore_index=True)
-
-
 def market_control_chart(summary: pd.DataFrame, shares: pd.DataFrame, price0: float, drift0: float, title: str | None = None,
                          sources: Sequence[str] = ()) -> alt.LayerChart:
     """Monthly notice shares of each party under market-driven exits, with menus for the starting
