@@ -1,117 +1,42 @@
 """Rendered reports in a real browser (Debian's Chromium), with every network request blocked.
 
-These tests fail, never skip, when Chromium is missing: `.ci/run` installs it.
+Each rendered page is opened once at 390 px and once at 1,440 px by the shared visits of
+``browser_session``; these tests assert on what the visits saw. These tests fail, never skip, when
+Chromium is missing: `.ci/run` installs it.
 """
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
+from browser_session import CHROMIUM, FLAGS, Visit, browser, charts_drawn, survey  # noqa: F401  (the fixtures)
 from conftest import NOTEBOOKS, neocloud_cli
 from helpers import copy_scenario
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed (apt-get install chromium); the browser tests need it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
-
-
-class Visit:
-    """One page opened offline, with what it tried and what it said."""
-
-    def __init__(self, browser, path: Path):
-        self.context = browser.new_context(viewport={"width": 1100, "height": 900})
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-
-        def route(r):
-            if r.request.url.startswith("file://"):
-                r.continue_()
-            else:
-                self.requests.append(r.request.url)
-                r.abort()
-
-        self.context.route("**/*", route)
-        self.page = self.context.new_page()
-        # errors and warnings both count: a report's console stays silent
-        self.page.on("console", lambda m: self.errors.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        self.page.goto(path.resolve().as_uri())
-
-    def close(self):
-        self.context.close()
-
-
-def charts_drawn(page) -> list[int]:
-    """Number of drawn marks inside each chart container (waits for vega-embed and for each chart
-    to be fitted to its box: the page marks it ``data-nc-drawn``)."""
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.nc-chart')].every(el => el.querySelector('svg') && el.hasAttribute('data-nc-drawn'))",
-        timeout=20_000)
-    return page.evaluate(
-        "() => [...document.querySelectorAll('.nc-chart')].map(el =>"
-        " el.querySelectorAll('svg g[class*=\"mark-\"] path, svg g[class*=\"mark-\"] line,"
-        " svg g[class*=\"mark-\"] text, svg g[class*=\"mark-\"] rect').length)")
-
-
-HOVER_TARGET = """() => {
-  for (const p of document.querySelectorAll('.nc-chart g.mark-rect path')) {
-    const r = p.getBoundingClientRect();
-    if (r.width > 3 && r.height > 3) {
-      p.scrollIntoView({block: 'center'});
-      const q = p.getBoundingClientRect();
-      return {x: q.x + q.width / 2, y: q.y + q.height / 2};
-    }
-  }
-  return null;
-}"""
-
-
-def test_every_report_draws_offline_with_tooltips(rendered, browser):
-    pages = sorted(rendered.glob("*/*.html"))
+def test_every_report_draws_offline_with_tooltips(rendered, survey):
+    """Every report of every scenario, at 390 and 1,440 px: every chart draws marks, a bar shows
+    its tooltip when hovered, the console stays silent and nothing is fetched from the network."""
+    pages = sorted(p.relative_to(rendered).as_posix() for p in rendered.glob("*/*.html"))
     assert len(pages) >= 12
-    for path in pages:
-        v = Visit(browser, path)
-        try:
-            marks = charts_drawn(v.page)
-            assert marks and all(n > 0 for n in marks), (path, marks)
-            point = v.page.evaluate(HOVER_TARGET)
-            assert point, f"{path}: no bar with a visible size to hover"
-            v.page.mouse.move(point["x"], point["y"])
-            v.page.wait_for_selector("#vg-tooltip-element.visible", timeout=5_000)
-            assert v.page.inner_text("#vg-tooltip-element").strip(), path
-            assert not v.errors, (path, v.errors)
-            assert not v.requests, (path, v.requests)
-        finally:
-            v.close()
+    for page, width, visit in survey.each(pages):
+        where = f"{page} at {width} px"
+        marks = visit["marks"]
+        assert marks and all(n > 0 for n in marks), (where, marks)
+        assert visit["tooltip"] is not None, f"{where}: no bar with a visible size to hover"
+        assert visit["tooltip"], (where, "no tooltip shown on hover", visit.get("tooltip_error"))
+        assert not visit["errors"], (where, visit["errors"])
+        assert not visit["requests"], (where, visit["requests"])
 
 
-def test_index_opens_offline_and_links_resolve(rendered, browser):
-    v = Visit(browser, rendered / "index.html")
-    try:
-        hrefs = v.page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
-        assert len(hrefs) >= 12 and all((rendered / h).is_file() for h in hrefs)
-        assert not v.errors and not v.requests
-    finally:
-        v.close()
+def test_index_opens_offline_and_links_resolve(rendered, survey):
+    for width in (390, 1440):
+        visit = survey.get("index.html", width)
+        hrefs = visit["links"]
+        assert len(hrefs) >= 12 and all((rendered / h).is_file() for h in hrefs), hrefs
+        assert not visit["errors"] and not visit["requests"], (width, visit["errors"], visit["requests"])
 
 
 def test_hostile_scenario_text_shows_as_text(tmp_path, browser):

@@ -1,6 +1,8 @@
 """The committed notebooks open in JupyterLab as they are, charts drawn from their stored outputs.
 
-A real JupyterLab server on loopback and Debian's Chromium; fails (never skips) without them.
+A real JupyterLab server on loopback and Debian's Chromium; fails (never skips) without them. The
+Lab is loaded once (one page, the test process's browser) and each notebook is opened in it as a
+reader opens a file (the Lab's ``docmanager:open`` command, the app exposed to the page for it).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from browser_session import browser, need_chromium  # noqa: F401  (the fixture)
 from conftest import NOTEBOOKS
 from helpers import wait_for
-from test_browser import CHROMIUM, FLAGS
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +35,7 @@ def lab(tmp_path_factory):
     proc = subprocess.Popen(
         [str(jupyter), "lab", "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          "--ServerApp.token=", "--ServerApp.password=", "--LabApp.extension_manager=readonly",
+         "--LabApp.expose_app_in_browser=True",
          f"--ServerApp.root_dir={root}", f"--LabApp.workspaces_dir={root / '.workspaces'}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -53,27 +56,45 @@ def lab(tmp_path_factory):
         proc.wait(timeout=30)
 
 
-@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
-def test_notebook_opens_in_jupyterlab_with_its_charts(lab, path):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+class LabPage:
+    """The Lab open in one page, with what it said and what it tried outside the server."""
 
+    def __init__(self, browser, url: str):
+        self.context = browser.new_context(viewport={"width": 1300, "height": 1000})
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url)
+                           else (self.outside.append(r.request.url), r.abort()))
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(f"{url}/lab?reset")  # no restored tabs from earlier runs
+        self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=90_000)
+        self.page.evaluate("() => window.jupyterapp.started.then(() => null)")
+
+
+@pytest.fixture(scope="module")
+def lab_page(lab, browser):  # noqa: F811
+    need_chromium()
+    p = LabPage(browser, lab)
+    yield p
+    p.context.close()
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_notebook_opens_in_jupyterlab_with_its_charts(lab_page, path):
     stored = sum("application/vnd.vegalite.v5+json" in o.get("data", {})
                  for c in json.loads(path.read_text())["cells"] for o in c.get("outputs", []))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context(viewport={"width": 1300, "height": 1000})
-        outside: list[str] = []
-        context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(lab)
-                      else (outside.append(r.request.url), r.abort()))
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{lab}/lab/tree/notebooks/{path.name}?reset")  # no restored tabs from earlier tests
-        charts = ".jp-NotebookPanel:not(.lm-mod-hidden) .vega-embed svg"  # the open notebook's only
-        page.wait_for_function(f"() => document.querySelectorAll('{charts}').length >= {stored}", timeout=90_000)
-        assert page.locator(charts).count() == stored >= 4
-        assert not errors, errors
-        assert not outside, outside
-        browser.close()
+    page = lab_page.page
+    errors, outside = len(lab_page.errors), len(lab_page.outside)
+    page.evaluate("p => window.jupyterapp.commands.execute('docmanager:open', {path: p}).then(() => null)", f"notebooks/{path.name}")
+    # the open notebook's charts only (the notebooks opened before are hidden tabs)
+    panel = ".jp-NotebookPanel:not(.lm-mod-hidden)[data-nc-path]"
+    page.wait_for_function("""p => { const w = window.jupyterapp.shell.currentWidget;
+        return w && w.context && w.context.path === p; }""", arg=f"notebooks/{path.name}", timeout=90_000)
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.node.setAttribute('data-nc-path', window.jupyterapp.shell.currentWidget.context.path)")
+    charts = f"{panel} .vega-embed svg"
+    page.wait_for_function(f"() => document.querySelectorAll('{charts}').length >= {stored}", timeout=90_000)
+    assert page.evaluate("() => window.jupyterapp.shell.currentWidget.node.getAttribute('data-nc-path')") == f"notebooks/{path.name}"
+    assert page.locator(charts).count() == stored >= 4
+    assert not lab_page.errors[errors:], lab_page.errors[errors:]
+    assert not lab_page.outside[outside:], lab_page.outside[outside:]

@@ -9,6 +9,10 @@
 - the index shows every scenario's figures and links without sideways scrolling, side by side on
   a desktop, with the figures that differ from the base case marked.
 
+Each page is opened once at each width by the shared visits of ``browser_session`` (one browser
+per test process, every measurement taken in that one visit); these tests assert on what the
+visits measured, and the checks themselves are tried on pages made to break them.
+
 Like every browser test, these fail (never skip) when Chromium is missing.
 """
 
@@ -18,209 +22,72 @@ from pathlib import Path
 
 import pytest
 
-from test_browser import FLAGS, browser, charts_drawn  # noqa: F401  (the browser fixture)
-
+from browser_session import (BROKEN_FIGURES, CHARTS, CONTROLS, FIGURE_PATTERN, HIDDEN_WORDS, INDEX_CARDS,  # noqa: F401
+                             LAYOUT, WIDTHS, Visit, browser, survey)  # (the fixtures)
 pytestmark = pytest.mark.browser
 
-WIDTHS = [390, 1440]
 
-FIGURE_PATTERN = (r"\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}"  # 30 Jun 2026
-                  r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}"  # Jun 2026
-                  r"|[$]?\d[\d,]*(?:\.\d+)?(?:%|[BMK]\b)?")  # 276,000  $45.0B  4.1%
-
-BROKEN_FIGURES = """pattern => {
-  // every figure in the page's text whose line boxes are on more than one line
-  const re = new RegExp(pattern, 'g'), out = [];
-  const root = document.querySelector('main') || document.body;
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {acceptNode: n =>
-      n.parentElement.closest('script, style, svg, .nc-spec') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
-  while (walker.nextNode()) {
-    const node = walker.currentNode, text = node.nodeValue;
-    if (!node.parentElement.getClientRects().length) continue;  // not displayed (checked elsewhere)
-    re.lastIndex = 0;
-    let m;
-    while ((m = re.exec(text))) {
-      if (m[0].length < 2) continue;
-      const range = document.createRange();
-      range.setStart(node, m.index);
-      range.setEnd(node, m.index + m[0].length);
-      const rects = [...range.getClientRects()].filter(r => r.width > 0.5 && r.height > 0.5);
-      const broken = rects.some(a => rects.some(b => b.top >= a.bottom - 1));
-      if (broken) out.push(m[0] + ' in "' + text.slice(Math.max(0, m.index - 30), m.index + m[0].length + 30).trim() + '"');
-    }
-  }
-  return out;
-}"""
-
-HIDDEN_WORDS = """() => {
-  const out = [];
-  document.querySelectorAll('.jp-MarkdownCell').forEach((cell, i) => {
-    const text = cell.textContent.trim();
-    if (!text) return;
-    const shown = cell.innerText.trim();  // innerText leaves out what is not rendered
-    const r = cell.getBoundingClientRect();
-    if (!shown || r.height < 4 || r.width < 4) out.push('Markdown cell ' + i + ' is hidden: ' + text.slice(0, 60));
-  });
-  document.querySelectorAll('.jp-MarkdownCell h1, .jp-MarkdownCell h2, .jp-MarkdownCell h3').forEach(h => {
-    if (!h.getClientRects().length) out.push('heading hidden: ' + h.textContent);
-  });
-  document.querySelectorAll('.jp-CodeCell .jp-InputArea, .jp-CodeCell .jp-Editor').forEach(e => {
-    if (e.getClientRects().length && e.innerText.trim()) out.push('code shows: ' + e.innerText.trim().slice(0, 60));
-  });
-  return out;
-}"""
-
-CHARTS = """viewport => {
-  const out = [];
-  document.querySelectorAll('.nc-chart').forEach((chart, ci) => {
-    const svg = chart.querySelector('svg');
-    if (!svg) { out.push({chart: ci, problem: 'not drawn'}); return; }
-    const s = svg.getBoundingClientRect(), box = chart.getBoundingClientRect();
-    if (s.width > box.width + 1) out.push({chart: ci, problem: 'wider than its box', svg: Math.round(s.width), box: Math.round(box.width)});
-    if (s.right > viewport + 1 || s.left < -1) out.push({chart: ci, problem: 'off the screen', left: Math.round(s.left), right: Math.round(s.right)});
-    // title and subtitle whole: inside the chart and the screen
-    svg.querySelectorAll('g[class*="role-title"] text').forEach(t => {
-      const r = t.getBoundingClientRect();
-      if (!t.textContent.trim() || r.width < 0.5) return;
-      if (r.left < s.left - 1 || r.right > Math.min(s.right, viewport) + 1 || r.top < s.top - 1 || r.bottom > s.bottom + 1)
-        out.push({chart: ci, problem: 'title cut', text: t.textContent, left: Math.round(r.left), right: Math.round(r.right)});
-      if (t.textContent.includes('\\u2026')) out.push({chart: ci, problem: 'title shortened', text: t.textContent});
-    });
-    // no text of the chart (an axis title, a label) runs out of it
-    svg.querySelectorAll('text').forEach(t => {
-      const r = t.getBoundingClientRect();
-      if (!t.textContent.trim() || r.width < 0.5 || t.closest('g[class*="role-title"]')) return;
-      if (t.getAttribute('opacity') === '0' || getComputedStyle(t).opacity === '0') {
-        // an axis label hidden for want of room: a name the reader does not see
-        if (t.closest('g[class*="role-axis-label"]') && t.closest('g[class*="role-axis"]')
-            && !/^[-$\\d.,%\\s]+$|\\d{4}$/.test(t.textContent.trim()))
-          out.push({chart: ci, problem: 'axis label hidden', text: t.textContent});
-        return;
-      }
-      if (r.left < s.left - 1 || r.right > s.right + 1 || r.top < s.top - 1 || r.bottom > s.bottom + 1)
-        out.push({chart: ci, problem: 'text out of the chart', text: t.textContent});
-    });
-    // no axis repeats a tick label
-    svg.querySelectorAll('g[class*="role-axis"]').forEach(axis => {
-      if (axis.parentElement.closest('g[class*="role-axis"]')) return;  // an axis's own parts
-      const labels = [...axis.querySelectorAll('g[class*="role-axis-label"] text')]
-        .filter(t => t.textContent.trim() && t.getAttribute('opacity') !== '0' && getComputedStyle(t).opacity !== '0')
-        .map(t => t.textContent.trim());
-      const seen = new Set();
-      for (const l of labels) {
-        if (seen.has(l)) { out.push({chart: ci, problem: 'repeated tick label', label: l, labels: labels.join(' ')}); break; }
-        seen.add(l);
-      }
-    });
-  });
-  return out;
-}"""
-
-CONTROLS = """viewport => {
-  const out = [];
-  document.querySelectorAll('.vega-bindings input, .vega-bindings select').forEach(c => {
-    const r = c.getBoundingClientRect();
-    const name = c.name || c.getAttribute('name');
-    if (r.width < 40 || r.height < 10) out.push({control: name, problem: 'too small', w: r.width, h: r.height});
-    if (r.left < -1 || r.right > viewport + 1) out.push({control: name, problem: 'off the screen', left: r.left, right: r.right});
-    const label = c.closest('label');
-    if (label) {
-      const l = label.getBoundingClientRect();
-      if (l.left < -1 || l.right > viewport + 1) out.push({control: name, problem: 'label off the screen'});
-    }
-  });
-  return out;
-}"""
+def report_problems(visit: dict, width: int) -> list:
+    """Every problem a reader at ``width`` px meets in a report (or a sources page), from its visit
+    (:func:`browser_session.visit_page`)."""
+    problems: list = [*visit["hidden"]]
+    problems += [f"broken figure: {b}" for b in visit["broken"]]
+    problems += visit["charts"]
+    problems += visit["controls"]
+    scroll = visit["fit"]["scroll"]
+    if scroll > width:
+        problems.append(f"the page scrolls sideways ({scroll} px)")
+    problems += visit["errors"]
+    return problems
 
 
-def _open(browser, path: Path, width: int):  # noqa: F811
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.resolve().as_uri())
-    return context, page, errors
+def index_problems(visit: dict, width: int) -> list:
+    """Every problem a reader at ``width`` px meets in the index, from its visit."""
+    problems: list = [f"broken figure: {b}" for b in visit["broken"]]
+    scroll = visit["fit"]["scroll"]
+    if scroll > width:
+        problems.append(f"the index scrolls sideways ({scroll} px)")
+    cards = visit["cards"]
+    if not cards:
+        problems.append("no scenario cards")
+    for c in cards:
+        if c["right"] > width + 1 or c["left"] < -1:
+            problems.append(f"{c['id']}: the card runs off the screen")
+        if not c["links"] or not c["linksOnScreen"]:
+            problems.append(f"{c['id']}: its report links are missing or off the screen")
+        if not c["figures"] or not c["figuresOnScreen"]:
+            problems.append(f"{c['id']}: its figures are missing or off the screen")
+    if width >= 1000 and len({c["top"] for c in cards}) == len(cards) > 1:
+        problems.append("on a desktop the scenarios are not side by side")
+    base = [c for c in cards if c["id"] == "scenario-base"]
+    if base and base[0]["differs"]:
+        problems.append("the base case is marked as differing from itself")
+    problems += visit["errors"]
+    return problems
 
 
-def check_report(browser, path: Path, width: int) -> list:  # noqa: F811
-    """Every problem a reader at ``width`` px meets in the report at ``path``."""
-    context, page, errors = _open(browser, path, width)
-    try:
-        charts_drawn(page)
-        problems: list = [*page.evaluate(HIDDEN_WORDS)]
-        problems += [f"broken figure: {b}" for b in page.evaluate(BROKEN_FIGURES, FIGURE_PATTERN)]
-        problems += page.evaluate(CHARTS, width)
-        problems += page.evaluate(CONTROLS, width)
-        scroll = page.evaluate("() => document.documentElement.scrollWidth")
-        if scroll > width:
-            problems.append(f"the page scrolls sideways ({scroll} px)")
-        problems += errors
-        return problems
-    finally:
-        context.close()
-
-
-def check_index(browser, path: Path, width: int) -> list:  # noqa: F811
-    """Every problem a reader at ``width`` px meets in the index."""
-    context, page, errors = _open(browser, path, width)
-    try:
-        problems: list = [f"broken figure: {b}" for b in page.evaluate(BROKEN_FIGURES, FIGURE_PATTERN)]
-        scroll = page.evaluate("() => document.documentElement.scrollWidth")
-        if scroll > width:
-            problems.append(f"the index scrolls sideways ({scroll} px)")
-        cards = page.evaluate("""w => [...document.querySelectorAll('.nc-card')].map(c => {
-            const r = c.getBoundingClientRect();
-            const links = [...c.querySelectorAll('a')].map(a => a.getBoundingClientRect());
-            const figures = [...c.querySelectorAll('.nc-figures dd')].filter(d => d.getClientRects().length && d.innerText.trim());
-            return {id: c.id, top: Math.round(r.top), left: r.left, right: r.right, links: links.length,
-                    linksOnScreen: links.every(l => l.left >= -1 && l.right <= w + 1 && l.width > 0),
-                    figures: figures.length, figuresOnScreen: figures.every(d => d.getBoundingClientRect().right <= w + 1),
-                    differs: c.querySelectorAll('.nc-differs').length};
-        })""", width)
-        if not cards:
-            problems.append("no scenario cards")
-        for c in cards:
-            if c["right"] > width + 1 or c["left"] < -1:
-                problems.append(f"{c['id']}: the card runs off the screen")
-            if not c["links"] or not c["linksOnScreen"]:
-                problems.append(f"{c['id']}: its report links are missing or off the screen")
-            if not c["figures"] or not c["figuresOnScreen"]:
-                problems.append(f"{c['id']}: its figures are missing or off the screen")
-        if width >= 1000 and len({c["top"] for c in cards}) == len(cards) > 1:
-            problems.append("on a desktop the scenarios are not side by side")
-        base = [c for c in cards if c["id"] == "scenario-base"]
-        if base and base[0]["differs"]:
-            problems.append("the base case is marked as differing from itself")
-        problems += errors
-        return problems
-    finally:
-        context.close()
+def _pages(rendered: Path, pattern: str) -> list[str]:
+    return sorted(p.relative_to(rendered).as_posix() for p in rendered.glob(pattern))
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_every_report_reads_on_a_phone_and_a_desktop(rendered, browser, width):  # noqa: F811
-    pages = sorted(rendered.glob("*/*.html"))
+def test_every_report_reads_on_a_phone_and_a_desktop(rendered, survey, width):
+    pages = _pages(rendered, "*/*.html")
     assert len(pages) >= 12
     problems = []
-    for path in pages:
-        problems += [(path.relative_to(rendered).as_posix(), p) for p in check_report(browser, path, width)]
+    for page, _, visit in survey.each(pages, [width]):
+        problems += [(page, p) for p in report_problems(visit, width)]
     assert not problems, problems[:30]
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_index_shows_every_scenario_on_a_phone_and_a_desktop(rendered, browser, width):  # noqa: F811
-    problems = check_index(browser, rendered / "index.html", width)
+def test_index_shows_every_scenario_on_a_phone_and_a_desktop(rendered, survey, width):
+    problems = index_problems(survey.get("index.html", width), width)
     assert not problems, problems
 
 
-def test_index_marks_the_figures_that_differ_from_the_base_case(rendered, browser):  # noqa: F811
-    context, page, _ = _open(browser, rendered / "index.html", 1440)
-    try:
-        marked = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.nc-card')].map(c =>
-            [c.id.replace('scenario-', ''), [...c.querySelectorAll('.nc-differs dt')].map(d => d.textContent)]))""")
-    finally:
-        context.close()
+def test_index_marks_the_figures_that_differ_from_the_base_case(rendered, survey):
+    marked = {c["id"].replace("scenario-", ""): c["marked"] for c in survey.get("index.html", 1440)["cards"]}
     assert marked["base"] == []
     # early_exit differs from the base case in its termination terms, not in its monthly fee
     assert "Monthly fee" not in marked["early_exit"]
@@ -229,7 +96,7 @@ def test_index_marks_the_figures_that_differ_from_the_base_case(rendered, browse
     assert "Ramp: months x discount" in marked["no_ramp_discount"], marked["no_ramp_discount"]
 
 
-def test_the_checks_find_what_they_look_for(browser, tmp_path):  # noqa: F811
+def test_the_checks_find_what_they_look_for(browser, tmp_path):
     """Each check fails on a page that breaks its rule: a number split over lines, a hidden
     Markdown cell, a chart wider than the screen with a cut title and repeated ticks, a control off
     the screen."""
@@ -244,7 +111,8 @@ def test_the_checks_find_what_they_look_for(browser, tmp_path):  # noqa: F811
     </main></body></html>"""
     path = tmp_path / "bad.html"
     path.write_text(page_html, encoding="utf-8")
-    context, page, _ = _open(browser, path, 390)
+    v = Visit(browser, path, 390)
+    page = v.page
     try:
         hidden = page.evaluate(HIDDEN_WORDS)
         assert len(hidden) == 2 and hidden[0].startswith("Markdown cell 0 is hidden") and hidden[1] == "heading hidden: Hidden", hidden
@@ -253,7 +121,7 @@ def test_the_checks_find_what_they_look_for(browser, tmp_path):  # noqa: F811
         assert {"wider than its box", "off the screen", "title cut", "repeated tick label"} <= kinds, kinds
         assert [p["problem"] for p in page.evaluate(CONTROLS, 390)] == ["off the screen"]
     finally:
-        context.close()
+        v.close()
 
 
 # ---- The answer first (issue 21, item 6) --------------------------------------------------------
@@ -282,16 +150,6 @@ LAYOUT = """() => {
 }"""
 
 
-def report_layout(browser, path: Path) -> dict:  # noqa: F811
-    """Where a report's answer, first chart and appendix are at 1,440 px."""
-    context, page, _ = _open(browser, path, 1440)
-    try:
-        charts_drawn(page)
-        return page.evaluate(LAYOUT)
-    finally:
-        context.close()
-
-
 def layout_problems(where: str, lay: dict) -> list[str]:
     """What breaks "the answer first" in a report's layout (:data:`LAYOUT`): no Appendix section,
     more than :data:`MAX_SCREENS` screens before it, an answer that does not fit the first screen,
@@ -308,7 +166,7 @@ def layout_problems(where: str, lay: dict) -> list[str]:
     return problems
 
 
-def test_each_scenario_report_answers_in_its_first_screen_and_is_short_before_its_appendix(rendered, browser):  # noqa: F811
+def test_each_scenario_report_answers_in_its_first_screen_and_is_short_before_its_appendix(rendered, survey):
     import neocloud as nc
     from neocloud.report.narrative import usd
     from neocloud.analysis.summary import contract_price_range
@@ -319,7 +177,7 @@ def test_each_scenario_report_answers_in_its_first_screen_and_is_short_before_it
         fig = nc.headline_figures(nc.load_scenario(Path("params") / f"{folder.name}.yaml"))
         for name in SCENARIO_REPORTS:
             where = f"{folder.name}/{name}"
-            lay = report_layout(browser, folder / f"{name}.html")
+            lay = survey.get(f"{folder.name}/{name}.html", 1440)["layout"]
             problems += layout_problems(where, lay)
             text = lay["answerText"].replace("\u00a0", " ")
             if name == "termination" and fig["market_exit"] and today:
@@ -335,7 +193,7 @@ def test_each_scenario_report_answers_in_its_first_screen_and_is_short_before_it
     assert not problems, problems
 
 
-def test_the_market_report_answers_in_its_first_screen_and_is_short_before_its_appendix(rendered, browser):  # noqa: F811
+def test_the_market_report_answers_in_its_first_screen_and_is_short_before_its_appendix(rendered, survey):
     """The market report (one per reporting date: ``outputs/<stem>/market.html``, rendered for the
     base scenario) answers its question in its first screen, in the ledger's own figures on that
     date (how much of the headline backlog is enforceable, what can walk within 90 and 365 days,
@@ -355,7 +213,8 @@ def test_the_market_report_answers_in_its_first_screen_and_is_short_before_its_a
         total = market_totals(led, a)
         windows = notice_calendar(led, a)
         windows = windows[windows.event == "notice window opens"]
-        lay = report_layout(browser, path)
+        visit = survey.get(path.relative_to(rendered).as_posix(), 1440)
+        lay = visit["layout"]
         problems += layout_problems(where, lay)
         text = lay["answerText"].replace("\u00a0", " ")
         headline, enforceable = total["headline_backlog_usd"], total["enforceable_rpo_usd"]
@@ -365,41 +224,33 @@ def test_the_market_report_answers_in_its_first_screen_and_is_short_before_its_a
                   "what can walk within 365 days": f"{usd(total['walkable_365d_usd'])} ({pct(total['walkable_365d_usd'] / headline)})",
                   "the notice windows of the next twelve months": f"{len(windows)} notice window"}
         problems += [f"{where}: the answer does not state {what} ({figure!r})" for what, figure in wanted.items() if figure not in text]
-        context, page, _ = _open(browser, path, 1440)
-        try:
-            after = page.evaluate("""() => {
-              const appendix = [...document.querySelectorAll('h2')].find(h => /^Appendix/.test(h.textContent.trim()));
-              const y = appendix ? appendix.getBoundingClientRect().top : Infinity;
-              return [...document.querySelectorAll('h3')].filter(h => h.getBoundingClientRect().top > y).map(h => h.textContent.trim());
-            }""")
-        finally:
-            context.close()
+        after = visit["after_appendix"]
         for long_table in ("Every contract", "Every record's sources"):
             if not any(h.startswith(long_table) for h in after):
                 problems.append(f"{where}: {long_table!r} is not in the appendix ({after})")
     assert not problems, problems
 
 
-def test_the_page_length_check_finds_a_long_report(browser, tmp_path):  # noqa: F811
+def test_the_page_length_check_finds_a_long_report(browser, tmp_path):
     """The layout check measures: a page with its appendix after ten screens, and an answer below
     the first screen, read as such."""
     page_html = ("<!DOCTYPE html><html><body><main><div class='jp-Cell' style='margin-top:1000px'><h1>T</h1><p>answer</p></div>"
                  "<div style='height:9000px'></div><h2>Appendix</h2></main></body></html>")
     path = tmp_path / "long.html"
     path.write_text(page_html, encoding="utf-8")
-    context, page, _ = _open(browser, path, 1440)
+    v = Visit(browser, path, 1440)
     try:
-        lay = page.evaluate(LAYOUT)
+        lay = v.page.evaluate(LAYOUT)
     finally:
-        context.close()
+        v.close()
     assert lay["appendix"] and lay["screens"] > MAX_SCREENS and lay["answerBottom"] > lay["screen"], lay
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_every_sources_page_reads_on_a_phone_and_a_desktop(rendered, browser, width):  # noqa: F811
-    pages = sorted(rendered.glob("*/sources/index.html"))
+def test_every_sources_page_reads_on_a_phone_and_a_desktop(rendered, survey, width):
+    pages = _pages(rendered, "*/sources/index.html")
     assert pages, "no sources pages"
     problems = []
-    for path in pages:
-        problems += [(path.relative_to(rendered).as_posix(), p) for p in check_report(browser, path, width)]
+    for page, _, visit in survey.each(pages, [width]):
+        problems += [(page, p) for p in report_problems(visit, width)]
     assert not problems, problems[:30]
