@@ -8,10 +8,10 @@ Chromium is missing: `.ci/run` installs it.
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from browser_session import CHROMIUM, FLAGS, Visit, browser, charts_drawn, survey  # noqa: F401  (the fixtures)
-from conftest import NOTEBOOKS, neocloud_cli
-from helpers import copy_scenario
+from test_hostile_text import PAYLOAD, hostile_render  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -39,30 +39,28 @@ def test_index_opens_offline_and_links_resolve(rendered, survey):
         assert not visit["errors"] and not visit["requests"], (width, visit["errors"], visit["requests"])
 
 
-def test_hostile_scenario_text_shows_as_text(tmp_path, browser):
-    title = "<script>alert(1)</script>"
-    question = '"><img src=x onerror=alert(2)> and <b>bold</b> $5 *not italic*'
-    params = tmp_path / "params"
-    copy_scenario(params, "hostile", **{
-        'title: "Base case: the reported terms of the amended S-1"': f"title: '{title}'",
-        'deal_name: "xAI (SpaceX) - Anthropic, Colossus 1"': "deal_name: '<iframe src=javascript:alert(3)>'",
-        "question: >-\n  What is the Colossus 1 deal worth to the seller on the terms reported from the amended S-1,\n  and how much of that can the buyer walk away from?\n":
-            f"question: '{question}'\n",
-    })
-    out = tmp_path / "out"
-    res = neocloud_cli("render", "--outputs", str(out), "--params", str(params), "--notebooks", str(NOTEBOOKS))
-    assert res.returncode == 0, res.stdout + res.stderr
-    for path in [*sorted(out.glob("hostile/*.html")), out / "index.html"]:
+def test_hostile_scenario_text_shows_as_text(hostile_render, browser):  # noqa: F811
+    """The hostile scenario (tests/test_hostile_text.py: the payload of markup, a javascript: link,
+    emphasis and a dollar sign in every text field, and in the data files) shows its title, deal
+    name and question as the text they are, in every report and the index: no element of the
+    payload made live, no dialog, a silent console."""
+    out, _, _ = hostile_render
+    data = yaml.safe_load((out.parent / "hostile.yaml").read_text(encoding="utf-8"))
+    title, deal_name, question = data["title"], data["deal_name"], data["question"]
+    assert all(PAYLOAD in t for t in (title, deal_name, question)), (title, deal_name, question)
+    pages = [*sorted(out.glob("hostile/*.html")), out / "index.html"]
+    assert len(pages) >= 4, pages
+    for path in pages:
         v = Visit(browser, path)
         try:
             if path.name != "index.html":
                 charts_drawn(v.page)
             text = v.page.inner_text("body")
-            assert title in text, path
+            assert title in text, (path, title)
             if path.name != "index.html":  # the index shows titles and questions, not deal names
-                assert "<iframe src=javascript:alert(3)>" in text, path
+                assert deal_name in text, (path, deal_name)
             if path.name in ("index.html", "deal.html"):  # the pages that state the question
-                assert question in text, path
+                assert question in text, (path, question)
             assert v.page.locator("main img, main iframe, main b").count() == 0, path
             assert not v.dialogs, (path, v.dialogs)
             assert not v.errors, (path, v.errors)

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+import shutil
 import typing
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,13 +24,16 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from conftest import PARAMS, ROOT, neocloud_cli
+from conftest import PARAMS, ROOT, neocloud_cli, run_folder
 from neocloud.data import DATA_ENV, REQUIRED_SIGNALS, TABLES
 from neocloud.inputs.scenario import Scenario, read_scenario_data, validate_scenario
 from neocloud.inputs.sourced import ScenarioError
 from neocloud.inputs.sourced import _GuardedLoader
 
-PAYLOAD = "G[click](javascript:alert(1)) <img src=x onerror=alert(2)></script><img src=x onerror=alert(3)>"
+PAYLOAD = ("G[click](javascript:alert(1)) <img src=x onerror=alert(2)></script><img src=x onerror=alert(3)>"
+           ' "><iframe src=javascript:alert(6)> <script>alert(7)</script> <b>bold</b> $5 *not italic*')
+"""Markup, a Markdown link and emphasis, a dollar sign (maths to some renderers): each must show
+as the text it is (tests/test_browser.py reads the rendered pages in a browser)."""
 URL_PAYLOAD = "https://example.com/?q=\"><img/src=x/onerror=alert(4)>[x](javascript:alert(5))"
 
 
@@ -158,20 +162,31 @@ def markdown_problems(text: str) -> list[str]:
     return out
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def hostile_render(tmp_path_factory) -> tuple[Path, int, int]:
-    """The hostile scenario rendered once through every notebook, with hostile data files."""
-    tmp = tmp_path_factory.mktemp("hostile")
-    data, fields = hostile_scenario()
-    scenario = tmp / "hostile.yaml"
-    scenario.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    folder = tmp / "data"
-    folder.mkdir()
-    cells = hostile_data(folder)
-    out = tmp / "out"
-    res = neocloud_cli("render", "--outputs", str(out), str(scenario), env={**os.environ, DATA_ENV: str(folder)})
-    assert res.returncode == 0, res.stdout + res.stderr
-    return out, fields, cells
+    """The hostile scenario rendered once through every notebook, with hostile data files: the
+    outputs folder (the scenario's file is ``../hostile.yaml`` beside it), the count of text fields
+    and of data cells given the payload. Rendered once for the test run and shared by the xdist
+    workers (the first to need it renders under a file lock; tests/test_browser.py reads it too)."""
+    from filelock import FileLock
+
+    root = run_folder(tmp_path_factory)
+    tmp, done = root / "hostile-render", root / "hostile-render.json"
+    with FileLock(str(root / "hostile-render.lock")):
+        if not done.is_file():
+            shutil.rmtree(tmp, ignore_errors=True)  # a failed attempt's
+            tmp.mkdir()
+            data, fields = hostile_scenario()
+            scenario = tmp / "hostile.yaml"
+            scenario.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+            folder = tmp / "data"
+            folder.mkdir()
+            cells = hostile_data(folder)
+            res = neocloud_cli("render", "--outputs", str(tmp / "out"), str(scenario), env={**os.environ, DATA_ENV: str(folder)})
+            assert res.returncode == 0, res.stdout + res.stderr
+            done.write_text(json.dumps([fields, cells]), encoding="utf-8")
+    fields, cells = json.loads(done.read_text(encoding="utf-8"))
+    return tmp / "out", fields, cells
 
 
 def test_the_payload_reaches_every_text_field():
