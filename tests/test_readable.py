@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_session import (BROKEN_FIGURES, CHARTS, CONTROLS, FIGURE_PATTERN, HIDDEN_WORDS, INDEX_CARDS,  # noqa: F401
+from browser_session import (BROKEN_FIGURES, CHARTS, CONTROLS, FIGURE_PATTERN, HIDDEN_WORDS,  # noqa: F401
                              LAYOUT, WIDTHS, Visit, browser, survey)  # (the fixtures)
 pytestmark = pytest.mark.browser
 
