@@ -178,6 +178,24 @@ def test_every_control_opens_on_the_scenario_and_the_title_follows_it(rendered, 
     assert all(found[s] for s in reports), {s: found[s] for s in reports}
 
 
+def test_the_control_check_finds_a_stale_title(rendered, survey):
+    """The check of the controls fails a chart whose title stays as it loaded after a control
+    moved, and a control that opens off the scenario's value (the base case's market chart, its
+    visit at 1,440 px with the first move's title replaced by the title on loading)."""
+    import copy
+
+    visit = copy.deepcopy(survey.get("base/termination.html", 1440))
+    market = next(rec for rec in visit["moved"] if "m_price" in rec.get("names", []))
+    grids = Grids(nc.load_scenario(ROOT / "params/base.yaml"))
+    assert control_problems(grids, "base/termination.html", visit)[1] == []
+    first = market["moves"][0]
+    assert first["title"] != market["title"], first
+    first["title"] = market["title"]
+    next(c for c in visit["control_state"] if c["name"] == "m_drift")["value"] = "0.5"
+    problems = control_problems(grids, "base/termination.html", visit)[1]
+    assert len(problems) == 2 and "m_drift opens on 0.5" in problems[0] and f"after moving m_price to {first['to']}" in problems[1], problems
+
+
 def test_no_label_overlaps_or_is_cut_in_any_chart(rendered, survey):
     problems = [(page, width, p) for page, width, visit in survey.each(sorted(p for ps in scenario_reports(rendered).values() for p in ps))
                 for p in visit["overlaps"]]
