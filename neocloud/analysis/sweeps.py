@@ -863,7 +863,7 @@ def evaluate(scenario: "Scenario", inputs: dict[str, Any], outputs: list[str], s
 
 def _market_expected_revenue(scenario: "Scenario", t: Any, inputs: dict[str, Any], seed: int, paths: int,
                              market_inputs: dict[str, Any]) -> float:
-    from neocloud.model.exit_option import rational_exit
+    from neocloud.model.exit_option import market_expected_revenue
     from neocloud.model.market import MarketModel
 
     kw = dict(market_inputs)
@@ -878,7 +878,7 @@ def _market_expected_revenue(scenario: "Scenario", t: Any, inputs: dict[str, Any
         if key in inputs:
             kw[f"{party}_switching_cost_usd"] = float(inputs[key]) * t.monthly_fee_usd
     kw.update(n_paths=int(paths), seed=int(seed))
-    return float(rational_exit(t, market, **kw).expected_revenue_usd)
+    return market_expected_revenue(t, market, **kw)  # rational_exit's expected revenue, without its tables
 
 
 class EvaluationError(RuntimeError):
