@@ -209,7 +209,7 @@ def _lsm_by_date(
     # costs far more to apply than its indices
     for k in range(k_dates - 1, -1, -1):
         now = row(k)
-        itm = np.flatnonzero(now > 0.0)
+        itm = (now > 0.0).nonzero()[0]  # np.flatnonzero of a 1-D array, without its wrapper
         if not itm.size:
             continue
         if k == k_dates - 1:
@@ -217,7 +217,7 @@ def _lsm_by_date(
         else:
             now_itm = now[itm]
             wait = _fitted_continuation(state[k, itm], value[itm])
-            go = itm[np.flatnonzero(now_itm >= wait)]
+            go = itm[(now_itm >= wait).nonzero()[0]]
             if not go.size:
                 continue
         if exercises is not None:
