@@ -224,7 +224,7 @@ def test_the_sobol_analysis_is_computed_once_per_content(tmp_path, monkeypatch):
     sweep.write_text(small.replace("seed: 20260630", "seed: 20260631"), encoding="utf-8")
     gs.sobol_analysis(sc, sweep, cache_dir=cache)
     assert len(runs) == 3  # fresh (uncached) + the changed sweep file
-    other = load_scenario(copy_scenario(tmp_path / "params", "other", **{"    value: 0.5\n": "    value: 0.4\n"}))
+    other = load_scenario(copy_scenario(tmp_path / "params", "other", **{"    value: 0.10\n": "    value: 0.12\n"}))  # the discount rate: read, not swept
     gs.sobol_analysis(other, sweep, cache_dir=cache)
     assert len(runs) == 4
     key = gs.sobol_cache_key(other, sweep)

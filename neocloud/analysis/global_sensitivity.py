@@ -230,14 +230,45 @@ def sobol_analysis(scenario: "Scenario", sweep_file: str | Path = DEFAULT_SWEEP_
         raise SweepError(found, [f"key 'design.method': value {sweep.design.method!r}: this analysis needs 'sobol'"])
     folder = _analysis_cache_dir(cache_dir)
     target = folder / f"sobol-{sobol_cache_key(scenario, found)}.pickle" if folder is not None else None
-    if target is not None:
+    if target is None:
+        return _compute_sobol_analysis(scenario, sweep, str(sweep_file))
+    kept = _read_kept(target)
+    if isinstance(kept, SobolAnalysis) and kept.sweep_file == str(sweep_file):
+        return kept
+    # one process computes a key at a time (scenarios that share a key render side by side in
+    # the render's pool, and tests share the cache): the others wait for it, then read it back
+    with _computing(target):
         kept = _read_kept(target)
         if isinstance(kept, SobolAnalysis) and kept.sweep_file == str(sweep_file):
             return kept
-    analysis = _compute_sobol_analysis(scenario, sweep, str(sweep_file))
-    if target is not None:
+        analysis = _compute_sobol_analysis(scenario, sweep, str(sweep_file))
         _keep(target, analysis)
     return analysis
+
+
+def _computing(target: Path) -> Any:
+    """An exclusive lock (``fcntl.flock``, released when its process ends, however it ends) on
+    ``target``'s lock file while it is computed; no lock where the folder cannot be written or
+    the platform has no ``flock``."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def held() -> Any:
+        try:
+            import fcntl
+
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(target.with_suffix(".lock"), "a+b")  # noqa: SIM115 - closed below
+        except (ImportError, OSError):
+            yield
+            return
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            yield
+        finally:
+            fh.close()
+
+    return held()
 
 
 def _compute_sobol_analysis(scenario: "Scenario", sweep: Sweep, sweep_file: str) -> SobolAnalysis:
@@ -248,15 +279,18 @@ def _compute_sobol_analysis(scenario: "Scenario", sweep: Sweep, sweep_file: str)
 
 
 def sobol_cache_key(scenario: "Scenario", sweep_path: str | Path) -> str:
-    """SHA-256 of what a :func:`sobol_analysis` depends on: the sweep file's bytes, the scenario as
-    data, the package's version and every file of its source (the model's code and data), and
-    the versions of Python, NumPy, pandas and SALib.
+    """SHA-256 of what a :func:`sobol_analysis` depends on: the sweep file's bytes, what its
+    evaluations read from the scenario (:func:`neocloud.analysis.sweeps.evaluation_reads`: the
+    inputs the design sweeps are left out, since every evaluation sets them), the package's
+    version and every file of its source (the model's code and data), and the versions of
+    Python, NumPy, pandas and SALib. Scenarios that differ only in swept inputs (the base case,
+    its ramp discounts and its chance of notice) share one analysis.
 
     >>> from neocloud import load_scenario
     >>> s = load_scenario("params/base.yaml")
-    >>> sobol_cache_key(s, DEFAULT_SWEEP_FILE) == sobol_cache_key(s, DEFAULT_SWEEP_FILE)
-    True
     >>> sobol_cache_key(s, DEFAULT_SWEEP_FILE) == sobol_cache_key(load_scenario("params/early_exit.yaml"), DEFAULT_SWEEP_FILE)
+    True
+    >>> sobol_cache_key(s, DEFAULT_SWEEP_FILE) == sobol_cache_key(load_scenario("params/original_s1.yaml"), DEFAULT_SWEEP_FILE)
     False
     """
     import hashlib
@@ -265,11 +299,12 @@ def sobol_cache_key(scenario: "Scenario", sweep_path: str | Path) -> str:
     from importlib.metadata import version
 
     import neocloud
-    from neocloud.inputs.scenario import scenario_parameters
+    from neocloud.analysis.sweeps import evaluation_reads, load_sweep
 
     h = hashlib.sha256()
     h.update(Path(sweep_path).read_bytes() + b"\0")
-    h.update(json.dumps(scenario_parameters(scenario), sort_keys=True).encode() + b"\0")
+    reads = evaluation_reads(scenario, load_sweep(sweep_path))
+    h.update(json.dumps(reads, sort_keys=True).encode() + b"\0")
     stack = [sys.version, neocloud.__version__, np.__version__, pd.__version__, version("SALib")]
     h.update("\0".join(stack).encode() + b"\0")
     package = Path(neocloud.__file__).resolve().parent

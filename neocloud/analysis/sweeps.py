@@ -739,6 +739,91 @@ def prepare(scenario: "Scenario", outputs: list[str]) -> dict[str, Any]:
     return prepared
 
 
+def evaluation_reads(scenario: "Scenario", sweep: Sweep) -> dict[str, Any]:
+    """What the evaluations of ``sweep`` (a scenario sweep) read from ``scenario``, as plain data:
+    two scenarios with the same reads give the same table, evaluation for evaluation, so an
+    analysis keyed by them (:func:`neocloud.analysis.global_sensitivity.sobol_cache_key`) is
+    shared. Built from the same calls as :func:`evaluate` (:func:`coordinates`,
+    :func:`reading_terms`, :func:`prepare`), each value a swept input overrides blanked
+    (``None``): the deal's terms under every reading the design picks (``ramp_discount`` blanked
+    when swept), the monthly chance of notice, the reporting date, the book's other deals'
+    enforceable RPO, the market model's inputs (price, drift, volatility, GPU count and switching
+    costs blanked where swept; paths and seed are the sweep's) and the GPU count of every basis the
+    design picks. Raises ``ValueError`` for a reading or basis the scenario does not have.
+
+    >>> from neocloud import load_scenario
+    >>> sw = load_sweep("params/sweeps/termination_sobol.yaml")
+    >>> base, free = load_scenario("params/base.yaml"), load_scenario("params/free_ramp.yaml")
+    >>> evaluation_reads(base, sw) == evaluation_reads(free, sw)   # they differ only in a swept input
+    True
+    >>> evaluation_reads(base, sw)["terms"]["this scenario"]["ramp_discount"] is None
+    True
+    >>> evaluation_reads(base, sw) == evaluation_reads(load_scenario("params/original_s1.yaml"), sw)
+    False
+    """
+    import dataclasses
+    import datetime as dt
+
+    from neocloud.inputs.scenario import THIS_SCENARIO
+
+    swept = set(sweep.inputs)
+    outputs = list(sweep.outputs)
+    coords = coordinates(sweep, scenario)
+    picks = {c.name: list(c.choices) for c in coords if c.choices is not None}
+    readings = picks.get("termination_reading", [THIS_SCENARIO])
+
+    def plain(value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()
+        if isinstance(value, float):
+            return repr(value)  # exact: the shortest text that reads back as the same float
+        return value
+
+    terms = {}
+    for r in readings:
+        terms[str(r)] = plain(reading_terms(scenario, str(r)))
+        if "ramp_discount" in swept:
+            terms[str(r)]["ramp_discount"] = None
+    reads: dict[str, Any] = {
+        "coordinates": [[c.name, repr(c.low), repr(c.high), list(c.choices) if c.choices is not None else None] for c in coords],
+        "outputs": outputs,
+        "market_paths": sweep.market_paths,
+        "terms": terms,
+    }
+    if "expected_revenue_usd" in outputs:
+        reads["monthly_notice_probability"] = (None if "monthly_notice_probability" in swept
+                                               else repr(float(scenario.termination.monthly_notice_probability.value)))
+    if "book_enforceable_rpo_usd" in outputs:
+        reads["as_of"] = scenario.as_of.value.isoformat()
+    prepared = prepare(scenario, outputs)
+    if "other_deals_rpo_usd" in prepared:
+        reads["other_deals_rpo_usd"] = repr(prepared["other_deals_rpo_usd"])
+    if "market_inputs" in prepared:
+        kw = dict(prepared["market_inputs"])
+        m = kw.pop("market")
+        kw.pop("n_paths"), kw.pop("seed")  # the sweep's, in every evaluation
+        market = {"price_usd_per_h100e_hour": m.price_usd_per_h100e_hour, "drift_per_year": m.drift_per_year,
+                  "volatility_per_year": m.volatility_per_year}
+        for name in ("market_price_usd_per_h100e_hour", "drift_per_year", "volatility_per_year"):
+            if name in swept:
+                market["price_usd_per_h100e_hour" if name.startswith("market_price") else name] = None
+        if "gpu_basis" in swept:
+            kw["gpus_h100e"] = None
+            reads["gpu_bases"] = {str(b): float(scenario.gpu_bases[str(b)].value) for b in picks.get("gpu_basis", [])}
+        for party in ("buyer", "seller"):
+            if f"{party}_switching_cost_months_of_fee" in swept:
+                kw[f"{party}_switching_cost_usd"] = None
+        reads["market"] = plain(market)
+        reads["market_inputs"] = plain(kw)
+    return json.loads(json.dumps(reads, sort_keys=True))
+
+
 def evaluate(scenario: "Scenario", inputs: dict[str, Any], outputs: list[str], seed: int, market_paths: int,
              prepared: dict[str, Any] | None = None) -> dict[str, float]:
     """The figures ``outputs`` of ``scenario`` with ``inputs`` set (the rest as in the scenario).
@@ -778,7 +863,7 @@ def evaluate(scenario: "Scenario", inputs: dict[str, Any], outputs: list[str], s
 
 def _market_expected_revenue(scenario: "Scenario", t: Any, inputs: dict[str, Any], seed: int, paths: int,
                              market_inputs: dict[str, Any]) -> float:
-    from neocloud.model.exit_option import rational_exit
+    from neocloud.model.exit_option import market_expected_revenue
     from neocloud.model.market import MarketModel
 
     kw = dict(market_inputs)
@@ -793,7 +878,7 @@ def _market_expected_revenue(scenario: "Scenario", t: Any, inputs: dict[str, Any
         if key in inputs:
             kw[f"{party}_switching_cost_usd"] = float(inputs[key]) * t.monthly_fee_usd
     kw.update(n_paths=int(paths), seed=int(seed))
-    return float(rational_exit(t, market, **kw).expected_revenue_usd)
+    return market_expected_revenue(t, market, **kw)  # rational_exit's expected revenue, without its tables
 
 
 class EvaluationError(RuntimeError):

@@ -13,6 +13,7 @@ Run it from the repository root. It measures, in one run on this machine:
   scenario, its Sobol' analysis cached as after a render); ``termination_execute_fresh_s`` the
   same with nothing cached;
 * ``render_one_changed_s``: after editing one scenario file (only its reports re-render);
+* ``sobol_analysis_s``: one Sobol' analysis of the termination report, uncached (704 evaluations);
 * ``simulate_1m_s`` and ``simulate_1m_peak_mb``: ``simulate_termination`` with 1,000,000 paths,
   against a plain Python loop over paths (the reference, timed on fewer paths);
 * ``revenue_all_days_ms``: ``revenue_if_terminated_many`` over every day of the term;
@@ -27,7 +28,10 @@ Run it from the repository root. It measures, in one run on this machine:
 * with ``--sobol-10k``: ``sobol_10k_s``, the whole 10,240-evaluation Sobol' analysis of
   ``params/sweeps/market_sobol_10k.yaml`` on every core, start to table.
 
-``targets`` states issue 18's targets beside the figures measured, and whether each is met.
+``targets`` states issue 18's targets beside the figures measured, and whether each is met;
+``load_average`` (and ``load_average_after``) the machine's load when the run started (ended):
+figures taken on a busy machine are not the machine's. ``--only PART`` (repeatable) measures
+only some parts (:data:`ONLY`), e.g. ``--only render_full --only termination``.
 
 Not part of the test run: timings belong in a benchmark that prints figures, not in tests.
 """
@@ -201,7 +205,28 @@ def bench_hostile_files() -> dict[str, float]:
     return {"hostile_files_max_s": worst}
 
 
-def bench_render(params: Path, notebooks: Path, plain: bool) -> dict[str, Any]:
+ONLY: dict[str, str] = {
+    "simulation": "simulate_1m_s, revenue_all_days_ms",
+    "hostile": "hostile_files_max_s",
+    "exit_option": "exit_option_100k_s, book_exit_100k_s",
+    "sobol_analysis": "sobol_analysis_s: one Sobol' analysis of the base case, uncached",
+    "sweeps": "sweep throughput and sweep_rerun_s",
+    "termination": "termination_execute_fresh_s, termination_execute_s",
+    "render": "every render figure",
+    "render_full": "render_full_s alone: every report on a fresh cache",
+}
+"""The parts ``--only`` can pick, with what each measures."""
+
+
+def bench_sobol_analysis(scenario: Any) -> dict[str, float]:
+    """One Sobol' analysis of the termination report (the shipped design on ``scenario``), computed
+    without the cache, in this process (the package already imported)."""
+    from neocloud.analysis.global_sensitivity import DEFAULT_SWEEP_FILE, sobol_analysis
+
+    return {"sobol_analysis_s": best_of(lambda: sobol_analysis(scenario, DEFAULT_SWEEP_FILE, cache_dir=False), 1)}
+
+
+def bench_render(params: Path, notebooks: Path, plain: bool, full_only: bool = False) -> dict[str, Any]:
     scenarios = sorted(params.glob("*.yaml"))
     nbs = sorted(notebooks.glob("*.ipynb"))
     cli = [sys.executable, "-m", "neocloud.commands.cli", "render"]
@@ -214,6 +239,8 @@ def bench_render(params: Path, notebooks: Path, plain: bool) -> dict[str, Any]:
         out = work / "out"
         args = ["--params", str(local_params), "--notebooks", str(notebooks), "--outputs", str(out)]
         result["render_full_s"] = _run([*cli, "--force", *args], env=env)
+        if full_only:
+            return result
         result["render_force_cached_s"] = _run([*cli, "--force", *args], env=env)
         result["render_noop_s"] = _run([*cli, *args], env=env)
         first = sorted(local_params.glob("*.yaml"))[0]
@@ -313,19 +340,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-sweeps", action="store_true", help="skip the sweep throughput on 1 and 2 Dask workers")
     parser.add_argument("--sobol-10k", action="store_true",
                         help="also time the 10,240-evaluation Sobol' analysis (params/sweeps/market_sobol_10k.yaml; minutes)")
+    parser.add_argument("--only", action="append", choices=ONLY, metavar="PART",
+                        help="measure only this part (repeat for several): " + ", ".join(
+                            f"{k} ({v})" for k, v in ONLY.items()))
     args = parser.parse_args(argv)
-    scenario = load_scenario(Path(args.params) / "base.yaml")
+    only = set(args.only or ())
+
+    def wanted(part: str, skipped: bool = False) -> bool:
+        return part in only if only else not skipped
+
+    params, notebooks = Path(args.params), Path(args.notebooks)
+    scenario = load_scenario(params / "base.yaml")
     figures: dict[str, Any] = {
         "machine": machine(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
-    figures.update(bench_simulation(scenario))
-    figures.update(bench_hostile_files())
-    figures.update(bench_exit_option(scenario))
-    if not args.skip_sweeps:
-        figures.update(bench_sweeps(Path(args.params), args.sobol_10k))
-    if not args.skip_render:
-        figures.update(bench_termination(Path(args.params), Path(args.notebooks)))
-        figures.update(bench_render(Path(args.params), Path(args.notebooks), plain=not args.skip_plain))
+    if wanted("simulation"):
+        figures.update(bench_simulation(scenario))
+    if wanted("hostile"):
+        figures.update(bench_hostile_files())
+    if wanted("exit_option"):
+        figures.update(bench_exit_option(scenario))
+    if wanted("sobol_analysis", skipped=True):  # only when asked (about 20 s)
+        figures.update(bench_sobol_analysis(scenario))
+    if wanted("sweeps", args.skip_sweeps):
+        figures.update(bench_sweeps(params, args.sobol_10k))
+    if wanted("termination", args.skip_render):
+        figures.update(bench_termination(params, notebooks))
+    if wanted("render", args.skip_render):
+        figures.update(bench_render(params, notebooks, plain=not args.skip_plain))
+    elif "render_full" in only:
+        figures.update(bench_render(params, notebooks, plain=False, full_only=True))
+    if hasattr(os, "getloadavg"):
+        figures["load_average_after"] = list(os.getloadavg())
     figures["targets"] = targets(figures)
     print(json.dumps(figures, indent=2))
     return 0

@@ -26,6 +26,7 @@ Every function takes a :class:`DealTerms` or a :class:`~neocloud.inputs.scenario
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple, Union
 
@@ -50,9 +51,17 @@ def terms_of(deal: Deal) -> DealTerms:
     return deal if isinstance(deal, DealTerms) else deal.deal
 
 
+@functools.lru_cache(maxsize=256)  # terms are frozen: the same terms, the same (read-only) table
 def _month_table(t: DealTerms) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per service month: first day (datetime64[D]), days in month, full fee, and the cumulative
     fees of all service days before the month's first day (exact month sums)."""
+    table = _compute_month_table(t)
+    for a in table:
+        a.flags.writeable = False
+    return table
+
+
+def _compute_month_table(t: DealTerms) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     firsts = np.array(
         [add_months(t.start.replace(day=1), k) for k in range(t.months)], dtype="datetime64[D]"
     )

@@ -164,19 +164,25 @@ def _fitted_continuation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     >>> _fitted_continuation(x, np.arange(1.0, 7.0)).round(9).tolist()   # lstsq: the mean at each value
     [2.0, 2.0, 2.0, 5.0, 5.0, 5.0]
     """
-    if np.ptp(y) == 0.0:
+    # the arithmetic of np.ptp, np.mean, np.std and np.linalg.cond, value for value, without
+    # their wrappers (this runs once per date, party and evaluation: ~50,000 times an analysis)
+    if y.max() - y.min() == 0.0:
         return np.full(len(y), y[0])  # identical outcomes (e.g. zero volatility): exactly that value
-    spread = float(np.std(x))
-    if spread <= 1e-12 * max(abs(float(np.mean(x))), 1.0) or len(x) < 4:
-        return np.full(len(y), float(np.mean(y)))
-    z = (x - float(np.mean(x))) / spread
+    n = len(x)
+    mean = np.add.reduce(x) / n
+    d = x - mean
+    spread = math.sqrt(np.add.reduce(np.square(d)) / n)
+    if spread <= 1e-12 * max(abs(float(mean)), 1.0) or n < 4:
+        return np.full(len(y), float(np.add.reduce(y) / len(y)))
+    z = d / spread
     basis = np.empty((4, len(z)))
     basis[0] = 1.0
     basis[1] = z
     np.multiply(z, z, out=basis[2])
     np.multiply(basis[2], z, out=basis[3])
     gram = basis @ basis.T
-    if np.linalg.cond(gram) < 1e8:
+    sv = np.linalg.svd(gram, compute_uv=False)  # the 2-norm condition number is sv[0] / sv[-1]
+    if float(sv[-1]) > 0.0 and float(sv[0]) / float(sv[-1]) < 1e8:
         coef = np.linalg.solve(gram, basis @ y)
         return coef @ basis
     coef, *_ = np.linalg.lstsq(basis.T, y, rcond=None)
@@ -203,7 +209,7 @@ def _lsm_by_date(
     # costs far more to apply than its indices
     for k in range(k_dates - 1, -1, -1):
         now = row(k)
-        itm = np.flatnonzero(now > 0.0)
+        itm = (now > 0.0).nonzero()[0]  # np.flatnonzero of a 1-D array, without its wrapper
         if not itm.size:
             continue
         if k == k_dates - 1:
@@ -211,7 +217,7 @@ def _lsm_by_date(
         else:
             now_itm = now[itm]
             wait = _fitted_continuation(state[k, itm], value[itm])
-            go = itm[np.flatnonzero(now_itm >= wait)]
+            go = itm[(now_itm >= wait).nonzero()[0]]
             if not go.size:
                 continue
         if exercises is not None:
@@ -294,12 +300,7 @@ def _exit_on_paths(
         empty = pd.DataFrame({"notice_date": pd.Series([], dtype="datetime64[ns]"), "buyer": [], "seller": []})
         bound = pd.DataFrame({"notice_date": pd.Series([], dtype="datetime64[ns]"), "buyer_exits_below": [], "seller_exits_above": []})
         return np.full(n, outcomes[-1]), np.zeros(n, dtype=int), np.full(n, -1), 0.0, 0.0, empty, bound
-    by_date = np.ascontiguousarray(prices.T)  # dates x paths: each date's prices contiguous
-    # each date's exit values as the loop reaches it (element for element what ExitValues gives)
-    b_stop, b_value, _, below, _ = _lsm_by_date(
-        lambda k: values.fees_pv[k] - values.cost_per_price[k] * by_date[k] - values.buyer_switch_pv[k], by_date)
-    s_stop, s_value, above, _, _ = _lsm_by_date(
-        lambda k: values.cost_per_price[k] * by_date[k] - values.fees_pv[k] - values.seller_switch_pv[k], by_date)
+    b_stop, b_value, below, s_stop, s_value, above = _both_parties(values, prices)
     notice = np.minimum(b_stop, s_stop)
     who = np.where(notice == k_dates, -1, np.where(b_stop <= s_stop, 0, 1))
     counts_b = np.bincount(notice, weights=who == 0, minlength=k_dates + 1)[:k_dates] / n
@@ -308,6 +309,18 @@ def _exit_on_paths(
     shares = pd.DataFrame({"notice_date": when, "buyer": counts_b, "seller": counts_s})
     bound = pd.DataFrame({"notice_date": when, "buyer_exits_below": below, "seller_exits_above": above})
     return outcomes[notice], notice, who, float(b_value.mean()), float(s_value.mean()), shares, bound
+
+
+def _both_parties(values: ExitValues, prices: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each party's Longstaff-Schwartz stopping on the price paths (paths x dates): the buyer's
+    stopping index, value and lowest exercise price per date, then the seller's (highest)."""
+    by_date = np.ascontiguousarray(prices.T)  # dates x paths: each date's prices contiguous
+    # each date's exit values as the loop reaches it (element for element what ExitValues gives)
+    b_stop, b_value, _, below, _ = _lsm_by_date(
+        lambda k: values.fees_pv[k] - values.cost_per_price[k] * by_date[k] - values.buyer_switch_pv[k], by_date)
+    s_stop, s_value, above, _, _ = _lsm_by_date(
+        lambda k: values.cost_per_price[k] * by_date[k] - values.fees_pv[k] - values.seller_switch_pv[k], by_date)
+    return b_stop, b_value, below, s_stop, s_value, above
 
 
 def _market_inputs(deal: Deal, market: MarketModel | None, kw: dict[str, Any]) -> tuple[DealTerms, MarketModel, dict[str, Any]]:
@@ -407,6 +420,43 @@ def rational_exit(
         no_notice_probability=float((who == -1).mean()), notice_index=notice, dates=values.dates,
         market=market, valuation_date=t0, n_paths=int(kw["n_paths"]), seed=int(kw["seed"]),
     )
+
+
+def market_expected_revenue(
+    terms: DealTerms,
+    market: MarketModel,
+    *,
+    gpus_h100e: float,
+    buyer_switching_cost_usd: float,
+    seller_switching_cost_usd: float,
+    discount_rate_per_year: float,
+    n_paths: int,
+    seed: int,
+    valuation_date: dt.date,
+) -> float:
+    """``rational_exit(terms, market, ...).expected_revenue_usd`` (USD), the same number by the
+    same operations, without the per-date tables and per-path results :class:`RationalExit`
+    keeps: what a sweep's evaluation needs (:mod:`neocloud.analysis.sweeps`). Every input is given.
+
+    >>> t = DealTerms(1.25e9, dt.date(2026, 5, 1), dt.date(2029, 5, 31), 2, 0.5, 90, 3)
+    >>> kw = dict(gpus_h100e=276_000, buyer_switching_cost_usd=6e8, seller_switching_cost_usd=6e8,
+    ...           discount_rate_per_year=0.1, n_paths=500, seed=1, valuation_date=dt.date(2026, 6, 30))
+    >>> m = MarketModel(6.2, 0.05, 0.4)
+    >>> market_expected_revenue(t, m, **kw) == rational_exit(t, m, **kw).expected_revenue_usd
+    True
+    """
+    kw = {"gpus_h100e": gpus_h100e, "buyer_switching_cost_usd": buyer_switching_cost_usd,
+          "seller_switching_cost_usd": seller_switching_cost_usd, "discount_rate_per_year": discount_rate_per_year,
+          "valuation_date": valuation_date}
+    values = _exit_values_of(terms, market, kw)
+    k_dates = len(values.dates)
+    revenue, tcv = _outcomes(terms)
+    outcomes = np.append(revenue[len(revenue) - k_dates:], tcv)
+    if k_dates == 0:
+        return float(np.full(int(n_paths), outcomes[-1]).mean())
+    prices = simulate_prices(market, values.dates, valuation_date, int(n_paths), int(seed))
+    b_stop, _, _, s_stop, _, _ = _both_parties(values, prices)
+    return float(outcomes[np.minimum(b_stop, s_stop)].mean())
 
 
 def deterministic_exit(

@@ -20,6 +20,7 @@ for ``sigma``. Few points make wide errors: the reports say so and sweep the inp
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -140,6 +141,32 @@ def expected_prices(market: MarketModel, dates: Sequence[dt.date], valuation_dat
     return np.exp(math.log(market.price_usd_per_h100e_hour) + market.drift_per_year * (days / DAYS_PER_YEAR))
 
 
+_NORMALS_KEPT_MAX = 2_000_000
+"""The largest draw (numbers) :func:`_standard_normals` keeps: 16 MB; larger ones are drawn each time."""
+
+
+def _standard_normals(seed: int, n_paths: int, n_steps: int) -> np.ndarray:
+    """``numpy.random.default_rng(seed).standard_normal((n_paths, n_steps))``, read-only, kept for
+    the next call with the same arguments (a report, a grid and a sweep's evaluations draw the
+    same paths again and again under common random numbers) when it is at most
+    :data:`_NORMALS_KEPT_MAX` numbers.
+
+    >>> a = _standard_normals(1, 3, 2)
+    >>> bool((a == np.random.default_rng(1).standard_normal((3, 2))).all()), a.flags.writeable
+    (True, False)
+    """
+    if n_paths * n_steps > _NORMALS_KEPT_MAX:
+        return np.random.default_rng(seed).standard_normal((n_paths, n_steps))
+    return _kept_normals(seed, n_paths, n_steps)
+
+
+@functools.lru_cache(maxsize=8)
+def _kept_normals(seed: int, n_paths: int, n_steps: int) -> np.ndarray:
+    z = np.random.default_rng(seed).standard_normal((n_paths, n_steps))
+    z.flags.writeable = False
+    return z
+
+
 def simulate_prices(
     market: MarketModel, dates: Sequence[dt.date], valuation_date: dt.date, n_paths: int, seed: int
 ) -> np.ndarray:
@@ -162,10 +189,8 @@ def simulate_prices(
     log_m0 = math.log(market.price_usd_per_h100e_hour)
     if sigma == 0.0:
         return np.broadcast_to(expected_prices(market, dates, valuation_date), (n_paths, len(years))).copy()
-    rng = np.random.default_rng(seed)
-    paths = rng.standard_normal((n_paths, len(years)))
     # in place (one array, the same operations in the same order): increments, their sums, prices
-    paths *= sigma * np.sqrt(years)
+    paths = np.multiply(_standard_normals(int(seed), int(n_paths), len(years)), sigma * np.sqrt(years))
     paths += (mu - sigma**2 / 2) * years
     np.cumsum(paths, axis=1, out=paths)
     paths += log_m0

@@ -45,9 +45,9 @@ FIGURES_DATA = ("gpu_prices.csv", "capacity.csv")
 
 DECLARATIONS: dict[str, Declaration] = {
     "deal": Declaration(data=(*FIGURES_DATA, "comparables.csv"), weight=1.0),
-    "ipo_narrative": Declaration(data=(*FIGURES_DATA, "own_use_signals.csv"), weight=1.5),
-    "termination": Declaration(files=("params/sweeps/termination_sobol.yaml",), data=FIGURES_DATA, weight=4.0),
-    "market": Declaration(data=(*FIGURES_DATA, "contracts.yaml", "reported.yaml"), weight=0.8, per_reporting_date=True,
+    "ipo_narrative": Declaration(data=(*FIGURES_DATA, "own_use_signals.csv"), weight=2.0),
+    "termination": Declaration(files=("params/sweeps/termination_sobol.yaml",), data=FIGURES_DATA, weight=6.0),
+    "market": Declaration(data=(*FIGURES_DATA, "contracts.yaml", "reported.yaml"), weight=2.5, per_reporting_date=True,
                           parameters=(
                               'as_of: "Optional[str]" = None  # the reporting date, YYYY-MM-DD (None: the scenario\'s); '
                               'a contract signed after it is in no figure',
