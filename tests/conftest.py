@@ -81,6 +81,31 @@ def rendered(tmp_path_factory) -> Path:
     return out
 
 
+def shared_cli_run(tmp_path_factory, name: str, *args: str) -> subprocess.CompletedProcess:
+    """``neocloud ARGS`` run once for the test run, in a fresh interpreter, its result shared by
+    every test and xdist worker that asks for the same ``name`` (the first runs it under a file
+    lock, as :func:`rendered` renders; the others read its exit code and output)."""
+    import json
+
+    from filelock import FileLock
+
+    root = run_folder(tmp_path_factory)
+    kept = root / f"cli-{name}.json"
+    with FileLock(str(root / f"cli-{name}.lock")):
+        if not kept.is_file():
+            proc = neocloud_cli(*args)
+            kept.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
+    run = json.loads(kept.read_text())
+    return subprocess.CompletedProcess(["neocloud", *args], run["returncode"], run["stdout"], run["stderr"])
+
+
+@pytest.fixture(scope="session")
+def base_summary_json(tmp_path_factory) -> subprocess.CompletedProcess:
+    """``neocloud summary params/base.yaml --json`` from the installed command, once per test run
+    (several files read its output; none changes it)."""
+    return shared_cli_run(tmp_path_factory, "summary-base-json", "summary", "params/base.yaml", "--json")
+
+
 HEAVIEST_FIRST = (
     "test_notebooks.py", "test_usual_ways.py", "test_render.py", "test_render_failures.py", "test_odd_input.py",
     "test_properties.py", "test_sweep_odd_use.py", "test_sweeps.py", "test_ledger.py", "test_browser.py",
