@@ -108,10 +108,10 @@ def base_summary_json(tmp_path_factory) -> subprocess.CompletedProcess:
 
 HEAVIEST_FIRST = (
     "test_notebooks.py",  # first: its early tests start the session's render (`rendered`), which later files read
-    "test_usual_ways.py", "test_render.py", "test_render_failures.py", "test_readable.py", "test_odd_input.py",
-    "test_sweep_odd_use.py", "test_explorable.py", "test_browser.py", "test_sweeps.py", "test_ledger.py",
-    "test_hostile_text.py", "test_jupyterlab.py", "test_scenarios.py", "test_properties.py", "test_book.py",
-    "termination.ipynb", "ipo_narrative.ipynb", "market.ipynb", "deal.ipynb",  # nbval: each cell an item
+    "test_usual_ways.py", "test_render.py", "test_render_failures.py", "test_odd_input.py", "test_readable.py",
+    "test_sweep_odd_use.py", "test_scenarios.py", "test_sweeps.py", "test_explorable.py", "test_browser.py",
+    "test_ledger.py", "test_hostile_text.py", "test_jupyterlab.py", "test_book.py", "test_properties.py",
+    "test_layout.py", "termination.ipynb", "market.ipynb", "ipo_narrative.ipynb", "deal.ipynb",  # nbval: each cell an item
 )
 """Test files by their share of a run (``pytest --durations``), the longest first. With
 ``--dist loadfile --no-loadscope-reorder`` (``make test``) the two workers take files in this
