@@ -81,16 +81,44 @@ def rendered(tmp_path_factory) -> Path:
     return out
 
 
+def shared_cli_run(tmp_path_factory, name: str, *args: str) -> subprocess.CompletedProcess:
+    """``neocloud ARGS`` run once for the test run, in a fresh interpreter, its result shared by
+    every test and xdist worker that asks for the same ``name`` (the first runs it under a file
+    lock, as :func:`rendered` renders; the others read its exit code and output)."""
+    import json
+
+    from filelock import FileLock
+
+    root = run_folder(tmp_path_factory)
+    kept = root / f"cli-{name}.json"
+    with FileLock(str(root / f"cli-{name}.lock")):
+        if not kept.is_file():
+            proc = neocloud_cli(*args)
+            kept.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
+    run = json.loads(kept.read_text())
+    return subprocess.CompletedProcess(["neocloud", *args], run["returncode"], run["stdout"], run["stderr"])
+
+
+@pytest.fixture(scope="session")
+def base_summary_json(tmp_path_factory) -> subprocess.CompletedProcess:
+    """``neocloud summary params/base.yaml --json`` from the installed command, once per test run
+    (several files read its output; none changes it)."""
+    return shared_cli_run(tmp_path_factory, "summary-base-json", "summary", "params/base.yaml", "--json")
+
+
 HEAVIEST_FIRST = (
-    "test_notebooks.py", "test_usual_ways.py", "test_render.py", "test_render_failures.py", "test_odd_input.py",
-    "test_properties.py", "test_sweep_odd_use.py", "test_sweeps.py", "test_ledger.py", "test_browser.py",
-    "test_readable.py", "test_hostile_text.py", "test_explorable.py", "test_jupyterlab.py",
-    "termination.ipynb", "ipo_narrative.ipynb", "market.ipynb", "deal.ipynb",  # nbval: each cell an item
+    "test_notebooks.py",  # first: its early tests start the session's render (`rendered`), which later files read
+    "test_usual_ways.py", "test_render.py", "test_render_failures.py", "test_odd_input.py", "test_readable.py",
+    "test_sweep_odd_use.py", "test_scenarios.py", "test_sweeps.py", "test_explorable.py", "test_browser.py",
+    "test_ledger.py", "test_hostile_text.py", "test_jupyterlab.py", "test_book.py", "test_properties.py",
+    "test_layout.py", "termination.ipynb", "market.ipynb", "ipo_narrative.ipynb", "deal.ipynb",  # nbval: each cell an item
 )
 """Test files by their share of a run (``pytest --durations``), the longest first. With
 ``--dist loadfile --no-loadscope-reorder`` (``make test``) the two workers take files in this
-order, each taking the next when it is free: the long files start first and the short ones fill
-the end, so that both workers finish together (the longest first is the classic greedy schedule)."""
+order, each taking the next when it is nearly free (xdist hands a worker its next file when two of
+its tests are left): the long files start first and the short ones fill the end, so that both
+workers finish together (the longest first is the classic greedy schedule). Files not named here
+(the short ones: doctests, small unit files) follow in collection order."""
 
 
 def pytest_collection_modifyitems(config, items):

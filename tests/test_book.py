@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import neocloud as nc
-from conftest import examples, neocloud_cli
+from conftest import examples
 from neocloud import ScenarioError, validate_scenario
 from neocloud.model.book import Book, BookDeal
 from neocloud.inputs.scenario import read_scenario_data
@@ -115,8 +115,8 @@ def test_every_reading_of_the_termination_terms_has_its_scenario():
     assert readings.committed_floor_usd.iloc[-1] == pytest.approx(1.25e9 + 7.5e9 + 1.25e9 * 25 / 31)
 
 
-def test_summary_json_covers_the_book():
-    res = neocloud_cli("summary", "params/base.yaml", "--json")
+def test_summary_json_covers_the_book(base_summary_json):
+    res = base_summary_json  # `neocloud summary params/base.yaml --json`, run once for the test run
     assert res.returncode == 0, res.stderr
     f = json.loads(res.stdout)
     assert f["schema_version"] == 2 and f["terms"]["earliest_notice_date"] == "2026-08-01"

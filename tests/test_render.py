@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT, neocloud_cli
+from conftest import ROOT
 from helpers import FIGURES_TITLE, HELLO, copy_scenario, make_notebook, render_cli, reports_only, snapshot
 
 def digest(folder: Path) -> dict[str, str]:
@@ -239,7 +239,7 @@ def _also_changed(read_bytes):
     return changed
 
 
-def test_headline_figures_are_one_typed_object_with_their_json_form():
+def test_headline_figures_are_one_typed_object_with_their_json_form(base_summary_json):
     import dataclasses
 
     from neocloud import load_scenario
@@ -258,7 +258,7 @@ def test_headline_figures_are_one_typed_object_with_their_json_form():
         f["hazard_paths"]  # the simulated results are not figures of the JSON form
     back = HeadlineFigures.from_json(json.loads(json.dumps(data)))
     assert back.to_json() == data and back.hazard_paths is None
-    cli = neocloud_cli("summary", "params/base.yaml", "--json")
+    cli = base_summary_json  # `neocloud summary params/base.yaml --json`, run once for the test run
     assert cli.returncode == 0 and list(json.loads(cli.stdout)) == ["scenario_file", *HeadlineFigures.json_keys()]
 
 

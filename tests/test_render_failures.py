@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,14 +31,27 @@ from helpers import (
 )
 
 
-def _good_render(tmp_path):
-    nbs = tmp_path / "nbs"
+@pytest.fixture(scope="module")
+def good_render(tmp_path_factory) -> Path:
+    """One good render (a notebook, a scenario, its outputs) for the module, never changed: each
+    test that needs one works on its own copy (:func:`_good_render`)."""
+    folder = tmp_path_factory.mktemp("good-render")
+    nbs = folder / "nbs"
     make_notebook(nbs / "report.ipynb", HELLO)
-    params = tmp_path / "params"
+    params = folder / "params"
     copy_scenario(params, "s")
-    out = tmp_path / "out"
-    res = render_cli(out, "--params", str(params), notebooks=nbs)
+    res = render_cli(folder / "out", "--params", str(params), notebooks=nbs)
     assert res.returncode == 0, res.stdout + res.stderr
+    return folder
+
+
+def _good_render(tmp_path, good_render):
+    """A copy of the module's good render in ``tmp_path`` (the notebooks, the scenario and the
+    outputs together, as a user moves a project: the outputs' claim on their scenario is
+    relative), and the snapshot of its outputs."""
+    shutil.copytree(good_render, tmp_path, dirs_exist_ok=True, symlinks=True)
+    nbs, params, out = tmp_path / "nbs", tmp_path / "params", tmp_path / "out"
+    assert (out / "s" / "report.html").is_file() and (out / "s" / "report.ipynb").is_file()
     return nbs, params, out, snapshot(out)
 
 
@@ -46,8 +60,8 @@ def _assert_untouched(out: Path, before: dict[str, bytes]):
     assert not (out / ".tmp").exists() or not any((out / ".tmp").iterdir())
 
 
-def test_a_cell_that_raises_keeps_the_previous_report(tmp_path):
-    nbs, params, out, before = _good_render(tmp_path)
+def test_a_cell_that_raises_keeps_the_previous_report(tmp_path, good_render):
+    nbs, params, out, before = _good_render(tmp_path, good_render)
     make_notebook(nbs / "report.ipynb", HELLO, "raise RuntimeError('boom in a cell')")
     res = render_cli(out, "--params", str(params), notebooks=nbs)
     assert res.returncode == 1
@@ -60,8 +74,8 @@ def test_a_cell_that_raises_keeps_the_previous_report(tmp_path):
     assert "Traceback" not in res.stderr
 
 
-def test_a_killed_kernel_keeps_the_previous_report(tmp_path):
-    nbs, params, out, before = _good_render(tmp_path)
+def test_a_killed_kernel_keeps_the_previous_report(tmp_path, good_render):
+    nbs, params, out, before = _good_render(tmp_path, good_render)
     make_notebook(nbs / "report.ipynb", HELLO, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
     res = render_cli(out, "--params", str(params), notebooks=nbs)
     assert res.returncode == 1
@@ -69,8 +83,8 @@ def test_a_killed_kernel_keeps_the_previous_report(tmp_path):
     _assert_untouched(out, before)
 
 
-def test_an_invalid_scenario_keeps_the_previous_report(tmp_path):
-    nbs, params, out, before = _good_render(tmp_path)
+def test_an_invalid_scenario_keeps_the_previous_report(tmp_path, good_render):
+    nbs, params, out, before = _good_render(tmp_path, good_render)
     scenario = params / "s.yaml"
     text = scenario.read_text()   # the base case names its book; a ramp discount it states itself, out of range
     scenario.write_text(text + "\n" if "\nterms:" not in text else
@@ -81,12 +95,12 @@ def test_an_invalid_scenario_keeps_the_previous_report(tmp_path):
     _assert_untouched(out, before)
 
 
-def test_a_full_disk_keeps_the_previous_report(tmp_path, monkeypatch):
+def test_a_full_disk_keeps_the_previous_report(tmp_path, good_render, monkeypatch):
     from neocloud.pipeline import execute
     from neocloud.pipeline.render import render
     from neocloud.pipeline.reports import Status
 
-    nbs, params, out, before = _good_render(tmp_path)
+    nbs, params, out, before = _good_render(tmp_path, good_render)
     make_notebook(nbs / "report.ipynb", HELLO, "print('new version')")
 
     def full(*a, **k):
@@ -100,8 +114,8 @@ def test_a_full_disk_keeps_the_previous_report(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_an_interrupted_render_keeps_the_previous_report(tmp_path, sig):
-    nbs, params, out, before = _good_render(tmp_path)
+def test_an_interrupted_render_keeps_the_previous_report(tmp_path, good_render, sig):
+    nbs, params, out, before = _good_render(tmp_path, good_render)
     started, never = tmp_path / "started", tmp_path / "never"
     make_notebook(nbs / "report.ipynb", HELLO, touch_code(started), wait_for_file_code(never))
     proc = subprocess.Popen([sys.executable, "-m", "neocloud.commands.cli", "render", "--outputs", str(out), "--params", str(params),

@@ -12,7 +12,7 @@ import yaml
 import neocloud as nc
 from neocloud import ScenarioError, load_scenario, scenario_json_schema
 
-from conftest import PARAMS, SCENARIOS, neocloud_cli
+from conftest import NOTEBOOKS, PARAMS, SCENARIOS, neocloud_cli
 
 BASE_TEXT = (PARAMS / "base.yaml").read_text(encoding="utf-8")
 INLINE_TEXT = (Path(__file__).parent / "data" / "inline_base.yaml").read_text(encoding="utf-8")
@@ -148,8 +148,8 @@ def test_cli_check_exit_codes(tmp_path):
     assert "missing.yaml: file not found" in res.stderr
 
 
-def test_cli_summary_json():
-    res = neocloud_cli("summary", "params/base.yaml", "--json")
+def test_cli_summary_json(base_summary_json):
+    res = base_summary_json  # `neocloud summary params/base.yaml --json`, run once for the test run
     assert res.returncode == 0, res.stderr
     f = json.loads(res.stdout)
     assert f["terms"] == {"monthly_fee_usd": 1.25e9, "start": "2026-05-01", "end": "2029-05-31", "ramp_months": 2,
@@ -555,13 +555,19 @@ def test_a_later_base_case_and_a_coreweave_book_render(tmp_path):
     params = tmp_path / "params"
     params.mkdir()
     (params / "base.yaml").write_text(BASE_TEXT, encoding="utf-8")
-    write(params, "extends: base.yaml\ntitle: The base case at the end of 2026\n"
-                  "as_of:\n  value: 2026-12-31\n  assumption: true\n  note: a later reporting date\n", "later.yaml")
-    write(params, COREWEAVE_TEXT, "coreweave.yaml")
+    later = write(params, "extends: base.yaml\ntitle: The base case at the end of 2026\n"
+                          "as_of:\n  value: 2026-12-31\n  assumption: true\n  note: a later reporting date\n", "later.yaml")
+    coreweave = write(params, COREWEAVE_TEXT, "coreweave.yaml")
     out = tmp_path / "out"
-    res = neocloud_cli("render", "--outputs", str(out), "--params", str(params))
+    # the two scenarios (the base case they extend is the shipped one, which the session's render
+    # renders): every report of each
+    res = neocloud_cli("render", "--outputs", str(out), "--params", str(params), str(later), str(coreweave))
     assert res.returncode == 0, res.stdout + res.stderr
     assert "0 failed" in res.stdout + res.stderr
+    from neocloud.pipeline.notebooks import report_pairs
+
+    pairs = report_pairs({p: load_scenario(p) for p in (later, coreweave)}, sorted(NOTEBOOKS.glob("*.ipynb")))
+    assert {str(p.relative_to(out)) for p in out.glob("*/*.html")} == {f"{s.stem}/{nb.stem}.html" for s, nb in pairs}
     import html
     import re
 
