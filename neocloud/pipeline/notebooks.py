@@ -58,6 +58,17 @@ DECLARATIONS: dict[str, Declaration] = {
 """Each report's declaration, by notebook name (its file name without ``.ipynb``)."""
 
 
+def scenario_reports(written: "list[str] | tuple[str, ...]" = ()) -> list[str]:
+    """The names of a scenario's reports, as its sources page lists them: every declared report
+    and those ``written`` (the reports a render or an export wrote), sorted. Both ways list the
+    same reports, each linked only where it was written beside the page.
+
+    >>> scenario_reports(["deal"])
+    ['deal', 'ipo_narrative', 'market', 'termination']
+    """
+    return sorted({*DECLARATIONS, *written})
+
+
 def declaration(notebook: Path) -> Declaration:
     """The declaration of the report ``notebook`` (a scenario-only one where none is given).
 
