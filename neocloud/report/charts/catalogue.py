@@ -723,7 +723,12 @@ def ramp_control_chart(grid: pd.DataFrame, discount0: float, start0: str, step: 
     data = f[["start_label", "ramp_discount", "total_bn", "label", "si", "di"]]
     same_start = selected([s], ["si"])
     x = alt.X("ramp_discount:Q", title="Ramp discount (share of fee waived)", axis=pct_axis())
-    y = alt.Y("total_bn:Q", title="Total contract value (USD billions)", scale=alt.Scale(zero=False))
+    # one scale for every start month, with room for the point at its ends: the axis and the chart do not
+    # move when the menu or the slider does, and the lines compare
+    low, high = float(f.total_bn.min()), float(f.total_bn.max())
+    room = 0.05 * (high - low) or 0.05 * abs(high) or 1.0
+    y = alt.Y("total_bn:Q", title="Total contract value (USD billions)",
+              scale=alt.Scale(zero=False, domain=[low - room, high + room], nice=False))
     tips = [alt.Tooltip("start_label:N", title="Service starts"), alt.Tooltip("ramp_discount:Q", title="Ramp discount", format=".0%"),
             alt.Tooltip("label:N", title="Total")]
     line = alt.Chart(data).mark_line(color=PALETTE[0]).encode(x=x, y=y, tooltip=tips).transform_filter(same_start)
