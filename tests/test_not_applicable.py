@@ -110,6 +110,7 @@ def test_a_take_or_pay_scenario_renders_with_a_page_where_the_termination_report
     # the deal report assumes no notice right
     deal = words(folder / "deal.html")
     assert "take-or-pay (no termination for convenience)" in deal and "days' notice from" not in deal
+    assert "None applies here" in deal and "reading the termination terms as" not in deal
     # a second render writes the same page and says the same
     before = (folder / "termination.html").read_bytes()
     again = neocloud_cli(*args)
