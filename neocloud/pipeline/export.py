@@ -15,8 +15,9 @@ folder, also after the scenario file changed). Beside the HTML it writes the sce
 page (``sources/index.html``, nbconvert's writer writes ``resources["outputs"]`` next to the
 output), made from the scenario the run record carries as data: the report's links resolve.
 It is the page ``neocloud render`` writes for the same scenario and report but for its line of
-links (the render's also links its index of reports and the scenario's other reports, which an
-export does not write). A notebook that carries no scenario data gets no page and links none.
+links: both list the scenario's reports, each linked only where it is written beside the page (an
+export writes one; the render's also links its index of reports). A report's own words name
+other reports without linking them, so that a report exported alone has no dead link. A notebook that carries no scenario data gets no page and links none.
 
 It refuses, in one line and with exit status 2, what is not an executed report: an empty file or
 notebook, a notebook that is not a neocloud report, one never executed, one whose execution failed

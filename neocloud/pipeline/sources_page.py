@@ -210,9 +210,9 @@ def write_sources_pages(outputs: Path, scenarios: "dict[Path, Scenario]", notebo
         data = list(dict.fromkeys(name for nb in notebooks for name in declaration(nb).data))
         files = list(dict.fromkeys(name for nb in notebooks for name in declaration(nb).files))
         page = outputs / scenario_stem(path) / SOURCES_PAGE
-        written = [nb.stem for nb in notebooks]
+        beside = [nb.stem for nb in notebooks]
         try:  # the scenario's reports, linked where this render writes them beside the page
-            text = sources_page(scenario, display_path(path), scenario_reports(written), data, files, written=written)
+            text = sources_page(scenario, display_path(path), scenario_reports(beside), data, files, written=beside)
         except Exception as e:  # noqa: BLE001 - one page's failure never takes the render with it
             say(f"the sources page of {scenario_stem(path)} could not be made: {type(e).__name__}: {e}")
             continue
