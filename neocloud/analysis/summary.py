@@ -256,15 +256,24 @@ SCHEMA_VERSION = 2
 
 def terms_json(t: DealTerms) -> dict[str, Any]:
     """A deal's terms as JSON, named as in the conventions, with the earliest notice date they
-    give (a dated clause, the lock-up or the signing) and what sets it."""
+    give (a dated clause, the lock-up or the signing) and what sets it. A take-or-pay deal has no
+    notice terms: its ``notice_days`` and ``lockup_months`` are null, its earliest notice date the
+    day after its end (no notice date falls in the term) and ``take_or_pay`` true.
+
+    >>> import datetime as dt
+    >>> t = DealTerms(1e9, dt.date(2026, 1, 1), dt.date(2026, 12, 31), take_or_pay=True)
+    >>> j = terms_json(t)
+    >>> j["notice_days"], j["lockup_months"], j["earliest_notice_date"], j["take_or_pay"]
+    (None, None, '2027-01-01', True)
+    """
     return {
         "monthly_fee_usd": t.monthly_fee_usd,
         "start": t.start.isoformat(),
         "end": t.end.isoformat(),
         "ramp_months": t.ramp_months,
         "ramp_discount": t.ramp_discount,
-        "notice_days": t.notice_days,
-        "lockup_months": t.lockup_months,
+        "notice_days": None if t.take_or_pay else t.notice_days,  # take-or-pay: no notice right
+        "lockup_months": None if t.take_or_pay else t.lockup_months,
         "capacity_mw": t.capacity_mw,
         "earliest_notice_date": t.earliest_notice_date.isoformat(),
         "earliest_notice_rule": t.notice_rule,

@@ -15,8 +15,9 @@ folder, also after the scenario file changed). Beside the HTML it writes the sce
 page (``sources/index.html``, nbconvert's writer writes ``resources["outputs"]`` next to the
 output), made from the scenario the run record carries as data: the report's links resolve.
 It is the page ``neocloud render`` writes for the same scenario and report but for its line of
-links (the render's also links its index of reports and the scenario's other reports, which an
-export does not write). A notebook that carries no scenario data gets no page and links none.
+links: both list the scenario's reports, each linked only where it is written beside the page (an
+export writes one; the render's also links its index of reports). A report's own words name
+other reports without linking them, so that a report exported alone has no dead link. A notebook that carries no scenario data gets no page and links none.
 
 It refuses, in one line and with exit status 2, what is not an executed report: an empty file or
 notebook, a notebook that is not a neocloud report, one never executed, one whose execution failed
@@ -375,8 +376,9 @@ class ReportExporter(HTMLExporter):
     def sources_page(self, nb: Any, fallback_name: str = "report", file_name: str | None = None) -> str | None:
         """The sources page of an executed report (:func:`neocloud.pipeline.sources_page.sources_page`),
         made from what the notebook carries (the scenario as JSON text in its run record,
-        ``scenario_json``, else its ``scenario`` parameter; no scenario file is read), listing this report (linked to
-        ``../FILE_NAME.html``, the HTML written beside it) and the data files it declares; ``None`` when the notebook carries no scenario data (an older run) or the
+        ``scenario_json``, else its ``scenario`` parameter; no scenario file is read), listing the scenario's reports
+        (:func:`neocloud.pipeline.notebooks.scenario_reports`: this one linked to ``../FILE_NAME.html``, the HTML
+        written beside it, the others named without a link) and the data files it declares; ``None`` when the notebook carries no scenario data (an older run) or the
         page cannot be made: the report then links no sources page.
 
         Raises :class:`ReportRefused` for a notebook that is not an executed report."""
@@ -390,15 +392,16 @@ class ReportExporter(HTMLExporter):
             return None
         from neocloud.inputs.scenario import validate_scenario
         from neocloud.inputs.sourced import ScenarioError
-        from neocloud.pipeline.notebooks import declaration
+        from neocloud.pipeline.notebooks import declaration, scenario_reports
         from neocloud.pipeline.sources_page import sources_page
 
         name = report_name(nb, fallback_name)
         try:
             scenario = validate_scenario(data, record["scenario_file"])
             declared = declaration(Path(f"{name}.ipynb"))
-            return sources_page(scenario, record["scenario_file"], [name], declared.data, declared.files, index=False,
-                                report_files=[file_name or name])
+            reports = scenario_reports([name])  # the scenario's reports, this one linked (the others are not written)
+            return sources_page(scenario, record["scenario_file"], reports, declared.data, declared.files, index=False,
+                                report_files=[file_name or name if r == name else r for r in reports], written=[name])
         except (ScenarioError, OSError, ValueError):
             return None
 

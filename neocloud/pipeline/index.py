@@ -14,7 +14,7 @@ from urllib.parse import quote
 from neocloud.report.narrative import day, pct, plain, usd
 from neocloud.pipeline.cache import PACKAGE_DIR, cached_figures, environment_key
 from neocloud.pipeline.files import display_path, on_disk_figures, write_atomic
-from neocloud.pipeline.notebooks import report_pairs
+from neocloud.pipeline.notebooks import report_pairs, why_not_applicable
 from neocloud.pipeline.reports import RenderResult
 from neocloud.pipeline.sources_page import SOURCES_PAGE
 from neocloud.inputs.scenario import load_scenario, scenario_stem
@@ -49,7 +49,8 @@ def rows_from_figures(figures: "list[dict[str, Any]]") -> list[dict[str, Any]]:
         ("Months of service", lambda f: str(f["months"])),
         ("Monthly fee", lambda f: usd(f["terms"]["monthly_fee_usd"])),
         ("Ramp: months x discount", lambda f: f"{f['terms']['ramp_months']} x {pct(f['terms']['ramp_discount'], 0)}"),
-        ("Notice / lock-up", lambda f: f"{f['terms']['notice_days']} days / {f['terms']['lockup_months']} months"),
+        ("Notice / lock-up", lambda f: "none (take-or-pay)" if f["terms"].get("take_or_pay")
+         else f"{f['terms']['notice_days']} days / {f['terms']['lockup_months']} months"),
         ("Earliest notice date", lambda f: day(f["earliest_notice_date"])),
         ("Committed floor (notice at the earliest date)", lambda f: usd(f["committed_floor_usd"])),
         ("Expected revenue (hazard model)", lambda f: f"{usd(f['expected_revenue_usd'])} at {pct(f['monthly_notice_probability'])}/month"),
@@ -108,7 +109,7 @@ def write_index(outputs: Path, scenario_files: list[Path], notebook_files: list[
         for nb in (nb for p, nb in pairs if p == path):
             html = outputs / stem / f"{nb.stem}.html"
             reports.append({"name": nb.stem, "href": f"{quote(stem)}/{quote(nb.stem)}.html", "exists": html.is_file(),
-                            "failed": f"{stem}/{nb.stem}" in failed})
+                            "failed": f"{stem}/{nb.stem}" in failed, "not_applicable": why_not_applicable(nb, scenario)})
         figures: Any = on_disk_figures(outputs / stem)
         if figures is None:
             try:

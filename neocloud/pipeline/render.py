@@ -33,7 +33,8 @@ from typing import Any
 from neocloud.pipeline.cache import cached_figures, environment_key, is_current, report_key
 from neocloud.pipeline.files import RenderLocked, claim_folders, outputs_lock, write_figures
 from neocloud.pipeline.index import write_index
-from neocloud.pipeline.notebooks import declaration, report_pairs
+from neocloud.pipeline.not_applicable import write_not_applicable
+from neocloud.pipeline.notebooks import declaration, report_pairs, why_not_applicable
 from neocloud.pipeline.pool import run_all
 from neocloud.pipeline.reports import Outcome, RenderResult, Report, Status
 from neocloud.pipeline.sources_page import write_sources_pages
@@ -96,6 +97,11 @@ def _render(scenario_files: list[Path], notebook_files: list[Path], params: Path
         todo: list[tuple[Report, str]] = []
         for path, nb in report_pairs(valid, notebook_files):
             report = Report(path, nb, outputs)
+            why_not = why_not_applicable(nb, valid[path])
+            if why_not is not None:  # a page saying why, in the report's place; nothing executed
+                write_not_applicable(report, valid[path], why_not)
+                result.outcomes.append(Outcome(report, Status.NOT_APPLICABLE, error=why_not))
+                continue
             key = report_key(report, env_key, valid[path])
             if force or not is_current(report, key):
                 todo.append((report, key))
@@ -126,8 +132,12 @@ def summary_lines(result: RenderResult) -> list[str]:
     counts = {s.value: sum(o.status is s for o in result.outcomes) for s in Status}
     lines = [
         f"{counts['rendered']} rendered, {counts['cached']} up to date, {counts['failed']} failed, "
-        f"{len(result.invalid)} invalid scenario file(s) in {result.seconds:.1f}s"
+        + (f"{counts['does not apply']} not applicable (a page says why), " if counts["does not apply"] else "")
+        + f"{len(result.invalid)} invalid scenario file(s) in {result.seconds:.1f}s"
     ]
+    for o in result.outcomes:
+        if o.status is Status.NOT_APPLICABLE:
+            lines.append(f"does not apply: {o.report.label}: {o.error}")
     for e in result.invalid:
         lines.append("invalid scenario (its reports were left as they were):\n  " + str(e).replace("\n", "\n  "))
     for o in result.failed:

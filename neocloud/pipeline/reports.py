@@ -64,6 +64,8 @@ class Status(str, enum.Enum):
     RENDERED = "rendered"
     CACHED = "cached"
     FAILED = "failed"
+    NOT_APPLICABLE = "does not apply"
+    """The report does not apply to the scenario: a page saying why stands in its place."""
 
 
 @dataclass

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from neocloud.report.narrative import as_reported_by, day, esc, input_value, link, plain, sources_table, table
 from neocloud.pipeline.files import display_path, write_atomic
-from neocloud.pipeline.notebooks import declaration, report_pairs
+from neocloud.pipeline.notebooks import declaration, report_pairs, scenario_reports
 from neocloud.inputs.scenario import scenario_stem
 
 if TYPE_CHECKING:
@@ -174,12 +174,13 @@ def keep_figures_whole(body: str) -> str:
 
 
 def sources_page(scenario: "Scenario", scenario_file: str, reports: list[str], data: Iterable[str], files: Iterable[str],
-                 index: bool = True, report_files: list[str] | None = None) -> str:
-    """The HTML of a scenario's sources page (``reports``: the names of its reports, linked to
+                 index: bool = True, report_files: list[str] | None = None, written: Iterable[str] | None = None) -> str:
+    """The HTML of a scenario's sources page (``reports``: the names of its reports, each linked to
     ``../NAME.html``, or to ``../FILE.html`` for the names of ``report_files`` where the report's
-    file is named otherwise; ``scenario_file``, the file as the reports' headers show it;
-    ``index``, link the index of reports, which ``neocloud render`` writes and ``jupyter
-    nbconvert`` does not)."""
+    file is named otherwise, where it is among ``written`` (the reports written beside the page;
+    None: all), and named without a link where it is not; ``scenario_file``, the file as the
+    reports' headers show it; ``index``, link the index of reports, which ``neocloud render``
+    writes and ``jupyter nbconvert`` does not)."""
     from urllib.parse import quote
 
     import mistune
@@ -192,7 +193,8 @@ def sources_page(scenario: "Scenario", scenario_file: str, reports: list[str], d
     env = Environment(loader=FileSystemLoader(str(PACKAGE_DIR / "templates")), autoescape=select_autoescape(["html", "j2"]))
     return env.get_template("sources.html.j2").render(
         title=plain(scenario.title), deal=plain(scenario.deal_name), file=str(scenario_file), version=__version__, index=index,
-        reports=[{"name": r, "href": f"../{quote(f)}.html"} for r, f in zip(reports, report_files or reports)], body=body,
+        reports=[{"name": r, "href": f"../{quote(f)}.html" if written is None or r in written else None}
+                 for r, f in zip(reports, report_files or reports)], body=body,
         css=(PACKAGE_DIR / "templates/report/report.css").read_text(encoding="utf-8"))
 
 
@@ -208,8 +210,9 @@ def write_sources_pages(outputs: Path, scenarios: "dict[Path, Scenario]", notebo
         data = list(dict.fromkeys(name for nb in notebooks for name in declaration(nb).data))
         files = list(dict.fromkeys(name for nb in notebooks for name in declaration(nb).files))
         page = outputs / scenario_stem(path) / SOURCES_PAGE
-        try:
-            text = sources_page(scenario, display_path(path), [nb.stem for nb in notebooks], data, files)
+        beside = [nb.stem for nb in notebooks]
+        try:  # the scenario's reports, linked where this render writes them beside the page
+            text = sources_page(scenario, display_path(path), scenario_reports(beside), data, files, written=beside)
         except Exception as e:  # noqa: BLE001 - one page's failure never takes the render with it
             say(f"the sources page of {scenario_stem(path)} could not be made: {type(e).__name__}: {e}")
             continue

@@ -364,6 +364,7 @@ def prospectus_questions(figures: dict[str, Any], concentration: float, preceden
     """
     f = figures
     t = f["terms"]
+    take_or_pay = bool(t.get("take_or_pay"))  # no notice right: no question may assume one
     qs = [
         f"Of the {usd(f['total_contract_value_usd'])} headline, only {usd(f['enforceable_rpo_usd'])} is enforceable "
         f"at {day(f['as_of'])} under a {t['notice_days']}-day termination right. Which figure does the filing call "
@@ -371,6 +372,13 @@ def prospectus_questions(figures: dict[str, Any], concentration: float, preceden
         f"The buyer can leave with notice from {day(f['earliest_notice_date'])}, which ends service on "
         f"{day(f['earliest_termination_date'])} and caps revenue at {usd(f['committed_floor_usd'])}. "
         f"Is there any termination fee or minimum commitment not in the reported terms?",
+    ] if not take_or_pay else [
+        f"The contract is take-or-pay (no termination for convenience): all {usd(f['enforceable_rpo_usd'])} of its "
+        f"backlog at {day(f['as_of'])} is enforceable, and the seller counts on the whole "
+        f"{usd(f['total_contract_value_usd'])}. Does the filing call it take-or-pay, and which rights (for cause, late "
+        f"delivery, the buyer's credit) could still end it early?",
+    ]
+    qs += [
         f"The deal could be {pct(concentration)} of the seller's quarterly revenue "
         f"(the comparable prospectus precedent: {pct(precedent, 0)}). How does the filing describe this customer concentration risk?",
         f"The price is {usd(f['usd_per_mw_month'])} per MW-month, or "
@@ -383,22 +391,29 @@ def prospectus_questions(figures: dict[str, Any], concentration: float, preceden
             f"(assumed {pct(t['ramp_discount'], 0)} here). What is the actual discount, and how is it recognised?"
         )
     gap = f["total_contract_value_usd"] - f["expected_revenue_usd"]
-    qs.append(
-        f"At {pct(f['monthly_notice_probability'])} a month chance of notice, expected revenue is "
-        f"{usd(f['expected_revenue_usd'])}, {usd(gap)} below the headline. What does management assume about renewal?"
-    )
+    if not take_or_pay:
+        qs.append(
+            f"At {pct(f['monthly_notice_probability'])} a month chance of notice, expected revenue is "
+            f"{usd(f['expected_revenue_usd'])}, {usd(gap)} below the headline. What does management assume about renewal?"
+        )
     book = f.get("book") or {}
-    if len(book.get("deals", [])) > 1:
+    deals = book.get("deals", [])
+    if len(deals) > 1:
+        walkable = [d for d in deals if not d["terms"].get("take_or_pay")]
         qs.append(
-            f"The book of {len(book['deals'])} contracts shows {usd(book['headline_backlog_usd'])} of headline backlog at "
-            f"{day(book['as_of'])}, of which {usd(book['enforceable_rpo_usd'])} is enforceable. Are the customers' "
-            "termination rights and their notice periods disclosed contract by contract?"
+            f"The book of {len(deals)} contracts shows {usd(book['headline_backlog_usd'])} of headline backlog at "
+            f"{day(book['as_of'])}, of which {usd(book['enforceable_rpo_usd'])} is enforceable. "
+            + ("Are the customers' termination rights and their notice periods disclosed contract by contract?" if walkable
+               else "Is each contract's take-or-pay commitment disclosed contract by contract?")
         )
-        qs.append(
-            f"Every contract of the book lets either side walk away on notice; if every buyer left at its first opportunity "
-            f"the seller would keep {usd(book['committed_floor_usd'])} of {usd(book['total_contract_value_usd'])}. "
-            "Is the demand behind these contracts bridge capacity, and what happens to the capacity if it goes?"
-        )
+        if walkable:
+            which = ("Every contract of the book lets" if len(walkable) == len(deals)
+                     else f"{len(walkable)} of the book's {len(deals)} contracts let")
+            qs.append(
+                f"{which} either side walk away on notice; if every buyer left at its first opportunity "
+                f"the seller would keep {usd(book['committed_floor_usd'])} of {usd(book['total_contract_value_usd'])}. "
+                "Is the demand behind these contracts bridge capacity, and what happens to the capacity if it goes?"
+            )
     readings = f.get("termination_readings") or []
     if len(readings) > 1:
         low = min(readings, key=lambda r: r["committed_floor_usd"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from neocloud.inputs.sourced import ScenarioError
@@ -37,6 +37,52 @@ class ReportInputError(ScenarioError):
 
     def _render_traceback_(self) -> list[str]:
         return [f"{type(self).__name__}: {self}"]
+
+
+class ReportDoesNotApply(Exception):
+    """A report that does not apply to the scenario it was given (:data:`APPLIES`): in a notebook it
+    shows as one sentence saying why, with no traceback (IPython's ``_render_traceback_``)."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
+def no_notice_right(sc: "Scenario") -> str | None:
+    """Why a report about the right to end the deal on notice (the termination report) does not
+    apply to ``sc``, in words, or None where it does: a take-or-pay deal (``terms.take_or_pay``, the
+    ledger's ``termination.kind: none``) has no notice right, no notice date and no exit option
+    to model (``shared/conventions.md``, "Contracts and the ledger": its committed floor is its
+    total and its enforceable RPO its headline backlog).
+
+    >>> from neocloud.inputs.scenario import load_scenario
+    >>> no_notice_right(load_scenario("params/base.yaml")) is None
+    True
+    """
+    if not sc.deal.take_or_pay:
+        return None
+    from neocloud.report.narrative import plain
+
+    return (f"{plain(sc.deal_name)} is take-or-pay (no termination for convenience), so there is no notice right, "
+            "notice date or exit option for this report to model: the seller counts on the whole contract, "
+            "its committed floor being its total and its enforceable RPO its headline backlog.")
+
+
+APPLIES: "dict[str, Callable[[Scenario], str | None]]" = {"termination": no_notice_right}
+"""What each report applies to, by report name: a function of the validated scenario giving the
+reason in words the report does not apply, or None where it does. A report not named here applies
+to every scenario. The reports' declarations (:mod:`neocloud.pipeline.notebooks`) carry the same
+functions, so that ``neocloud render`` writes a page saying why in the report's place."""
+
+
+def not_applicable(report: str | None, sc: "Scenario") -> str | None:
+    """Why the report named ``report`` does not apply to ``sc`` (:data:`APPLIES`), or None.
+
+    >>> from neocloud.inputs.scenario import load_scenario
+    >>> not_applicable("termination", load_scenario("params/base.yaml")) is None
+    True
+    """
+    test = APPLIES.get(report or "")
+    return test(sc) if test is not None else None
 
 
 def injected_parameters(history: Sequence[str]) -> dict[str, Any]:
@@ -212,7 +258,8 @@ def _each_file_read_once(start: Any) -> Any:
 
 
 @_each_file_read_once
-def start_report(scenario_file: str, scenario: dict[str, Any] | None = None, **own: Any) -> "tuple[Scenario, dict[str, Any]]":
+def start_report(scenario_file: str, scenario: dict[str, Any] | None = None, *, report: str | None = None,
+                 **own: Any) -> "tuple[Scenario, dict[str, Any]]":
     """Start a report: refuse parameters the report does not take (:func:`check_parameters`),
     read and validate the scenario (:func:`neocloud.report_scenario`: bad input stops here with a
     clear message, no traceback), enable the one chart theme, record what the report computes
@@ -221,6 +268,9 @@ def start_report(scenario_file: str, scenario: dict[str, Any] | None = None, **o
     figures (:func:`neocloud.headline_figures`), which the report's words and tables quote.
     ``own`` are the report's own parameters (the market report's ``as_of`` and ``ledger_file``):
     they may be injected too, and a reporting date among them is the one the header states.
+    ``report``, the report's name: a report that does not apply to the scenario (:data:`APPLIES`,
+    e.g. the termination report of a take-or-pay deal) stops here with
+    :class:`ReportDoesNotApply`, one sentence saying why, before anything is computed.
 
     >>> sc, fig = start_report("params/base.yaml")
     >>> sc.deal_name, round(fig["total_contract_value_usd"] / 1e9, 2)
@@ -243,6 +293,9 @@ def start_report(scenario_file: str, scenario: dict[str, Any] | None = None, **o
         sc = _vouched_scenario(scenario_file, scenario) or report_scenario(scenario_file, scenario)
     except ScenarioError as e:
         raise ReportInputError(e.path, e.problems) from None
+    why_not = not_applicable(report, sc)
+    if why_not is not None:
+        raise ReportDoesNotApply(f"The {(report or '').replace('_', ' ')} report does not apply to {scenario_file}: {why_not}")
     as_of = own.get("as_of")
     if as_of is not None:
         from neocloud.inputs.sourced import _iso_date

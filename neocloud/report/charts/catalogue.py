@@ -692,9 +692,13 @@ def market_control_chart(summary: pd.DataFrame, shares: pd.DataFrame, price0: fl
                                               var_name="party", value_name="share")
     long["party"] = long.party.map({"buyer": "Buyer serves notice", "seller": "Seller serves notice"})
     long["pi"], long["di"] = price.positions(long.pop("price")), drift.positions(long.pop("drift"))
+    # one scale for every price and drift (the tallest stack of the grid): the axis and the chart do not
+    # move when a menu does, and the bars compare across settings
+    tallest = float(long.groupby(["pi", "di", "notice_date"]).share.sum().max()) if len(long) else 1.0
     bars = (alt.Chart(long).mark_bar()
             .encode(x=alt.X("yearmonth(notice_date):T", title="Date notice is served"),
-                    y=alt.Y("share:Q", title="Share of simulated paths", axis=pct_axis(), stack="zero"),
+                    y=alt.Y("share:Q", title="Share of simulated paths", axis=pct_axis(), stack="zero",
+                            scale=alt.Scale(domain=[0, min(1.0, tallest) or 1.0])),
                     color=alt.Color("party:N", title=None, scale=alt.Scale(range=[PALETTE[0], PALETTE[1]]),
                                     legend=alt.Legend(orient="bottom", labelLimit=0)),
                     tooltip=[alt.Tooltip("yearmonth(notice_date):T", title="Notice date"), alt.Tooltip("party:N", title="Party"),
@@ -723,7 +727,12 @@ def ramp_control_chart(grid: pd.DataFrame, discount0: float, start0: str, step: 
     data = f[["start_label", "ramp_discount", "total_bn", "label", "si", "di"]]
     same_start = selected([s], ["si"])
     x = alt.X("ramp_discount:Q", title="Ramp discount (share of fee waived)", axis=pct_axis())
-    y = alt.Y("total_bn:Q", title="Total contract value (USD billions)", scale=alt.Scale(zero=False))
+    # one scale for every start month, with room for the point at its ends: the axis and the chart do not
+    # move when the menu or the slider does, and the lines compare
+    low, high = float(f.total_bn.min()), float(f.total_bn.max())
+    room = 0.05 * (high - low) or 0.05 * abs(high) or 1.0
+    y = alt.Y("total_bn:Q", title="Total contract value (USD billions)",
+              scale=alt.Scale(zero=False, domain=[low - room, high + room], nice=False))
     tips = [alt.Tooltip("start_label:N", title="Service starts"), alt.Tooltip("ramp_discount:Q", title="Ramp discount", format=".0%"),
             alt.Tooltip("label:N", title="Total")]
     line = alt.Chart(data).mark_line(color=PALETTE[0]).encode(x=x, y=y, tooltip=tips).transform_filter(same_start)

@@ -11,6 +11,7 @@ the grid, and the control's steps run through it).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -113,6 +114,42 @@ def selected(controls: Sequence[Control], fields: Sequence[str]) -> str:
     return " && ".join(f"datum.{f} == {c.index}" for c, f in zip(controls, fields))
 
 
+TITLE_WIDTH = "max(width, containerSize()[0] - 12)"
+"""The width a title wraps to: the chart's or its container's, whichever is wider (the title starts
+at the chart's left edge), as the report wraps a fixed title (``neocloud.pipeline.vega.responsive``)."""
+TITLE_LINE_PX = 18
+"""Line height of a title that follows the controls (15 px type), in pixels."""
+TITLE_OFFSET_PX = 10
+"""Room between a title and its chart (the theme's ``title.offset``), in pixels."""
+MIN_TITLE_CHARS = 12
+"""A title line holds at least this many characters, however narrow the chart (as :func:`wrapped_text_expr`)."""
+
+
+def wrapped_lines(text: str, chars: int) -> list[str]:
+    """``text`` wrapped as the page wraps a title (:func:`wrapped_text_expr`: at spaces, into lines
+    of at most ``chars`` characters; a longer word stays whole), in Python.
+
+    >>> wrapped_lines("At a 5.0% chance of notice a month, the expected revenue is $25.11B", 30)
+    ['At a 5.0% chance of notice a', 'month, the expected revenue is', '$25.11B']
+    """
+    return re.sub(r"\n$", "", re.sub("(.{1,%d})\\s+" % chars, "\\1\n", text + " ")).split("\n")
+
+
+def most_title_lines(titles: Sequence[str]) -> list[int]:
+    """The most lines any of ``titles`` wraps to (:func:`wrapped_lines`) at each line length from
+    :data:`MIN_TITLE_CHARS` characters to the longest title's (beyond it, every title is one line).
+
+    >>> most_title_lines(["Floor $6.17B at the earliest", "Floor $2.50B"])   # 12 to 28 characters a line
+    [3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1]
+    """
+    longest = max([MIN_TITLE_CHARS, *(len(t) for t in titles)])
+    return [max(len(wrapped_lines(t, chars)) for t in titles) for chars in range(MIN_TITLE_CHARS, longest + 1)]
+
+
+def _flat(titles: Any) -> list[str]:
+    return [t for row in titles for t in _flat(row)] if isinstance(titles, list) else [str(titles)]
+
+
 def following_title(titles: Any, controls: Sequence[Control], lead: str | None, sources: Sequence[str], note: str) -> alt.TitleParams:
     """A title drawn from the grid row the controls select: ``titles`` is the ``title`` column of
     the grid as nested lists, one level per control (``titles[i][j]`` for the i-th value of the
@@ -120,19 +157,29 @@ def following_title(titles: Any, controls: Sequence[Control], lead: str | None, 
     chart's width. The subtitle: ``lead`` (words that hold at every setting of the controls), the
     ``note`` on the controls and the sources.
 
+    The title keeps one height at every setting of the controls: its room above the chart is that
+    of the grid's title that wraps to the most lines at the chart's width (:func:`most_title_lines`),
+    a shorter title leaving the rest as space between its subtitle and the chart (``offset``). So
+    the chart does not move or change height when a control changes how many lines its title
+    takes (Vega lays the chart out again then, and the plot jumped by a line under the reader's
+    hand, most on a phone), and no title is ever taller than the room laid out for it.
+
     >>> c = menu("r", "Reading ", [0, 1], ["a", "b"], 0)
-    >>> t = following_title(["Floor $6.17B", "Floor $2.50B"], [c], None, ["S-1"], "Move it")
-    >>> t.to_dict()["text"]["expr"].startswith('split(replace(replace(["Floor $6.17B", "Floor $2.50B"][(r < 0.5 ? 0 : 1)]')
+    >>> t = following_title(["Floor $6.17B", "Floor $2.50B"], [c], None, ["S-1"], "Move it").to_dict()
+    >>> t["text"]["expr"].startswith('split(replace(replace(["Floor $6.17B", "Floor $2.50B"][(r < 0.5 ? 0 : 1)]')
     True
-    >>> t.to_dict()["subtitle"]
-    ['Move it', 'Sources: S-1']
+    >>> t["subtitle"], t["lineHeight"], t["offset"]["expr"].startswith("10 + 18 * ([1][min(max(12, floor((max(width, ")
+    (['Move it', 'Sources: S-1'], 18, True)
     """
     picked = json.dumps(titles, ensure_ascii=False) + "".join(f"[{c.index}]" for c in controls)
-    # as the report wraps a fixed title (neocloud.pipeline.vega.responsive): to the chart's width
-    # or its container's, whichever is wider (the title starts at the chart's left edge)
-    text = wrapped_text_expr(picked, "max(width, containerSize()[0] - 12)", TITLE_CHAR_PX)
+    text = wrapped_text_expr(picked, TITLE_WIDTH, TITLE_CHAR_PX)
+    most = most_title_lines(_flat(titles))
+    chars = f"max({MIN_TITLE_CHARS}, floor(({TITLE_WIDTH}) / {TITLE_CHAR_PX:g}))"
+    offset = (f"{TITLE_OFFSET_PX} + {TITLE_LINE_PX} * ({json.dumps(most)}[min({chars}, {MIN_TITLE_CHARS + len(most) - 1}) - "
+              f"{MIN_TITLE_CHARS}] - length({text}))")
     subtitle = [*([lead] if lead else []), note, *(["Sources: " + "; ".join(sources)] if sources else [])]
-    return alt.TitleParams(text=alt.ExprRef(expr=text), subtitle=subtitle)
+    return alt.TitleParams(text=alt.ExprRef(expr=text), subtitle=subtitle, lineHeight=TITLE_LINE_PX,
+                           offset=alt.ExprRef(expr=offset))
 
 
 def with_controls(titles: Any, controls: Sequence[Control], lead: str | None, sources: Sequence[str], note: str) -> dict[str, Any]:
