@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from neocloud.pipeline.files import display_path
-from neocloud.pipeline.reports import Report
 
 if TYPE_CHECKING:
+    from neocloud.pipeline.reports import Report
     from neocloud.analysis.summary import HeadlineFigures
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent

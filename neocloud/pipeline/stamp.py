@@ -1,0 +1,254 @@
+"""The no-op render: a second ``neocloud render`` with nothing changed answers from a stamp, with
+neither pandas nor pydantic imported and no scenario file opened.
+
+A render that ends clean (every report rendered or up to date, no invalid scenario, every sources
+page and the index written) writes ``outputs/.cache/noop-stamp.json``: the digest of everything
+the render read (:func:`inputs_digest`) and, for every file it left in the scenarios' folders of
+``outputs/`` and ``index.html``, its size, modification time and inode. A later render with the
+same options first computes the digest again from the raw bytes of the files; when it and every
+recorded output agree, the render has nothing to do and says so in the same summary lines.
+Anything else (a byte of any input changed, an input added or removed, an output deleted or
+edited, other options, ``--force``) takes the normal path, which first deletes the stamp, then
+re-renders what changed (and, from the stamp's record, the outputs edited or deleted since it
+was written) and writes a new stamp when it ends clean.
+
+What the digest covers (each, raw bytes):
+
+* the options: the scenario files given (or the ``--params`` folder), ``--notebooks``,
+  ``--outputs``, the working directory (reports show paths relative to it) and
+  ``$NEOCLOUD_DATA`` (with every file of that folder);
+* the scenario files the render reads and the index lists (the given ones and every
+  ``params/*.yaml``), each with what it ``extends``, as the loader follows them
+  (:func:`neocloud.inputs.scenario.scenario_files`, recorded by the render that wrote the stamp:
+  the chain is a function of these bytes, so equal bytes follow the same chain);
+* the notebooks (the list of ``*.ipynb`` and each file) and the files their declarations name
+  (:mod:`neocloud.pipeline.notebooks`: sweep files, found as :func:`~neocloud.inputs.scenario.find_scenario_file`
+  finds them, every place it would look before);
+* the environment key of the reports (:func:`neocloud.pipeline.cache.environment_key`: every file
+  of the package, its data files, templates and source, ``constraints.txt``, the Python version)
+  and the installed package's metadata (its version, which the pages show).
+
+Nothing a render writes depends on the date or on other environment variables, so neither is
+part of the digest; a render prints no warnings (``neocloud check`` does), so a no-op has none
+to repeat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+STAMP_FILE = "noop-stamp.json"
+"""In ``outputs/.cache/``: the stamp of the last render that ended clean."""
+STAMP_VERSION = 1
+PARAMS_SUFFIX = "*.yaml"
+
+
+def discover(params: Path, notebooks: Path, paths: list[Path] | None) -> tuple[list[Path], list[Path]]:
+    """Scenario files (the given paths, a folder standing for its ``*.yaml``, or every ``*.yaml``
+    in ``params``) and notebooks.
+
+    >>> s, n = discover(Path("params"), Path("notebooks"), None)
+    >>> s[0].as_posix(), sorted(p.name for p in n)[0]
+    ('params/base.yaml', 'deal.ipynb')
+    """
+    scenario_files: list[Path] = []
+    for p in [Path(p) for p in paths] if paths else [params]:
+        scenario_files += sorted(p.glob(PARAMS_SUFFIX)) if p.is_dir() else [p]
+    notebook_files = sorted(p for p in notebooks.glob("*.ipynb") if not p.name.startswith("."))
+    return scenario_files, notebook_files
+
+
+def stamp_path(outputs: Path) -> Path:
+    """Where the stamp of ``outputs`` is.
+
+    >>> stamp_path(Path("outputs")).as_posix()
+    'outputs/.cache/noop-stamp.json'
+    """
+    return Path(outputs) / ".cache" / STAMP_FILE
+
+
+def _sha(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def _declared_candidates(name: str, notebook: Path) -> list[Path]:
+    """Every place :func:`neocloud.inputs.scenario.find_scenario_file` looks for ``name`` declared by
+    ``notebook``, in its order (the first that is a file is the one read)."""
+    given = Path(name)
+    if given.is_absolute():
+        return [given]
+    out = [given]
+    for folder in [Path(notebook).resolve().parent, Path.cwd()]:
+        folder = folder.resolve()
+        out += [parent / given for parent in [folder, *folder.parents][:4]]
+    return out
+
+
+def _dist_metadata() -> list[tuple[str, str | None]]:
+    """The installed ``neocloud`` distribution's metadata files (its version), wherever on
+    ``sys.path`` they are."""
+    found = []
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for n in sorted(names):
+            if n.startswith("neocloud-") and n.endswith((".dist-info", ".egg-info")):
+                p = Path(entry or ".") / n / ("METADATA" if n.endswith(".dist-info") else "PKG-INFO")
+                found.append((str(p.resolve()), _sha(p)))
+    return found
+
+
+def render_context(paths: list[Path] | None, params: Path, notebooks: Path, outputs: Path) -> dict[str, Any]:
+    """The options and surroundings of a render that decide what it writes."""
+    data_env = os.environ.get("NEOCLOUD_DATA")
+    data_files: list[tuple[str, str | None]] = []
+    if data_env and Path(data_env).is_dir():
+        data_files = [(str(p), _sha(p)) for p in sorted(Path(data_env).rglob("*")) if p.is_file()]
+    return {
+        "cwd": str(Path.cwd().resolve()),
+        "paths": [str(p) for p in paths] if paths else None,
+        "params": str(params),
+        "notebooks": str(notebooks),
+        "outputs": str(Path(outputs).resolve()),
+        "data_env": data_env,
+        "data_env_files": data_files,
+    }
+
+
+def inputs_digest(context: dict[str, Any], scenario_files: list[Path], listed: list[Path], notebook_files: list[Path],
+                  chains: list[str]) -> str:
+    """The digest of everything a render with these options reads (see the module's docstring):
+    ``scenario_files`` (rendered), ``listed`` (the index's ``params/*.yaml``), ``notebook_files``,
+    and ``chains``, the files the scenarios were read from (what they extend, the ledger)."""
+    from neocloud.pipeline.cache import environment_key
+    from neocloud.pipeline.notebooks import declaration
+
+    declared = []
+    for nb in notebook_files:
+        for name in declaration(nb).files:
+            looked = []
+            for candidate in _declared_candidates(name, nb):
+                digest = _sha(candidate) if candidate.is_file() else None
+                looked.append((str(candidate), digest))
+                if digest is not None:
+                    break
+            declared.append((nb.name, name, looked))
+    files = sorted({*map(str, scenario_files), *map(str, listed), *chains, *map(str, notebook_files)})
+    text = json.dumps({
+        "stamp": STAMP_VERSION,
+        "context": context,
+        "scenario_files": [str(p) for p in scenario_files],
+        "listed": [str(p) for p in listed],
+        "notebooks": [str(p) for p in notebook_files],
+        "chains": chains,
+        "files": [(f, _sha(Path(f))) for f in files],
+        "declared": declared,
+        "environment": environment_key(),
+        "installed": _dist_metadata(),
+    }, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def outputs_record(outputs: Path, stems: list[str]) -> dict[str, list[int] | None]:
+    """Size, modification time and inode of every file in the scenarios' folders ``stems`` of
+    ``outputs`` and of ``index.html`` (by path relative to ``outputs``)."""
+    record: dict[str, list[int] | None] = {"index.html": _stat(outputs / "index.html")}
+    for stem in stems:
+        for p in sorted((outputs / stem).rglob("*")):
+            if p.is_file():
+                record[p.relative_to(outputs).as_posix()] = _stat(p)
+    return record
+
+
+def _read(outputs: Path) -> dict[str, Any] | None:
+    try:
+        stamp = json.loads(stamp_path(outputs).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) and stamp.get("stamp") == STAMP_VERSION else None
+
+
+def edited_outputs(outputs: Path) -> set[Path]:
+    """The files the last clean render left (its stamp's record) that were edited or deleted since."""
+    stamp = _read(outputs)
+    if stamp is None:
+        return set()
+    return {outputs / rel for rel, st in stamp.get("outputs", {}).items() if st is None or _stat(outputs / rel) != st}
+
+
+def forget(outputs: Path) -> None:
+    """Delete the stamp (a render that is about to write takes the normal path to its end)."""
+    try:
+        stamp_path(outputs).unlink()
+    except FileNotFoundError:
+        pass
+
+
+def write_stamp(outputs: Path, context: dict[str, Any], scenario_files: list[Path], listed: list[Path],
+                notebook_files: list[Path], chains: list[str], reports: int, stems: list[str]) -> None:
+    """Record a render that ended clean: its inputs' digest, its ``reports`` (how many) and the
+    files it left (:func:`outputs_record`)."""
+    from neocloud.pipeline.files import write_atomic
+
+    stamp = {"stamp": STAMP_VERSION,
+             "inputs": inputs_digest(context, scenario_files, listed, notebook_files, chains),
+             "chains": chains, "reports": reports, "outputs": outputs_record(outputs, stems)}
+    if any(st is None for st in stamp["outputs"].values()):
+        return  # an output the index or a report expects is missing: nothing to vouch for
+    write_atomic(stamp_path(outputs), json.dumps(stamp, sort_keys=True).encode("utf-8"))
+
+
+def noop_render(paths: list[Path] | None, params: Path, notebooks: Path, outputs: Path) -> int | None:
+    """How many reports are up to date if a render with these options has nothing to do (its
+    stamp's digest and every recorded output agree), else None. Call it holding the outputs lock."""
+    stamp = _read(outputs)
+    if stamp is None:
+        return None
+    if any(_stat(outputs / rel) != st for rel, st in stamp.get("outputs", {}).items()):
+        return None
+    scenario_files, notebook_files = discover(params, notebooks, paths)
+    listed = sorted(params.glob(PARAMS_SUFFIX))
+    digest = inputs_digest(render_context(paths, params, notebooks, outputs), scenario_files, listed, notebook_files,
+                           list(stamp.get("chains", [])))
+    return int(stamp["reports"]) if digest == stamp.get("inputs") else None
+
+
+def summary_head(rendered: int, cached: int, failed: int, invalid: int, seconds: float) -> str:
+    """The first line of a render's summary.
+
+    >>> summary_head(0, 25, 0, 0, 0.42)
+    '0 rendered, 25 up to date, 0 failed, 0 invalid scenario file(s) in 0.4s'
+    """
+    return (f"{rendered} rendered, {cached} up to date, {failed} failed, "
+            f"{invalid} invalid scenario file(s) in {seconds:.1f}s")
+
+
+def index_lines(index: Path, current_partials: set[Path | None]) -> list[str]:
+    """The summary's last lines: partial notebooks of earlier failed renders still kept (not
+    ``current_partials``, this render's), and where the index is."""
+    lines = []
+    stale = sorted(index.parent.glob("_failed/*/*.ipynb"))
+    older = [p for p in stale if p not in current_partials]
+    if older:
+        lines.append(f"{len(older)} partial notebook(s) from earlier failed renders remain in "
+                     f"{index.parent / '_failed'}/ (delete the folder when you no longer need them)")
+    lines.append(f"index: {index.resolve()}")
+    return lines
