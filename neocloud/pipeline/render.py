@@ -37,7 +37,7 @@ from neocloud.pipeline.notebooks import declaration, report_pairs
 from neocloud.pipeline.pool import run_all
 from neocloud.pipeline.reports import Outcome, RenderResult, Report, Status
 from neocloud.pipeline.sources_page import write_sources_pages
-from neocloud.pipeline.stamp import (discover, edited_outputs, forget, index_lines, render_context, summary_head,
+from neocloud.pipeline.stamp import (begin, discover, edited_outputs, forget, index_lines, render_context, summary_head,
                                      write_stamp)
 from neocloud.inputs.scenario import load_scenario, scenario_stem
 from neocloud.inputs.sourced import ScenarioError, each_file_read_once
@@ -70,13 +70,14 @@ def render(
     if not scenario_files:
         raise FileNotFoundError(f"no scenarios (*.yaml) in {params}/")
     context = render_context(paths, params, notebooks, outputs)  # for the no-op stamp (neocloud.pipeline.stamp)
+    stamp = (context, begin(context, scenario_files, sorted(params.glob("*.yaml")), notebook_files))
     with each_file_read_once():  # each scenario file read once in all, also what many extend
-        return _render(scenario_files, notebook_files, params, outputs, jobs, force, wait, say, result, t0, context)
+        return _render(scenario_files, notebook_files, params, outputs, jobs, force, wait, say, result, t0, stamp)
 
 
 def _render(scenario_files: list[Path], notebook_files: list[Path], params: Path, outputs: Path, jobs: int | None,
             force: bool, wait: bool, say: Callable[[str], None], result: RenderResult, t0: float,
-            context: dict[str, Any]) -> RenderResult:
+            stamp: tuple[dict[str, Any], Any]) -> RenderResult:
     valid: dict[Path, Any] = {}
     for path in scenario_files:
         try:
@@ -121,12 +122,12 @@ def _render(scenario_files: list[Path], notebook_files: list[Path], params: Path
         every = sorted({*params.glob("*.yaml"), *valid}, key=lambda p: (scenario_stem(p), str(p)))
         result.index = write_index(outputs, every, notebook_files, result, env_key, loaded=valid)
         if result.ok and len(pages) == len(valid):
-            _stamp(outputs, context, scenario_files, sorted(params.glob("*.yaml")), notebook_files, every, valid, result)
+            _stamp(outputs, stamp, scenario_files, sorted(params.glob("*.yaml")), notebook_files, every, valid, result)
     result.seconds = time.perf_counter() - t0
     return result
 
 
-def _stamp(outputs: Path, context: dict[str, Any], scenario_files: list[Path], listed: list[Path],
+def _stamp(outputs: Path, stamp: tuple[dict[str, Any], Any], scenario_files: list[Path], listed: list[Path],
            notebook_files: list[Path], every: list[Path], valid: dict[Path, Any], result: RenderResult) -> None:
     """Write the no-op stamp of a render that ended clean, when every scenario the index lists is
     valid (:func:`neocloud.pipeline.stamp.write_stamp`)."""
@@ -141,7 +142,7 @@ def _stamp(outputs: Path, context: dict[str, Any], scenario_files: list[Path], l
     chains = sorted({str(f.resolve()) for path in every for f in files_read(path)})
     stems = [scenario_stem(p) for p in valid]
     if all((outputs / stem / FIGURES_FILE).is_file() for stem in stems):
-        write_stamp(outputs, context, scenario_files, listed, notebook_files, chains, len(result.outcomes), stems)
+        write_stamp(outputs, stamp[0], scenario_files, listed, notebook_files, chains, len(result.outcomes), stems, stamp[1])
 
 
 def summary_lines(result: RenderResult) -> list[str]:

@@ -39,6 +39,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +73,58 @@ def stamp_path(outputs: Path) -> Path:
     return Path(outputs) / ".cache" / STAMP_FILE
 
 
-def _sha(path: Path) -> str | None:
+class Digests:
+    """The SHA-256 of files' raw bytes, re-read only where a file's status changed: a digest the
+    stamp recorded is reused while the file's size, modification and change times (nanoseconds)
+    and inode are those recorded with it (a write changes the change time, which no tool sets
+    back), so a no-op opens no input. :meth:`table` is what the next render reuses."""
+
+    def __init__(self, recorded: dict[str, list[Any]] | None = None) -> None:
+        self.recorded = recorded or {}
+        self.seen: dict[str, list[Any]] = {}
+
+    def __call__(self, path: Path) -> str | None:
+        key = str(path)
+        if key in self.seen:  # once per render: the bytes as they were when first hashed
+            return self.seen[key][-1]
+        st = _stat(path)
+        if st is None:
+            self.seen[key] = [None]
+            return None
+        old = self.recorded.get(key)
+        if old is not None and old[:-1] == st:
+            digest = old[-1]
+        else:
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except (IsADirectoryError, NotADirectoryError, FileNotFoundError):
+                digest = None
+        self.seen[key] = [*st, digest]
+        return digest
+
+    def changed(self) -> list[str]:
+        """The files whose status changed since they were hashed (or that appeared)."""
+        out = []
+        for k, v in self.seen.items():
+            now = _stat(Path(k))
+            if (now is None) != (v[0] is None) or (now is not None and now != v[:-1]):
+                out.append(k)
+        return out
+
+    def table(self, racy_from_ns: int) -> dict[str, list[Any]]:
+        """The digests for the next render: a file changed at or after ``racy_from_ns`` keeps its
+        digest without its status, so that the next render reads it again (a second change within
+        the file system's clock tick could leave its times as they were)."""
+        return {k: (v if v[0] is None or max(v[1], v[2]) < racy_from_ns else [None, None, None, None, v[-1]])
+                for k, v in self.seen.items()}
+
+
+def _stat(path: Path) -> list[int] | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        st = os.stat(path)
+    except OSError:
         return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 def _declared_candidates(name: str, notebook: Path) -> list[Path]:
@@ -92,9 +140,9 @@ def _declared_candidates(name: str, notebook: Path) -> list[Path]:
     return out
 
 
-def _dist_metadata() -> list[tuple[str, str | None]]:
-    """The installed ``neocloud`` distribution's metadata files (its version), wherever on
-    ``sys.path`` they are."""
+def _dist_metadata() -> list[Path]:
+    """The installed ``neocloud`` distribution's metadata files (its version, which pages show),
+    wherever on ``sys.path`` they are."""
     found = []
     for entry in sys.path:
         try:
@@ -103,34 +151,30 @@ def _dist_metadata() -> list[tuple[str, str | None]]:
             continue
         for n in sorted(names):
             if n.startswith("neocloud-") and n.endswith((".dist-info", ".egg-info")):
-                p = Path(entry or ".") / n / ("METADATA" if n.endswith(".dist-info") else "PKG-INFO")
-                found.append((str(p.resolve()), _sha(p)))
+                found.append(Path(entry or ".").resolve() / n / ("METADATA" if n.endswith(".dist-info") else "PKG-INFO"))
     return found
 
 
 def render_context(paths: list[Path] | None, params: Path, notebooks: Path, outputs: Path) -> dict[str, Any]:
     """The options and surroundings of a render that decide what it writes."""
-    data_env = os.environ.get("NEOCLOUD_DATA")
-    data_files: list[tuple[str, str | None]] = []
-    if data_env and Path(data_env).is_dir():
-        data_files = [(str(p), _sha(p)) for p in sorted(Path(data_env).rglob("*")) if p.is_file()]
     return {
         "cwd": str(Path.cwd().resolve()),
         "paths": [str(p) for p in paths] if paths else None,
         "params": str(params),
         "notebooks": str(notebooks),
         "outputs": str(Path(outputs).resolve()),
-        "data_env": data_env,
-        "data_env_files": data_files,
+        "data_env": os.environ.get("NEOCLOUD_DATA"),
+        "python": sys.version,
     }
 
 
-def inputs_digest(context: dict[str, Any], scenario_files: list[Path], listed: list[Path], notebook_files: list[Path],
-                  chains: list[str]) -> str:
-    """The digest of everything a render with these options reads (see the module's docstring):
-    ``scenario_files`` (rendered), ``listed`` (the index's ``params/*.yaml``), ``notebook_files``,
-    and ``chains``, the files the scenarios were read from (what they extend, the ledger)."""
-    from neocloud.pipeline.cache import environment_key
+def input_files(context: dict[str, Any], scenario_files: list[Path], listed: list[Path], notebook_files: list[Path],
+                chains: list[str], sha: Digests) -> dict[str, Any]:
+    """Everything a render with these options reads (see the module's docstring), each file with
+    the digest of its bytes: ``scenario_files`` (rendered), ``listed`` (the index's
+    ``params/*.yaml``), ``notebook_files``, and ``chains``, the files the scenarios were read from
+    (what they extend, the ledger)."""
+    from neocloud.pipeline.cache import PACKAGE_DIR, locked_stack_file
     from neocloud.pipeline.notebooks import declaration
 
     declared = []
@@ -138,38 +182,44 @@ def inputs_digest(context: dict[str, Any], scenario_files: list[Path], listed: l
         for name in declaration(nb).files:
             looked = []
             for candidate in _declared_candidates(name, nb):
-                digest = _sha(candidate) if candidate.is_file() else None
+                digest = sha(candidate)
                 looked.append((str(candidate), digest))
                 if digest is not None:
                     break
             declared.append((nb.name, name, looked))
-    files = sorted({*map(str, scenario_files), *map(str, listed), *chains, *map(str, notebook_files)})
-    text = json.dumps({
+    package = sorted(p for p in PACKAGE_DIR.rglob("*") if "__pycache__" not in p.parts and p.is_file())
+    data_env = context.get("data_env")
+    edited_data = sorted(p for p in Path(data_env).rglob("*") if p.is_file()) if data_env and Path(data_env).is_dir() else []
+    lock = locked_stack_file()
+    files = sorted({*scenario_kind(scenario_files, listed, chains), *map(str, notebook_files), *map(str, package),
+                    *map(str, edited_data), *map(str, _dist_metadata()), *([str(lock)] if lock else [])})
+    return {
         "stamp": STAMP_VERSION,
         "context": context,
         "scenario_files": [str(p) for p in scenario_files],
         "listed": [str(p) for p in listed],
         "notebooks": [str(p) for p in notebook_files],
         "chains": chains,
-        "files": [(f, _sha(Path(f))) for f in files],
+        "package": [str(p) for p in package],
+        "data_env_files": [str(p) for p in edited_data],
+        "files": [(f, sha(Path(f))) for f in files],
         "declared": declared,
-        "environment": environment_key(),
-        "installed": _dist_metadata(),
-    }, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    }
 
 
-def _stat(path: Path) -> list[int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
+def scenario_kind(scenario_files: list[Path], listed: list[Path], chains: list[str]) -> list[str]:
+    """The scenario files of a render and what they extend, by resolved path."""
+    return sorted({*(str(Path(p).resolve()) for p in [*scenario_files, *listed]), *chains})
+
+
+def inputs_digest(inputs: dict[str, Any]) -> str:
+    """The digest of :func:`input_files`."""
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
 def outputs_record(outputs: Path, stems: list[str]) -> dict[str, list[int] | None]:
-    """Size, modification time and inode of every file in the scenarios' folders ``stems`` of
-    ``outputs`` and of ``index.html`` (by path relative to ``outputs``)."""
+    """Size, modification and change times and inode of every file in the scenarios' folders
+    ``stems`` of ``outputs`` and of ``index.html`` (by path relative to ``outputs``)."""
     record: dict[str, list[int] | None] = {"index.html": _stat(outputs / "index.html")}
     for stem in stems:
         for p in sorted((outputs / stem).rglob("*")):
@@ -202,18 +252,50 @@ def forget(outputs: Path) -> None:
         pass
 
 
+RACY_NS = 100_000_000
+"""A file changed less than this before a render hashed it is read again by the next render
+(file times advance by the clock's tick, a few milliseconds at most)."""
+
+
+def begin(context: dict[str, Any], scenario_files: list[Path], listed: list[Path],
+          notebook_files: list[Path]) -> tuple[Digests, int]:
+    """Hash the inputs of a render as it begins (before it reads them), for :func:`write_stamp`;
+    the scenario files are not opened here (the render reads each once, and
+    :func:`neocloud.inputs.sourced.digests_read` gives their digests)."""
+    began = time.time_ns()
+    sha = Digests()
+    input_files(context, [], [], notebook_files, [], sha)
+    return sha, began
+
+
 def write_stamp(outputs: Path, context: dict[str, Any], scenario_files: list[Path], listed: list[Path],
-                notebook_files: list[Path], chains: list[str], reports: int, stems: list[str]) -> None:
-    """Record a render that ended clean: its inputs' digest, its ``reports`` (how many) and the
-    files it left (:func:`outputs_record`)."""
+                notebook_files: list[Path], chains: list[str], reports: int, stems: list[str],
+                begun: tuple[Digests, int]) -> bool:
+    """Record a render that ended clean: the digest of its inputs as they were when it began
+    (:func:`begin`), its ``reports`` (how many) and the files it left (:func:`outputs_record`).
+    False (no stamp) where an input changed while it ran, or an output is missing."""
     from neocloud.pipeline.files import write_atomic
 
-    stamp = {"stamp": STAMP_VERSION,
-             "inputs": inputs_digest(context, scenario_files, listed, notebook_files, chains),
+    from neocloud.inputs.sourced import digests_read
+
+    sha, began = begun
+    if sha.changed():
+        return False  # an input changed while the render read it
+    read = digests_read()  # the scenario files' bytes as the render read them (each once)
+    for key in scenario_kind(scenario_files, listed, chains):
+        st = _stat(Path(key))
+        if st is None:
+            continue
+        if max(st[1], st[2]) >= began - RACY_NS or key not in read:
+            return False  # changed since shortly before the render began, or not read by it
+        sha.seen[key] = [*st, read[key]]
+    inputs = input_files(context, scenario_files, listed, notebook_files, chains, sha)
+    stamp = {"stamp": STAMP_VERSION, "inputs": inputs_digest(inputs), "files": sha.table(began - RACY_NS),
              "chains": chains, "reports": reports, "outputs": outputs_record(outputs, stems)}
     if any(st is None for st in stamp["outputs"].values()):
-        return  # an output the index or a report expects is missing: nothing to vouch for
+        return False
     write_atomic(stamp_path(outputs), json.dumps(stamp, sort_keys=True).encode("utf-8"))
+    return True
 
 
 def noop_render(paths: list[Path] | None, params: Path, notebooks: Path, outputs: Path) -> int | None:
@@ -226,9 +308,9 @@ def noop_render(paths: list[Path] | None, params: Path, notebooks: Path, outputs
         return None
     scenario_files, notebook_files = discover(params, notebooks, paths)
     listed = sorted(params.glob(PARAMS_SUFFIX))
-    digest = inputs_digest(render_context(paths, params, notebooks, outputs), scenario_files, listed, notebook_files,
-                           list(stamp.get("chains", [])))
-    return int(stamp["reports"]) if digest == stamp.get("inputs") else None
+    inputs = input_files(render_context(paths, params, notebooks, outputs), scenario_files, listed, notebook_files,
+                         list(stamp.get("chains", [])), Digests(stamp.get("files")))
+    return int(stamp["reports"]) if inputs_digest(inputs) == stamp.get("inputs") else None
 
 
 def summary_head(rendered: int, cached: int, failed: int, invalid: int, seconds: float) -> str:
