@@ -37,8 +37,8 @@ from neocloud.pipeline.notebooks import declaration, report_pairs
 from neocloud.pipeline.pool import run_all
 from neocloud.pipeline.reports import Outcome, RenderResult, Report, Status
 from neocloud.pipeline.sources_page import write_sources_pages
-from neocloud.pipeline.stamp import (begin, discover, edited_outputs, forget, index_lines, render_context, summary_head,
-                                     write_stamp)
+from neocloud.pipeline.stamp import (begin, discover, edited_outputs, forget, index_lines, previous_outputs,
+                                     render_context, summary_head, write_stamp)
 from neocloud.inputs.scenario import load_scenario, scenario_stem
 from neocloud.inputs.sourced import ScenarioError, each_file_read_once
 
@@ -86,7 +86,7 @@ def _render(scenario_files: list[Path], notebook_files: list[Path], params: Path
             result.invalid.append(e)
     with outputs_lock(outputs, wait=wait, announce=say):
         shutil.rmtree(outputs / ".tmp", ignore_errors=True)  # left by a run that was killed
-        edited = edited_outputs(outputs)  # outputs changed or deleted since the last clean render: made again
+        edited, seen = edited_outputs(outputs, previous_outputs(outputs))  # since the last clean render: made again
         forget(outputs)  # the no-op stamp holds only once this render has ended clean
         claim_folders(outputs, valid, result.invalid)
         env_key = environment_key()
@@ -122,12 +122,12 @@ def _render(scenario_files: list[Path], notebook_files: list[Path], params: Path
         every = sorted({*params.glob("*.yaml"), *valid}, key=lambda p: (scenario_stem(p), str(p)))
         result.index = write_index(outputs, every, notebook_files, result, env_key, loaded=valid)
         if result.ok and len(pages) == len(valid):
-            _stamp(outputs, stamp, scenario_files, sorted(params.glob("*.yaml")), notebook_files, every, valid, result)
+            _stamp(outputs, (*stamp, seen), scenario_files, sorted(params.glob("*.yaml")), notebook_files, every, valid, result)
     result.seconds = time.perf_counter() - t0
     return result
 
 
-def _stamp(outputs: Path, stamp: tuple[dict[str, Any], Any], scenario_files: list[Path], listed: list[Path],
+def _stamp(outputs: Path, stamp: tuple[Any, ...], scenario_files: list[Path], listed: list[Path],
            notebook_files: list[Path], every: list[Path], valid: dict[Path, Any], result: RenderResult) -> None:
     """Write the no-op stamp of a render that ended clean, when every scenario the index lists is
     valid (:func:`neocloud.pipeline.stamp.write_stamp`)."""
@@ -142,7 +142,8 @@ def _stamp(outputs: Path, stamp: tuple[dict[str, Any], Any], scenario_files: lis
     chains = sorted({str(f.resolve()) for path in every for f in files_read(path)})
     stems = [scenario_stem(p) for p in valid]
     if all((outputs / stem / FIGURES_FILE).is_file() for stem in stems):
-        write_stamp(outputs, stamp[0], scenario_files, listed, notebook_files, chains, len(result.outcomes), stems, stamp[1])
+        write_stamp(outputs, stamp[0], scenario_files, listed, notebook_files, chains, len(result.outcomes), stems, stamp[1],
+                    stamp[2])
 
 
 def summary_lines(result: RenderResult) -> list[str]:

@@ -111,11 +111,12 @@ class Digests:
                 out.append(k)
         return out
 
-    def table(self, racy_from_ns: int) -> dict[str, list[Any]]:
+    def table(self, racy_from_ns: int | None = None) -> dict[str, list[Any]]:
         """The digests for the next render: a file changed at or after ``racy_from_ns`` keeps its
         digest without its status, so that the next render reads it again (a second change within
         the file system's clock tick could leave its times as they were)."""
-        return {k: (v if v[0] is None or max(v[1], v[2]) < racy_from_ns else [None, None, None, None, v[-1]])
+        return {k: (v if racy_from_ns is None or v[0] is None or max(v[1], v[2]) < racy_from_ns
+                    else [None, None, None, None, v[-1]])
                 for k, v in self.seen.items()}
 
 
@@ -217,15 +218,15 @@ def inputs_digest(inputs: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
-def outputs_record(outputs: Path, stems: list[str]) -> dict[str, list[int] | None]:
-    """Size, modification and change times and inode of every file in the scenarios' folders
-    ``stems`` of ``outputs`` and of ``index.html`` (by path relative to ``outputs``)."""
-    record: dict[str, list[int] | None] = {"index.html": _stat(outputs / "index.html")}
-    for stem in stems:
-        for p in sorted((outputs / stem).rglob("*")):
-            if p.is_file():
-                record[p.relative_to(outputs).as_posix()] = _stat(p)
-    return record
+def outputs_record(outputs: Path, stems: list[str], recorded: dict[str, list[Any]] | None = None) -> dict[str, list[Any]]:
+    """Status (size, modification and change times, inode) and digest of every file in the
+    scenarios' folders ``stems`` of ``outputs`` and of ``index.html``, by path relative to
+    ``outputs`` (a digest in ``recorded`` is reused while its file's status is unchanged)."""
+    sha = Digests({str(outputs / k): v for k, v in (recorded or {}).items()})
+    files = [outputs / "index.html"] + [p for stem in stems for p in sorted((outputs / stem).rglob("*")) if p.is_file()]
+    for p in files:
+        sha(p)
+    return {Path(k).relative_to(outputs).as_posix(): v for k, v in sha.table().items()}
 
 
 def _read(outputs: Path) -> dict[str, Any] | None:
@@ -236,12 +237,22 @@ def _read(outputs: Path) -> dict[str, Any] | None:
     return stamp if isinstance(stamp, dict) and stamp.get("stamp") == STAMP_VERSION else None
 
 
-def edited_outputs(outputs: Path) -> set[Path]:
-    """The files the last clean render left (its stamp's record) that were edited or deleted since."""
+def previous_outputs(outputs: Path) -> dict[str, list[Any]]:
+    """The files the last clean render left, from its stamp (see :func:`outputs_record`)."""
     stamp = _read(outputs)
-    if stamp is None:
-        return set()
-    return {outputs / rel for rel, st in stamp.get("outputs", {}).items() if st is None or _stat(outputs / rel) != st}
+    return dict(stamp.get("outputs", {})) if stamp is not None else {}
+
+
+def edited_outputs(outputs: Path, previous: dict[str, list[Any]]) -> tuple[set[Path], dict[str, list[Any]]]:
+    """The files of ``previous`` (:func:`previous_outputs`) whose bytes were edited, or that were
+    deleted, since; and their record now (a copied folder, the same bytes, is not edited)."""
+    sha = Digests({str(outputs / k): v for k, v in previous.items()})
+    edited = set()
+    for rel, old in previous.items():
+        if sha(outputs / rel) != old[-1] or old[0] is None:
+            edited.add(outputs / rel)
+    now = {Path(k).relative_to(outputs).as_posix(): v for k, v in sha.table().items()}
+    return edited, now
 
 
 def forget(outputs: Path) -> None:
@@ -270,7 +281,7 @@ def begin(context: dict[str, Any], scenario_files: list[Path], listed: list[Path
 
 def write_stamp(outputs: Path, context: dict[str, Any], scenario_files: list[Path], listed: list[Path],
                 notebook_files: list[Path], chains: list[str], reports: int, stems: list[str],
-                begun: tuple[Digests, int]) -> bool:
+                begun: tuple[Digests, int], seen_outputs: dict[str, list[Any]] | None = None) -> bool:
     """Record a render that ended clean: the digest of its inputs as they were when it began
     (:func:`begin`), its ``reports`` (how many) and the files it left (:func:`outputs_record`).
     False (no stamp) where an input changed while it ran, or an output is missing."""
@@ -286,13 +297,15 @@ def write_stamp(outputs: Path, context: dict[str, Any], scenario_files: list[Pat
         st = _stat(Path(key))
         if st is None:
             continue
-        if max(st[1], st[2]) >= began - RACY_NS or key not in read:
-            return False  # changed since shortly before the render began, or not read by it
-        sha.seen[key] = [*st, read[key]]
+        if max(st[1], st[2]) >= began - RACY_NS:
+            return False  # changed since shortly before the render began: its bytes now may not be those read
+        if key in read:
+            sha.seen[key] = [*st, read[key]]
+        # else read before the render began (the ledger, kept by its reader) and unchanged since: hashed below
     inputs = input_files(context, scenario_files, listed, notebook_files, chains, sha)
     stamp = {"stamp": STAMP_VERSION, "inputs": inputs_digest(inputs), "files": sha.table(began - RACY_NS),
-             "chains": chains, "reports": reports, "outputs": outputs_record(outputs, stems)}
-    if any(st is None for st in stamp["outputs"].values()):
+             "chains": chains, "reports": reports, "outputs": outputs_record(outputs, stems, seen_outputs)}
+    if any(st[0] is None for st in stamp["outputs"].values()):
         return False
     write_atomic(stamp_path(outputs), json.dumps(stamp, sort_keys=True).encode("utf-8"))
     return True
@@ -304,8 +317,8 @@ def noop_render(paths: list[Path] | None, params: Path, notebooks: Path, outputs
     stamp = _read(outputs)
     if stamp is None:
         return None
-    if any(_stat(outputs / rel) != st for rel, st in stamp.get("outputs", {}).items()):
-        return None
+    if any(_stat(outputs / rel) != st[:-1] for rel, st in stamp.get("outputs", {}).items()):
+        return None  # an output changed, or its folder was copied: the normal path finds which
     scenario_files, notebook_files = discover(params, notebooks, paths)
     listed = sorted(params.glob(PARAMS_SUFFIX))
     inputs = input_files(render_context(paths, params, notebooks, outputs), scenario_files, listed, notebook_files,
