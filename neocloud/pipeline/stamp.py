@@ -3,14 +3,19 @@ neither pandas nor pydantic imported and no scenario file opened.
 
 A render that ends clean (every report rendered or up to date, no invalid scenario, every sources
 page and the index written) writes ``outputs/.cache/noop-stamp.json``: the digest of everything
-the render read (:func:`inputs_digest`) and, for every file it left in the scenarios' folders of
-``outputs/`` and ``index.html``, its size, modification time and inode. A later render with the
-same options first computes the digest again from the raw bytes of the files; when it and every
-recorded output agree, the render has nothing to do and says so in the same summary lines.
-Anything else (a byte of any input changed, an input added or removed, an output deleted or
-edited, other options, ``--force``) takes the normal path, which first deletes the stamp, then
-re-renders what changed (and, from the stamp's record, the outputs edited or deleted since it
-was written) and writes a new stamp when it ends clean.
+the render read (:func:`input_files`), each file's own digest with its status (size,
+modification and change times in nanoseconds, inode), and every file it left in the scenarios'
+folders of ``outputs/`` and ``index.html`` with its status and digest. A later render with the
+same options lists its inputs again and reuses a file's recorded digest while its status is
+unchanged (a write changes the change time, which no tool sets back; a file changed within
+:data:`RACY_NS` of the render that recorded it is always read again), so a no-op opens no input.
+When the digest and every recorded output's status agree, the render has nothing to do and says
+so in the same summary lines. Anything else (a byte of any input changed, an input added or
+removed, an output deleted or edited, other options, ``--force``) takes the normal path, which
+first deletes the stamp, re-renders what changed and the outputs whose bytes were edited or
+deleted since the stamp, and writes a new stamp when it ends clean and no input changed while it
+ran. The scenario files' digests are those of the bytes the render's loader read
+(:func:`neocloud.inputs.sourced.digests_read`), so each is still opened once.
 
 What the digest covers (each, raw bytes):
 
