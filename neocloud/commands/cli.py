@@ -14,10 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from neocloud.inputs.scenario import load_scenario, scenario_json_schema
-from neocloud.inputs.sourced import ScenarioError
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rest is imported by the commands that need it (a no-op render imports no pandas)
     import datetime as dt
 
     from neocloud.inputs.ledger import Ledger
@@ -31,6 +28,8 @@ def _err(message: str) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from neocloud.data import DataFileError
+    from neocloud.inputs.scenario import load_scenario
+    from neocloud.inputs.sourced import ScenarioError
     from neocloud.analysis.checks import check_data_files
     from neocloud.analysis.checks import scenario_warnings
 
@@ -77,6 +76,8 @@ def _finite(data: object) -> object:
 def cmd_summary(args: argparse.Namespace) -> int:
     from neocloud.report.narrative import pct, usd
     from neocloud.analysis.summary import headline_figures
+    from neocloud.inputs.scenario import load_scenario
+    from neocloud.inputs.sourced import ScenarioError
 
     try:
         figures = headline_figures(load_scenario(args.path))
@@ -102,8 +103,6 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from neocloud.pipeline.render import RenderLocked, render, summary_lines
-
     if args.jobs is not None and args.jobs < 1:
         _err(f"--jobs must be at least 1, got {args.jobs}")
         return 2
@@ -111,6 +110,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     if missing:
         _err("not found: " + ", ".join(str(p) for p in missing))
         return 2
+    if not args.force:
+        done = _noop_render(args)
+        if done is not None:
+            return done
+    from neocloud.pipeline.render import RenderLocked, render, summary_lines
     from neocloud.analysis.checks import check_data_files
 
     check_data_files()  # bad data files: DataFileError, exit 2 (main) before any work
@@ -139,6 +143,35 @@ def cmd_render(args: argparse.Namespace) -> int:
     if result.invalid:
         return 2
     return 0 if result.ok else 1
+
+
+def _noop_render(args: argparse.Namespace) -> int | None:
+    """Exit code of a render with nothing to do, answered from its stamp without the stack
+    (:mod:`neocloud.pipeline.stamp`); None when there is something to do (or no stamp)."""
+    import time
+
+    from neocloud.pipeline.files import RenderLocked, outputs_lock
+    from neocloud.pipeline.stamp import index_lines, noop_render, stamp_path, summary_head
+
+    t0 = time.perf_counter()
+    outputs = Path(args.outputs)
+    if not stamp_path(outputs).is_file():
+        return None
+    try:
+        with outputs_lock(outputs, wait=not args.no_wait, announce=lambda line: print(line, flush=True)):
+            reports = noop_render([Path(p) for p in args.paths] or None, Path(args.params), Path(args.notebooks), outputs)
+    except RenderLocked as e:
+        _err(str(e))
+        return 3
+    except OSError:
+        return None  # the normal path says what is wrong with the folder
+    if reports is None:
+        return None
+    cached, not_applicable = reports
+    for line in [summary_head(0, cached, 0, 0, time.perf_counter() - t0, not_applicable=len(not_applicable)),
+                 *not_applicable, *index_lines(outputs / "index.html", set())]:
+        print(line)
+    return 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -184,6 +217,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from neocloud.inputs.scenario import scenario_json_schema
+
     text = json.dumps(scenario_json_schema(), indent=2) + "\n"
     if args.write:
         Path(args.write).write_text(text, encoding="utf-8")
@@ -206,6 +241,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 
     from neocloud.model.ledger import buyer_book, seller_book
     from neocloud.inputs.ledger import UnknownNameError, load_ledger
+    from neocloud.inputs.sourced import ScenarioError
     from neocloud.report.narrative import usd
 
     try:
@@ -290,9 +326,23 @@ EXIT_CODES = """exit codes:
        nothing partial is"""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from neocloud import __version__
+class _Version(argparse.Action):
+    """``--version``, which reads the installed version only when asked (argparse's own reads it
+    when the parser is built, for every command)."""
 
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, default: str = argparse.SUPPRESS,
+                 help: str = "show program's version number and exit") -> None:
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        from neocloud import __version__
+
+        print(f"neocloud {__version__}")
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="neocloud",
         description="Reproducible, parameterised reports on AI compute-rental deals: check scenarios, "
@@ -300,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"neocloud {__version__}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="validate scenario files (exit 0 if all valid, 2 otherwise)")
@@ -384,7 +434,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted; outputs that were complete are kept, nothing partial was moved into outputs/")
         return 130
-    except ScenarioError as e:
+    except Exception as e:
+        from neocloud.inputs.sourced import ScenarioError
+
+        if not isinstance(e, ScenarioError):
+            raise
         print(str(e), file=sys.stderr)
         return 2
 

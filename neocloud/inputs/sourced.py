@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -289,6 +290,14 @@ def _as_number(text: str) -> float | None:
 
 _READ_ONCE: "dict[str, Any] | None" = None
 """Inside :func:`each_file_read_once`: the data of each YAML file read so far, by resolved path."""
+_READ_DIGESTS: dict[str, str] = {}
+"""Inside :func:`each_file_read_once`: the SHA-256 of each YAML file's bytes as read, by resolved path."""
+
+
+def digests_read() -> dict[str, str]:
+    """The SHA-256 of the bytes of each YAML file read in the current :func:`each_file_read_once`
+    block, by resolved path (the digests ``neocloud render``'s no-op stamp records)."""
+    return dict(_READ_DIGESTS)
 
 
 @contextlib.contextmanager
@@ -304,6 +313,8 @@ def each_file_read_once() -> "Iterator[None]":
     """
     global _READ_ONCE
     outer = _READ_ONCE
+    if outer is None:
+        _READ_DIGESTS.clear()
     _READ_ONCE = {} if outer is None else outer
     try:
         yield
@@ -329,6 +340,8 @@ def _read_yaml(path: Path, what: str = "scenario", example: str = "params/base.y
     if path.is_symlink() and path.resolve().suffix.lower() not in (".yaml", ".yml"):
         raise ScenarioError(path, [f"is a link to {path.resolve()}, not to a .yaml {what}; give the {what} file itself"])
     raw = path.read_bytes()
+    if memo is not None:
+        _READ_DIGESTS[memo_key] = hashlib.sha256(raw).hexdigest()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ScenarioError(path, ["file is UTF-16 text; save it as UTF-8"])
     if b"\x00" in raw:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from neocloud.pipeline.files import display_path
-from neocloud.pipeline.reports import Report
 
 if TYPE_CHECKING:
+    from neocloud.pipeline.reports import Report
     from neocloud.analysis.summary import HeadlineFigures
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +53,13 @@ def environment_key(data_files: "list[Path] | tuple[Path, ...]" = ()) -> str:
     h.update(sys.version.encode())
     for p in data_files:
         h.update(b"\0" + Path(p).read_bytes())
+    edited = os.environ.get("NEOCLOUD_DATA")  # the figures read edited copies of their data files from there
+    if edited:
+        from neocloud.pipeline.notebooks import FIGURES_DATA
+
+        for name in FIGURES_DATA:
+            p = Path(edited) / name
+            h.update(b"\0" + name.encode() + b"\0" + (p.read_bytes() if p.is_file() else b"(missing)"))
     return h.hexdigest()
 
 

@@ -19,8 +19,10 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from neocloud.inputs.scenario import scenario_stem
-from neocloud.inputs.sourced import ScenarioError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: the no-op render takes the lock without the scenario model
+    from neocloud.inputs.sourced import ScenarioError
 
 OWNER_FILE = ".scenario"
 """In ``outputs/<stem>/``: the path (relative to ``outputs/``) of the scenario file whose reports
@@ -109,6 +111,9 @@ def claim_folders(outputs: Path, valid: dict[Path, Any], invalid: list[ScenarioE
     """Give each scenario file its ``outputs/<stem>/`` folder, refusing a file whose folder holds
     (or, in this render, will hold) another file's reports: two files of the same name never
     overwrite each other's reports. Refused files move from ``valid`` to ``invalid``."""
+    from neocloud.inputs.scenario import scenario_stem
+    from neocloud.inputs.sourced import ScenarioError
+
     claimed: dict[str, str] = {}
     refused: set[Path] = set()
     for path in list(valid):

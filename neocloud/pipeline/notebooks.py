@@ -131,14 +131,13 @@ def declared_files(notebook: Path) -> list[tuple[str, Path | None]]:
     >>> [(name, p.name) for name, p in declared_files(Path("notebooks/termination.ipynb"))][-1]
     ('params/sweeps/termination_sobol.yaml', 'termination_sobol.yaml')
     """
-    from importlib import resources
-
+    from neocloud.data import data_path
     from neocloud.inputs.scenario import find_scenario_file
 
     d = declaration(notebook)
     found: list[tuple[str, Path | None]] = []
     for name in d.data:
-        p = Path(str(resources.files("neocloud.data").joinpath(name)))
+        p = data_path(name)  # the edited copy where $NEOCLOUD_DATA names a folder, as the kernel reads it
         found.append((f"neocloud/data/{name}", p if p.is_file() else None))
     for name in d.files:
         found.append((name, find_scenario_file(name, search_from=[Path(notebook).resolve().parent])))

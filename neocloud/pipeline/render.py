@@ -31,27 +31,19 @@ from pathlib import Path
 from typing import Any
 
 from neocloud.pipeline.cache import cached_figures, environment_key, is_current, report_key
-from neocloud.pipeline.files import RenderLocked, claim_folders, outputs_lock, write_figures
+from neocloud.pipeline.files import FIGURES_FILE, RenderLocked, claim_folders, outputs_lock, write_figures
 from neocloud.pipeline.index import write_index
 from neocloud.pipeline.not_applicable import write_not_applicable
 from neocloud.pipeline.notebooks import declaration, report_pairs, why_not_applicable
 from neocloud.pipeline.pool import run_all
 from neocloud.pipeline.reports import Outcome, RenderResult, Report, Status
 from neocloud.pipeline.sources_page import write_sources_pages
+from neocloud.pipeline.stamp import (begin, discover, edited_outputs, forget, index_lines, previous_outputs,
+                                     render_context, summary_head, write_stamp)
 from neocloud.inputs.scenario import load_scenario, scenario_stem
 from neocloud.inputs.sourced import ScenarioError, each_file_read_once
 
 __all__ = ["RenderLocked", "RenderResult", "Status", "discover", "render", "say_now", "summary_lines"]
-
-
-def discover(params: Path, notebooks: Path, paths: list[Path] | None) -> tuple[list[Path], list[Path]]:
-    """Scenario files (the given paths, a folder standing for its ``*.yaml``, or every ``*.yaml``
-    in ``params``) and notebooks."""
-    scenario_files: list[Path] = []
-    for p in [Path(p) for p in paths] if paths else [params]:
-        scenario_files += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
-    notebook_files = sorted(p for p in notebooks.glob("*.ipynb") if not p.name.startswith("."))
-    return scenario_files, notebook_files
 
 
 def say_now(line: str) -> None:
@@ -78,12 +70,15 @@ def render(
         raise FileNotFoundError(f"no notebooks (*.ipynb) in {notebooks}/")
     if not scenario_files:
         raise FileNotFoundError(f"no scenarios (*.yaml) in {params}/")
+    context = render_context(paths, params, notebooks, outputs)  # for the no-op stamp (neocloud.pipeline.stamp)
+    stamp = (context, begin(context, scenario_files, sorted(params.glob("*.yaml")), notebook_files))
     with each_file_read_once():  # each scenario file read once in all, also what many extend
-        return _render(scenario_files, notebook_files, params, outputs, jobs, force, wait, say, result, t0)
+        return _render(scenario_files, notebook_files, params, outputs, jobs, force, wait, say, result, t0, stamp)
 
 
 def _render(scenario_files: list[Path], notebook_files: list[Path], params: Path, outputs: Path, jobs: int | None,
-            force: bool, wait: bool, say: Callable[[str], None], result: RenderResult, t0: float) -> RenderResult:
+            force: bool, wait: bool, say: Callable[[str], None], result: RenderResult, t0: float,
+            stamp: tuple[dict[str, Any], Any]) -> RenderResult:
     valid: dict[Path, Any] = {}
     for path in scenario_files:
         try:
@@ -92,6 +87,8 @@ def _render(scenario_files: list[Path], notebook_files: list[Path], params: Path
             result.invalid.append(e)
     with outputs_lock(outputs, wait=wait, announce=say):
         shutil.rmtree(outputs / ".tmp", ignore_errors=True)  # left by a run that was killed
+        edited, seen = edited_outputs(outputs, previous_outputs(outputs))  # since the last clean render: made again
+        forget(outputs)  # the no-op stamp holds only once this render has ended clean
         claim_folders(outputs, valid, result.invalid)
         env_key = environment_key()
         todo: list[tuple[Report, str]] = []
@@ -103,7 +100,7 @@ def _render(scenario_files: list[Path], notebook_files: list[Path], params: Path
                 result.outcomes.append(Outcome(report, Status.NOT_APPLICABLE, error=why_not))
                 continue
             key = report_key(report, env_key, valid[path])
-            if force or not is_current(report, key):
+            if force or not is_current(report, key) or {report.html, report.ipynb} & edited:
                 todo.append((report, key))
             else:
                 result.outcomes.append(Outcome(report, Status.CACHED))
@@ -119,37 +116,59 @@ def _render(scenario_files: list[Path], notebook_files: list[Path], params: Path
                     except Exception:  # noqa: BLE001 - reports that rendered without figures: the index says so
                         continue
                     write_figures(outputs / scenario_stem(path), figures)
-        write_sources_pages(outputs, valid, notebook_files, say)  # one sources page per scenario, linked by its reports
+        for path in valid:  # figures deleted or edited since: those of the reports on disk again
+            folder = outputs / scenario_stem(path)
+            if (folder / FIGURES_FILE in edited or not (folder / FIGURES_FILE).is_file()) and not result.failed:
+                try:
+                    write_figures(folder, cached_figures(outputs, path, valid[path], env_key))
+                except Exception:  # noqa: BLE001 - the index computes them or says why not
+                    pass
+        pages = write_sources_pages(outputs, valid, notebook_files, say)  # one sources page per scenario, linked by its reports
         # the index lists params/ and the files rendered now (never a file that is not a scenario)
         every = sorted({*params.glob("*.yaml"), *valid}, key=lambda p: (scenario_stem(p), str(p)))
         result.index = write_index(outputs, every, notebook_files, result, env_key, loaded=valid)
+        if result.ok and len(pages) == len(valid):
+            _stamp(outputs, (*stamp, seen), scenario_files, sorted(params.glob("*.yaml")), notebook_files, every, valid, result)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _stamp(outputs: Path, stamp: tuple[Any, ...], scenario_files: list[Path], listed: list[Path],
+           notebook_files: list[Path], every: list[Path], valid: dict[Path, Any], result: RenderResult) -> None:
+    """Write the no-op stamp of a render that ended clean, when every scenario the index lists is
+    valid (:func:`neocloud.pipeline.stamp.write_stamp`)."""
+    from neocloud.inputs.scenario import scenario_files as files_read
+
+    for path in every:
+        if path not in valid:
+            try:
+                load_scenario(path)
+            except ScenarioError:
+                return
+    chains = sorted({str(f.resolve()) for path in every for f in files_read(path)})
+    stems = [scenario_stem(p) for p in valid]
+    if all((outputs / stem / FIGURES_FILE).is_file() for stem in stems):
+        not_applicable = not_applicable_lines(result)
+        write_stamp(outputs, stamp[0], scenario_files, listed, notebook_files, chains,
+                    len(result.outcomes) - len(not_applicable), stems, stamp[1], stamp[2], not_applicable=not_applicable)
+
+
+def not_applicable_lines(result: RenderResult) -> list[str]:
+    """A line per report that does not apply to its scenario, saying why (the page in its place says it too)."""
+    return [f"does not apply: {o.report.label}: {o.error}" for o in result.outcomes if o.status is Status.NOT_APPLICABLE]
 
 
 def summary_lines(result: RenderResult) -> list[str]:
     """The closing summary of a render, naming each failure and where its partial notebook is."""
     counts = {s.value: sum(o.status is s for o in result.outcomes) for s in Status}
-    lines = [
-        f"{counts['rendered']} rendered, {counts['cached']} up to date, {counts['failed']} failed, "
-        + (f"{counts['does not apply']} not applicable (a page says why), " if counts["does not apply"] else "")
-        + f"{len(result.invalid)} invalid scenario file(s) in {result.seconds:.1f}s"
-    ]
-    for o in result.outcomes:
-        if o.status is Status.NOT_APPLICABLE:
-            lines.append(f"does not apply: {o.report.label}: {o.error}")
+    lines = [summary_head(counts["rendered"], counts["cached"], counts["failed"], len(result.invalid), result.seconds,
+                          not_applicable=counts["does not apply"])]
+    lines += not_applicable_lines(result)
     for e in result.invalid:
         lines.append("invalid scenario (its reports were left as they were):\n  " + str(e).replace("\n", "\n  "))
     for o in result.failed:
         where = f"; partial notebook: {o.partial}" if o.partial else ""
         lines.append(f"FAILED {o.report.label}: {o.error}{where} (the previous report, if any, is untouched)")
     if result.index:
-        stale = sorted(result.index.parent.glob("_failed/*/*.ipynb"))
-        current = {o.partial for o in result.failed}
-        older = [p for p in stale if p not in current]
-        if older:
-            lines.append(f"{len(older)} partial notebook(s) from earlier failed renders remain in "
-                         f"{result.index.parent / '_failed'}/ (delete the folder when you no longer need them)")
-        lines.append(f"index: {result.index.resolve()}")
+        lines += index_lines(result.index, {o.partial for o in result.failed})
     return lines
-
