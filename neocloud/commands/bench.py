@@ -2,18 +2,21 @@
 
 Run it from the repository root. It measures, in one run on this machine:
 
-* ``render_plain_s``: the plain way a user would script the same reports: per report, one
-  ``papermill`` CLI call with ``-p scenario_file`` and one ``jupyter nbconvert --to
-  neocloud-report`` CLI call (the same HTML), in sequence;
+* ``render_plain_s``: the plain way a user would script the same reports (the render's: the
+  market report once per reporting date): per report, one ``papermill`` CLI call with ``-p
+  scenario_file`` and one ``jupyter nbconvert --to neocloud-report`` CLI call (the same HTML), in
+  sequence, on a fresh cache as the render;
 * ``render_full_s``: ``neocloud render --force`` of the same reports on a fresh cache (as on a
   fresh clone: every Sobol' analysis computed), and ``render_speedup_vs_plain``;
   ``render_force_cached_s``: ``--force`` again, the unchanged analyses read from their cache;
 * ``render_noop_s``: a second ``neocloud render`` with nothing changed, answered from its stamp
   (re-executes nothing; the median of 5 runs, each a new process; ``render_noop_best_s`` the best);
-* ``termination_execute_s``: the termination report's own execution (papermill CLI, base
-  scenario, its Sobol' analysis cached as after a render); ``termination_execute_fresh_s`` the
-  same with nothing cached;
-* ``render_one_changed_s``: after editing one scenario file (only its reports re-render);
+* ``termination_execute_s``: the termination report's own execution, its cells' time as papermill
+  records it (base scenario, its Sobol' analysis cached as after a render);
+  ``termination_execute_fresh_s`` the same with nothing cached; ``termination_papermill_cli_s``
+  the whole papermill CLI call, and ``papermill_one_cell_s`` that call on a one-cell notebook;
+* ``render_one_changed_s``: after editing one scenario file that no other extends (only its
+  reports re-render: ``render_one_changed_reports``);
 * ``sobol_analysis_s``: one Sobol' analysis of the termination report, uncached (704 evaluations);
 * ``simulate_1m_s`` and ``simulate_1m_peak_mb``: ``simulate_termination`` with 1,000,000 paths,
   against a plain Python loop over paths (the reference, timed on fewer paths);
@@ -141,19 +144,29 @@ def _run(cmd: list[str], **kw: Any) -> float:
     return time.perf_counter() - t0
 
 
-def render_plain(scenarios: list[Path], notebooks: list[Path], work: Path, env: dict[str, str] | None = None) -> float:
-    """The reference: per report, in sequence, the ``papermill`` CLI with the scenario's
-    parameter, then ``jupyter nbconvert --to neocloud-report`` (the package's exporter: the same
-    HTML ``neocloud render`` writes), the way a user scripts the reports without the pipeline."""
+def report_pairs_of(params: Path, notebooks: list[Path]) -> list[tuple[Path, Path]]:
+    """The reports ``neocloud render`` writes for every scenario of ``params`` (the market report
+    once per reporting date; a report that does not apply to a scenario left out: the render
+    writes a page saying why instead of executing it), as ``(scenario file, notebook)``."""
+    from neocloud.pipeline.notebooks import report_pairs, why_not_applicable
+
+    loaded = {path: load_scenario(path) for path in sorted(params.glob("*.yaml"))}
+    return [(path, nb) for path, nb in report_pairs(loaded, notebooks) if why_not_applicable(nb, loaded[path]) is None]
+
+
+def render_plain(pairs: list[tuple[Path, Path]], work: Path, env: dict[str, str] | None = None) -> float:
+    """The reference: per report ``pairs`` (the reports the render writes), in sequence, the
+    ``papermill`` CLI with the scenario's parameter, then ``jupyter nbconvert --to neocloud-report``
+    (the package's exporter: the same HTML ``neocloud render`` writes), the way a user scripts the
+    reports without the pipeline."""
     bin_dir = Path(sys.executable).parent
     t0 = time.perf_counter()
-    for path in scenarios:
-        for nb in notebooks:
-            out = work / f"{path.stem}-{nb.stem}.ipynb"
-            subprocess.run([str(bin_dir / "papermill"), str(nb), str(out), "-p", "scenario_file", str(path.resolve()),
-                            "--cwd", str(nb.parent)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-            subprocess.run([str(bin_dir / "jupyter"), "nbconvert", "--to", "neocloud-report", str(out)],
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    for path, nb in pairs:
+        out = work / f"{path.stem}-{nb.stem}.ipynb"
+        subprocess.run([str(bin_dir / "papermill"), str(nb), str(out), "-p", "scenario_file", str(path.resolve()),
+                        "--cwd", str(nb.parent)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        subprocess.run([str(bin_dir / "jupyter"), "nbconvert", "--to", "neocloud-report", str(out)],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     return time.perf_counter() - t0
 
 
@@ -163,16 +176,36 @@ def _fresh_cache_env(folder: Path) -> dict[str, str]:
     return {**os.environ, "XDG_CACHE_HOME": str(folder)}
 
 
+def cells_seconds(notebook: Path) -> float:
+    """The seconds a notebook's cells took, as papermill records them (``metadata.papermill.duration``):
+    the report's own execution, without starting papermill, the kernel and the interpreter."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return sum((c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0) for c in cells)
+
+
 def bench_termination(params: Path, notebooks: Path) -> dict[str, float]:
-    """The termination report's own execution (papermill CLI on the base scenario): with nothing
-    cached, then with its Sobol' analysis cached (as every render after the first)."""
+    """The termination report's own execution on the base scenario, with nothing cached
+    (``..._fresh_s``), then with its Sobol' analysis cached (as every render after the first):
+    ``termination_execute_s``, its cells' time as papermill records it; ``termination_papermill_cli_s``,
+    the whole ``papermill`` CLI call (interpreter, papermill, kernel start, writing the notebook);
+    ``papermill_one_cell_s``, that call on a notebook of one empty cell (what the tool itself takes)."""
+    import nbformat
+
     bin_dir = Path(sys.executable).parent
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="neocloud-bench-") as tmp:
         env = _fresh_cache_env(Path(tmp) / "cache")
-        for name in ("termination_execute_fresh_s", "termination_execute_s"):
-            out[name] = _run([str(bin_dir / "papermill"), str(notebooks / "termination.ipynb"), str(Path(tmp) / "t.ipynb"),
-                              "-p", "scenario_file", str((params / "base.yaml").resolve()), "--cwd", str(notebooks)], env=env)
+        executed = Path(tmp) / "t.ipynb"
+        for suffix in ("_fresh", ""):
+            out[f"termination_papermill_cli{suffix}_s"] = _run(
+                [str(bin_dir / "papermill"), str(notebooks / "termination.ipynb"), str(executed), "-p", "scenario_file",
+                 str((params / "base.yaml").resolve()), "--cwd", str(notebooks)], env=env)
+            out[f"termination_execute{suffix}_s"] = cells_seconds(executed)
+        one = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")])
+        one.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(one, Path(tmp) / "one.ipynb")
+        out["papermill_one_cell_s"] = _run([str(bin_dir / "papermill"), str(Path(tmp) / "one.ipynb"),
+                                            str(Path(tmp) / "one-out.ipynb")], env=env)
     return out
 
 
@@ -212,7 +245,7 @@ ONLY: dict[str, str] = {
     "exit_option": "exit_option_100k_s, book_exit_100k_s",
     "sobol_analysis": "sobol_analysis_s: one Sobol' analysis of the base case, uncached",
     "sweeps": "sweep throughput and sweep_rerun_s",
-    "termination": "termination_execute_fresh_s, termination_execute_s",
+    "termination": "termination_execute_s and _fresh_s, the cells; termination_papermill_cli_s, papermill_one_cell_s",
     "render": "every render figure",
     "render_full": "render_full_s alone: every report on a fresh cache",
 }
@@ -230,8 +263,9 @@ def bench_sobol_analysis(scenario: Any) -> dict[str, float]:
 def bench_render(params: Path, notebooks: Path, plain: bool, full_only: bool = False) -> dict[str, Any]:
     scenarios = sorted(params.glob("*.yaml"))
     nbs = sorted(notebooks.glob("*.ipynb"))
+    pairs = report_pairs_of(params, nbs)
     cli = [sys.executable, "-m", "neocloud.commands.cli", "render"]
-    result: dict[str, Any] = {"reports": len(scenarios) * len(nbs), "jobs": os.cpu_count()}
+    result: dict[str, Any] = {"reports": len(pairs), "jobs": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         env = _fresh_cache_env(work / "cache")
@@ -245,14 +279,16 @@ def bench_render(params: Path, notebooks: Path, plain: bool, full_only: bool = F
         result["render_force_cached_s"] = _run([*cli, "--force", *args], env=env)
         noop = sorted(_run([*cli, *args], env=env) for _ in range(5))  # a new process each, nothing changed
         result["render_noop_s"], result["render_noop_best_s"] = noop[2], noop[0]  # the median of 5, and the best
-        first = sorted(local_params.glob("*.yaml"))[0]
-        first.write_text(first.read_text(encoding="utf-8").replace('title: "', 'title: "Edited ', 1), encoding="utf-8")
-        result["render_one_changed_s"] = _run([*cli, *args], env=env)
-        result["render_one_changed_reports"] = len(nbs)
+        edited = local_params / "early_exit.yaml"  # a scenario no other extends: only its reports change
+        edited.write_text(edited.read_text(encoding="utf-8").replace('title: "', 'title: "Edited ', 1), encoding="utf-8")
+        t0 = time.perf_counter()
+        said = subprocess.run([*cli, *args], env=env, check=True, capture_output=True, text=True).stdout
+        result["render_one_changed_s"] = time.perf_counter() - t0
+        result["render_one_changed_reports"] = int(said.split(" rendered,", 1)[0].split()[-1])
         if plain:
             plain_dir = work / "plain"
             plain_dir.mkdir()
-            result["render_plain_s"] = render_plain(scenarios, nbs, plain_dir, _fresh_cache_env(work / "plain-cache"))
+            result["render_plain_s"] = render_plain(pairs, plain_dir, _fresh_cache_env(work / "plain-cache"))
             result["render_speedup_vs_plain"] = result["render_plain_s"] / result["render_full_s"]
             result["scenarios_per_minute"] = len(scenarios) * 60 / result["render_full_s"]
     return result
