@@ -288,10 +288,10 @@ MOVE_EVERY_CONTROL = f"""async () => {{
   // a menu to each other option and back, a slider to its ends, a point between and back. After
   // each move, once the chart's Vega view has finished its run, the chart's title is read.
   const title = {TITLE};
-  const charts = [...document.querySelectorAll('.nc-chart')];
+  const boxes = [...document.querySelectorAll('.nc-chart')];
   const out = [];
-  for (let i = 0; i < charts.length; i++) {{
-    const el = charts[i], view = el.__ncView;
+  for (let i = 0; i < boxes.length; i++) {{
+    const el = boxes[i], view = el.__ncView;
     const controls = [...el.querySelectorAll('.vega-bindings input[type=range], .vega-bindings select')];
     if (!controls.length) continue;
     if (!view) {{ out.push({{chart: i, problem: 'no Vega view kept for this chart'}}); continue; }}

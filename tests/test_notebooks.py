@@ -73,6 +73,8 @@ def test_the_notebooks_share_one_setup_call():
         calls = [n for n in ast.walk(ast.parse(code[1].source)) if isinstance(n, ast.Call)]
         assert [ast.unparse(c.func) for c in calls] == ["nc.start_report"], path.name
         own = "".join(f", {name}={name}" for name in own_parameters(path))
+        if declaration(path).applies:  # a report that does not apply to every scenario names itself
+            own += f', report="{path.stem}"'
         assert f"sc, fig = nc.start_report(scenario_file, scenario{own})" in code[1].source, path.name
 
 

@@ -15,8 +15,8 @@ import pytest
 
 import neocloud as nc
 from conftest import ROOT
-from test_browser import browser, charts_drawn  # noqa: F401  (the browser fixture: fails when Chromium is missing)
-from test_explorable import CONTROLS, Grids, _set, _titled
+from browser_session import TITLE, browser, charts_drawn  # noqa: F401  (the browser fixture: fails when Chromium is missing)
+from test_explorable import Grids
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +37,31 @@ GEOMETRY = """i => {
           width: box.width, marks: Math.min(...marks.map(r => r.top)) - box.top, plot: Math.min(...frame.map(r => r.top)) - box.top,
           screen: document.documentElement.clientWidth, chartRight: box.right};
 }"""
+
+
+CONTROLS = """() => [...document.querySelectorAll('.nc-chart')].flatMap((el, chart) =>
+  [...el.querySelectorAll('.vega-bindings input[type=range], .vega-bindings select')].map(c => ({
+    chart, name: c.name, kind: c.tagName === 'SELECT' ? 'menu' : 'slider', value: c.value,
+    options: c.tagName === 'SELECT' ? [...c.options].map(o => o.value) : null,
+    min: +c.min, max: +c.max, step: +c.step})))"""
+"""Every control of the page: its chart, name, kind, opening value, and its options or range."""
+
+
+def _titled(page, chart: int, expected: str, after: str) -> None:
+    """Wait until the chart's title reads ``expected`` (Vega redraws asynchronously after an input event)."""
+    try:
+        page.wait_for_function(f"([i, e]) => ({TITLE})(i) === e", arg=[chart, expected], timeout=10_000)
+    except Exception:
+        raise AssertionError(f"after {after} the title reads {page.evaluate(TITLE, chart)!r}, "
+                             f"not the grid row's {expected!r}") from None
+
+
+def _set(page, name: str, value: str) -> str:
+    """Move the control ``name`` to ``value`` as a reader does (an input or change event); returns
+    the value the control then holds."""
+    return page.eval_on_selector(f".vega-bindings [name={name}]", "(el, v) => { el.value = v;"
+                                 " el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));"
+                                 " return el.value; }", value)
 
 
 def _positions(control: dict) -> list[str]:

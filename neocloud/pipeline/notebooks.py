@@ -15,12 +15,10 @@ and re-executes each notebook in place, scrubbed like a rendered report.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neocloud.report.start import APPLIES
 
 
 @dataclass(frozen=True)
@@ -41,12 +39,13 @@ class Declaration:
     parameters: tuple[str, ...] = ()
     """Its parameters besides ``scenario_file`` and ``scenario``, each a line of the parameters
     cell in papermill's form (``name: type = default  # help``)."""
-    applies: "Callable[[Any], str | None] | None" = None
-    """What the report applies to: a function of the validated scenario giving the reason in words
-    the report does not apply to it, or None where it does (None: every scenario). ``neocloud
-    render`` writes, in the place of a report that does not apply, a page saying why
-    (:mod:`neocloud.pipeline.not_applicable`); the notebook's first cell stops with that reason
-    (:data:`neocloud.report.start.APPLIES`, the same functions by report name)."""
+    applies: str | None = None
+    """What the report applies to: the name of its rule in :data:`neocloud.report.start.APPLIES`, a
+    function of the validated scenario giving the reason in words the report does not apply to
+    it, or None where it does (None here: every scenario). ``neocloud render`` writes, in the place
+    of a report that does not apply, a page saying why (:mod:`neocloud.pipeline.not_applicable`);
+    the notebook's first cell stops with that reason (the same rule). Named, not imported, so that
+    reading the declarations imports nothing heavy (a no-op render reads them)."""
 
 
 FIGURES_DATA = ("gpu_prices.csv", "capacity.csv")
@@ -56,7 +55,7 @@ DECLARATIONS: dict[str, Declaration] = {
     "deal": Declaration(data=(*FIGURES_DATA, "comparables.csv"), weight=1.0),
     "ipo_narrative": Declaration(data=(*FIGURES_DATA, "own_use_signals.csv"), weight=2.0),
     "termination": Declaration(files=("params/sweeps/termination_sobol.yaml",), data=FIGURES_DATA, weight=6.0,
-                               applies=APPLIES["termination"]),
+                               applies="termination"),
     "market": Declaration(data=(*FIGURES_DATA, "contracts.yaml", "reported.yaml"), weight=2.5, per_reporting_date=True,
                           parameters=(
                               'as_of: "Optional[str]" = None  # the reporting date, YYYY-MM-DD (None: the scenario\'s); '
@@ -76,8 +75,12 @@ def why_not_applicable(notebook: Path, scenario: Any) -> str | None:
     >>> why_not_applicable(Path("notebooks/termination.ipynb"), load_scenario("params/base.yaml")) is None
     True
     """
-    test = declaration(notebook).applies
-    return test(scenario) if test is not None else None
+    rule = declaration(notebook).applies
+    if rule is None:
+        return None
+    from neocloud.report.start import APPLIES
+
+    return APPLIES[rule](scenario)
 
 
 def scenario_reports(written: "list[str] | tuple[str, ...]" = ()) -> list[str]:
