@@ -164,3 +164,20 @@ def test_the_public_api_has_nothing_dead():
         dead.append(name)
     assert not dead, f"exported but used nowhere: {dead}"
     assert len(set(nc.__all__)) == len(nc.__all__) and all(hasattr(nc, n) for n in nc.__all__)
+
+
+def test_the_lazy_api_lists_each_name_once_and_type_checkers_see_the_same():
+    """``neocloud`` loads each public name from the module :data:`neocloud._SOURCES` gives (PEP 562);
+    ``__all__`` is that list, and the block type checkers read (``if TYPE_CHECKING:``) imports the
+    same names from the same modules, so the three never drift apart."""
+    import ast
+
+    import neocloud as nc
+
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    block = next(n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING")
+    eager = {(n.module, a.name) for n in block.body if isinstance(n, ast.ImportFrom) for a in n.names}
+    lazy = {(module, name) for module, names in nc._SOURCES.items() for name in names}
+    assert eager == lazy, {"only for type checkers": sorted(eager - lazy), "only loaded lazily": sorted(lazy - eager)}
+    assert nc.__all__ == ["__version__", *(n for names in nc._SOURCES.values() for n in names)]
+    assert all(getattr(nc, n) is getattr(__import__(m, fromlist=[n]), n) for m, n in sorted(lazy))
