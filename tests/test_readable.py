@@ -132,23 +132,6 @@ SCENARIO_REPORTS = ("deal", "termination", "ipo_narrative")
 MAX_SCREENS = 9
 """Screens (the 1,440 x 900 viewport's height) a scenario report may take before its appendix."""
 
-LAYOUT = """() => {
-  const screen = window.innerHeight;
-  const appendix = [...document.querySelectorAll('h2')].find(h => /^Appendix/.test(h.textContent.trim()));
-  const h1 = document.querySelector('main h1:not(.nc-header h1)');
-  const answer = h1 ? h1.closest('.jp-Cell') || h1.parentElement : null;
-  const r = answer ? answer.getBoundingClientRect() : null;
-  const firstChart = document.querySelector('.nc-chart');
-  return {
-    screens: (appendix ? appendix.getBoundingClientRect().top + window.scrollY : document.documentElement.scrollHeight) / screen,
-    appendix: !!appendix,
-    answerBottom: r ? r.bottom + window.scrollY : null,
-    answerText: answer ? answer.innerText : '',
-    chartTop: firstChart ? firstChart.getBoundingClientRect().top + window.scrollY : null,
-    screen: screen,
-  };
-}"""
-
 
 def layout_problems(where: str, lay: dict) -> list[str]:
     """What breaks "the answer first" in a report's layout (:data:`LAYOUT`): no Appendix section,
