@@ -104,25 +104,21 @@ def _render(scenario_files: list[Path], notebook_files: list[Path], params: Path
                 todo.append((report, key))
             else:
                 result.outcomes.append(Outcome(report, Status.CACHED))
+        changed: list[Path] = []
         if todo:
             changed = [p for p in valid if p in {r.scenario_path for r, _ in todo}]
             result.outcomes += run_all(todo, outputs, jobs, say, [(p, valid[p]) for p in changed], env_key,
                                        weight=lambda r: declaration(r.notebook_path).weight)
-            failed = {o.report.scenario_path for o in result.failed}
-            for path in changed:  # the figures the reports on disk now state, for the index
-                if path not in failed:
-                    try:
-                        figures = cached_figures(outputs, path, valid[path], env_key)
-                    except Exception:  # noqa: BLE001 - reports that rendered without figures: the index says so
-                        continue
-                    write_figures(outputs / scenario_stem(path), figures)
-        for path in valid:  # figures deleted or edited since: those of the reports on disk again
-            folder = outputs / scenario_stem(path)
-            if (folder / FIGURES_FILE in edited or not (folder / FIGURES_FILE).is_file()) and not result.failed:
-                try:
-                    write_figures(folder, cached_figures(outputs, path, valid[path], env_key))
-                except Exception:  # noqa: BLE001 - the index computes them or says why not
-                    pass
+        failed = {o.report.scenario_path for o in result.failed}
+        for path in valid:  # the figures the reports on disk state, for the index: of the scenarios rendered
+            folder = outputs / scenario_stem(path)  # now, and of any whose figures were deleted or edited since
+            stale = folder / FIGURES_FILE in edited or not (folder / FIGURES_FILE).is_file()
+            if path in failed or not (path in changed or stale):
+                continue
+            try:
+                write_figures(folder, cached_figures(outputs, path, valid[path], env_key))
+            except Exception:  # noqa: BLE001 - reports that rendered without figures: the index says so
+                continue
         pages = write_sources_pages(outputs, valid, notebook_files, say)  # one sources page per scenario, linked by its reports
         # the index lists params/ and the files rendered now (never a file that is not a scenario)
         every = sorted({*params.glob("*.yaml"), *valid}, key=lambda p: (scenario_stem(p), str(p)))
