@@ -4,7 +4,8 @@ fixtures :func:`browser` and :func:`survey`, which test files import).
 The browser tests check many rules (issue 21, item 8) on the same rendered pages. Opening each
 page at each width once per rule was most of their cost, so each page of the run's ``rendered``
 folder (every report of every scenario, every sources page, the index) is opened once at 390 px and
-once at 1,440 px, and that one visit takes every measurement the tests assert on (:func:`visit_page`:
+once at 1,440 px (in one tab per width, as a reader goes from page to page: :class:`Tab`), and that
+one visit takes every measurement the tests assert on (:func:`visit_page`:
 what is hidden, figures broken over lines, charts and controls against the screen, overlapping
 labels, the page's length, each control moved through its settings with its chart's title read
 after each move, a tooltip, the console, the network, print for the base case). The tests then
@@ -343,15 +344,53 @@ PRINT_WIDTH, PRINT_HEIGHT = 718, 1047
 """A4 at 96 dpi less 10 mm margins each side (CSS px)."""
 
 
-def visit_page(browser, path: Path, width: int, pdf: Path | None = None) -> dict:
-    """Everything the browser tests check on one page at ``width`` px, in one visit: the marks of
-    each chart, then (:data:`STATIC`) hidden words, broken figures, charts and controls against
+class Tab(Visit):
+    """One tab at ``width`` px that visits page after page, as a reader goes from report to report
+    (the survey's visits: a report's scripts are compiled once per tab, not once per visit). Each
+    :meth:`goto` starts the console, the requests and the dialogs afresh; the tab leaves each visit
+    as it found it (the screen's media and size, the pointer off the page)."""
+
+    def __init__(self, browser, width: int):
+        self.width = width
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.requests, self.errors, self.dialogs = [], [], []
+
+        def route(r):
+            if r.request.url.startswith("file://"):
+                r.continue_()
+            else:
+                self.requests.append(r.request.url)
+                r.abort()
+
+        self.context.route("**/*", route)
+        self.context.add_init_script(KEEP_VIEWS)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+
+    def goto(self, path: Path) -> None:
+        self.page.goto("about:blank")  # the previous page unloaded before this visit's record starts
+        self.requests, self.errors, self.dialogs = [], [], []
+        self.page.goto(path.resolve().as_uri())
+
+    def reset(self) -> None:
+        self.page.mouse.move(0, 0)
+        self.page.emulate_media(media="screen")
+        self.page.set_viewport_size({"width": self.width, "height": 900})
+
+
+def visit_page(tab: Tab, path: Path, pdf: Path | None = None) -> dict:
+    """Everything the browser tests check on one page at the tab's width, in one visit: the marks
+    of each chart, then (:data:`STATIC`) hidden words, broken figures, charts and controls against
     the screen, the layout, the index's cards, overlapping labels, sideways scrolling, the
     controls as loaded; then every control moved (:data:`MOVE_EVERY_CONTROL`); then a tooltip
     hovered; then, given ``pdf``, the page printed to it (``print``: each chart's size on A4 and
     whether its box avoids a page break). Last, the console, the requests tried and the dialogs
     opened through the whole visit."""
-    v = Visit(browser, path, width, views=True)
+    width = tab.width
+    v = tab
+    v.goto(path)
     try:
         out: dict = {"marks": charts_drawn(v.page)}
         out |= v.page.evaluate(STATIC, [width, FIGURE_PATTERN])
@@ -379,7 +418,7 @@ def visit_page(browser, path: Path, width: int, pdf: Path | None = None) -> dict
         out["errors"], out["requests"], out["dialogs"] = list(v.errors), list(v.requests), list(v.dialogs)
         return out
     finally:
-        v.close()
+        v.reset()
 
 
 PRINTED = ("base/",)
@@ -397,6 +436,7 @@ class Survey:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._got: dict[tuple[str, int], dict] = {}
         self._all_done = False
+        self._tabs: dict[int, Tab] = {}
 
     def pages(self) -> list[str]:
         r = self.rendered
@@ -409,7 +449,9 @@ class Survey:
         pdf = None
         if width == max(WIDTHS) and page.startswith(PRINTED) and page.count("/") == 1:
             pdf = self._file(page, width).with_suffix(".pdf")
-        result = visit_page(self.browser, self.rendered / page, width, pdf)
+        if width not in self._tabs:
+            self._tabs[width] = Tab(self.browser, width)
+        result = visit_page(self._tabs[width], self.rendered / page, pdf)
         tmp = self._file(page, width).with_suffix(".part")
         tmp.write_text(json.dumps(result), encoding="utf-8")
         tmp.replace(self._file(page, width))
@@ -440,6 +482,9 @@ class Survey:
                 self._got[key] = got
         for key in later:
             self._got[key] = self._take(*key, wait=True)
+        for tab in self._tabs.values():
+            tab.close()
+        self._tabs.clear()
         self._all_done = True
 
     def get(self, page: str, width: int) -> dict:

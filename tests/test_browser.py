@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from browser_session import CHROMIUM, FLAGS, Visit, browser, charts_drawn, survey  # noqa: F401  (the fixtures)
+from browser_session import CHROMIUM, FLAGS, Tab, browser, charts_drawn, survey  # noqa: F401  (the fixtures)
 from test_hostile_text import PAYLOAD, hostile_render  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
@@ -50,9 +50,10 @@ def test_hostile_scenario_text_shows_as_text(hostile_render, browser):  # noqa: 
     assert all(PAYLOAD in t for t in (title, deal_name, question)), (title, deal_name, question)
     pages = [*sorted(out.glob("hostile/*.html")), out / "index.html"]
     assert len(pages) >= 4, pages
-    for path in pages:
-        v = Visit(browser, path)
-        try:
+    v = Tab(browser, 1100)  # one tab from page to page
+    try:
+        for path in pages:
+            v.goto(path)
             if path.name != "index.html":
                 charts_drawn(v.page)
             text = v.page.inner_text("body")
@@ -64,5 +65,5 @@ def test_hostile_scenario_text_shows_as_text(hostile_render, browser):  # noqa: 
             assert v.page.locator("main img, main iframe, main b").count() == 0, path
             assert not v.dialogs, (path, v.dialogs)
             assert not v.errors, (path, v.errors)
-        finally:
-            v.close()
+    finally:
+        v.close()

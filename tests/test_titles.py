@@ -81,13 +81,16 @@ def test_a_title_a_control_changes_stays_whole_and_the_chart_stays_put(rendered,
     pages = sorted((rendered / scenario).glob("*.html"))
     assert pages, f"no report of {scenario} rendered"
     moved = 0
-    for path in pages:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        context.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        try:
+    # one tab goes from report to report, as a reader does (browser_session.Tab)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        for path in pages:
+            page.goto("about:blank")
+            errors.clear()
             page.goto(path.resolve().as_uri())
             charts_drawn(page)
             controls = page.evaluate(CONTROLS)
@@ -114,6 +117,6 @@ def test_a_title_a_control_changes_stays_whole_and_the_chart_stays_put(rendered,
                     assert abs(g["plot"] - opened["plot"]) < 0.5 and abs(g["top"] - opened["top"]) < 0.5, \
                         f"{where}: the plot moved from {opened['plot']} to {g['plot']} px (title {opened['lines']} -> {g['lines']} lines)"
             assert not errors, (path.name, errors)
-        finally:
-            context.close()
+    finally:
+        context.close()
     assert moved > 0, f"no control in the reports of {scenario}"
