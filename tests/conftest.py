@@ -64,21 +64,36 @@ def run_folder(tmp_path_factory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-@pytest.fixture(scope="session")
-def rendered(tmp_path_factory) -> Path:
-    """Every scenario x notebook rendered once for the test run (as `neocloud render` does),
+def shared_render(tmp_path_factory, name: str, *args: str) -> tuple[Path, str]:
+    """``neocloud render --outputs FOLDER ARGS`` run once for the test run in a fresh interpreter,
     shared by the xdist workers: the first to need it renders under a file lock, the others wait
-    for it and read the same folder (the tests only read it)."""
+    for it and read the same folder (the tests only read it). The folder, and what the render
+    printed."""
     from filelock import FileLock
 
     root = run_folder(tmp_path_factory)
-    out, done = root / "rendered-outputs", root / "rendered-outputs.ok"
-    with FileLock(str(root / "rendered-outputs.lock")):
+    out, done = root / name, root / f"{name}.ok"
+    with FileLock(str(root / f"{name}.lock")):
         if not done.is_file():
-            proc = neocloud_cli("render", "--outputs", str(out))
+            proc = neocloud_cli("render", "--outputs", str(out), *args)
             assert proc.returncode == 0, proc.stdout + proc.stderr
-            done.write_text("ok\n")
-    return out
+            done.write_text(proc.stdout)
+    return out, done.read_text()
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory) -> Path:
+    """Every scenario x notebook rendered once for the test run (as `neocloud render` does)
+    (:func:`shared_render`)."""
+    return shared_render(tmp_path_factory, "rendered-outputs")[0]
+
+
+@pytest.fixture(scope="session")
+def rendered_base_alone(tmp_path_factory) -> tuple[Path, str]:
+    """``neocloud render params/base.yaml``: the base case alone in an empty folder (the other
+    scenarios' folders not written), once for the test run (:func:`shared_render`): its folder
+    and what the render printed."""
+    return shared_render(tmp_path_factory, "rendered-base-alone", "params/base.yaml")
 
 
 def shared_cli_run(tmp_path_factory, name: str, *args: str) -> subprocess.CompletedProcess:

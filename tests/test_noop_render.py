@@ -48,13 +48,12 @@ def _one_byte(path: Path, old: bytes, new: bytes) -> None:
     path.write_bytes(data.replace(old, new, 1))
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A project folder: three scenarios (``child`` extends ``base``), the termination report's
-    sweep file, edited copies of the data files ($NEOCLOUD_DATA) and two quick reports named as
-    the shipped ones, so that their declarations hold (``termination`` reads the sweep file,
-    ``deal`` the comparables), rendered once."""
-    p = tmp_path / "project"
+@pytest.fixture(scope="module")
+def _rendered_project(tmp_path_factory) -> tuple[Path, Path, dict]:
+    """The project of :func:`project` rendered once for this file, a copy of it as the render left
+    it (every file's bytes and modification time), and whether the folder is still as rendered."""
+    root = tmp_path_factory.mktemp("noop")
+    p = root / "project"
     params = p / "params"
     copy_scenario(params, "base")
     copy_scenario(params, "other", **{'title: "Base case': 'title: "Other case'})
@@ -66,6 +65,27 @@ def project(tmp_path: Path) -> Path:
         make_notebook(p / "notebooks" / f"{name}.ipynb", HELLO)
     first = _render(p, env={"NEOCLOUD_DATA": str(p / "data")})
     assert first.returncode == 0 and _counts(first) == "6 rendered, 0 up to date, 0 failed, 0 invalid", first.stdout + first.stderr
+    assert (p / "out/.cache/noop-stamp.json").is_file()
+    kept = root / "as-rendered"
+    shutil.copytree(p, kept, symlinks=True)
+    return p, kept, {"fresh": True}
+
+
+@pytest.fixture
+def project(_rendered_project) -> Path:
+    """A project folder: three scenarios (``child`` extends ``base``), the termination report's
+    sweep file, edited copies of the data files ($NEOCLOUD_DATA) and two quick reports named as
+    the shipped ones, so that their declarations hold (``termination`` reads the sweep file,
+    ``deal`` the comparables), rendered and stamped. The first test to ask gets the render's own
+    folder; each later one a copy of it as the render left it, at the same path, rendered again
+    (nothing to render: new files, which the stamp does not vouch for, take the normal path,
+    which stamps them)."""
+    p, kept, state = _rendered_project
+    if not state.pop("fresh", False):
+        shutil.rmtree(p)
+        shutil.copytree(kept, p, symlinks=True)
+        again = _render(p, env={"NEOCLOUD_DATA": str(p / "data")})
+        assert _counts(again) == "0 rendered, 6 up to date, 0 failed, 0 invalid", again.stdout + again.stderr
     assert (p / "out/.cache/noop-stamp.json").is_file()
     return p
 
