@@ -218,6 +218,36 @@ def scheduler_problem(address: str) -> str | None:
     return None
 
 
+def scheduler_refuses(address: str, timeout_s: float = 10.0) -> str | None:
+    """The line an unreachable scheduler gets when nothing answers at ``address`` (a TCP or TLS
+    address: the host refuses the connection, or has no route, or does not answer within
+    ``timeout_s`` seconds), or ``None`` when something listens there (Dask's client then says
+    whether it is a scheduler). Dask's own client retries a refused connection until its timeout;
+    this says at once what the system said. Other protocols (``inproc``, ``ucx``) are left to Dask.
+
+    >>> import socket
+    >>> with socket.socket() as s:
+    ...     s.bind(("127.0.0.1", 0))
+    ...     port = s.getsockname()[1]  # a port nothing listens on (bound, never listening)
+    ...     scheduler_refuses(f"tcp://127.0.0.1:{port}").startswith("cannot reach the Dask scheduler")
+    True
+    """
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    scheme, loc = parse_address(address)
+    if scheme not in ("tcp", "tls"):
+        return None
+    host, port = parse_host_port(loc)
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return None
+    except OSError as e:
+        reason = "timed out" if isinstance(e, TimeoutError) else (e.strerror or str(e))
+        return f"cannot reach the Dask scheduler at {address}: {reason} (is the scheduler running, and is the address right?)"
+
+
 @contextlib.contextmanager
 def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     """A Dask client: of the cluster at ``scheduler``, or of a local cluster of ``workers``
@@ -236,6 +266,9 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         stack.callback(_defer_end)
         _defer_begin()
         if scheduler:
+            refused = scheduler_refuses(scheduler)
+            if refused:
+                raise BadSweepOption(refused)
             try:
                 client = stack.enter_context(Client(scheduler, timeout="10s"))  # a wrong address fails in seconds
             except (OSError, ValueError) as e:
@@ -529,9 +562,30 @@ def _run_chunks(client: Any, target: Any, plan: Any, todo: list[int], parts: Pat
             submit_next()
     finally:
         bar.close()
-        if live:
+        if live:  # stopped (an interrupt, a failed evaluation): the chunks under way are dropped
             with contextlib.suppress(Exception):
                 client.cancel(list(live))
+            _stop_local_workers(client)
+
+
+def _stop_local_workers(client: Any, timeout_s: float = 0.5) -> None:
+    """Stop the worker processes of the local cluster this command started, at once: a worker busy
+    in a chunk that was cancelled does not finish it, so Dask's close would wait 0.8 x its nanny's
+    5 s for the worker to stop on its own before killing it (``distributed.nanny.WorkerProcess.kill``);
+    here each worker gets ``timeout_s``. The workers of a cluster given by ``--scheduler`` (not this
+    command's) are left alone."""
+    import asyncio
+
+    cluster = getattr(client, "cluster", None)
+    if cluster is None:
+        return
+
+    async def kill_all() -> None:
+        await asyncio.gather(*(w.kill(timeout=timeout_s, reason="neocloud-sweep-stopped")
+                               for w in list(cluster.workers.values()) if hasattr(w, "kill")), return_exceptions=True)
+
+    with contextlib.suppress(Exception):
+        cluster.sync(kill_all)
 
 
 __all__ = ["BadSweepOption", "SweepFailed", "SweepLocked", "SweepRun", "dask_client", "lock_file",
