@@ -18,7 +18,7 @@ import neocloud as nc
 from browser_session import PRINT_HEIGHT, PRINT_WIDTH, WIDTHS, browser, survey  # noqa: F401  (the fixtures)
 from conftest import ROOT
 from neocloud.model.deal import committed_floor, total_contract_value
-from neocloud.report.narrative import pct, usd
+from neocloud.report.narrative import notice_shares, usd
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ class Grids:
         self._calendar = None
         mx = self.fig["market_exit"]
         self.stated = {"notice_p": [usd(self.fig["expected_revenue_usd"])], "reading": [usd(self.fig["committed_floor_usd"])],
-                       "m_price": [usd(mx["expected_revenue_usd"]), f"buyer walks on {pct(mx['buyer_notice_share'], 0)}"] if mx else [],
+                       "m_price": [usd(mx["expected_revenue_usd"]), f"buyer walks on {notice_shares(mx['buyer_notice_share'], mx['seller_notice_share'])[0]}"] if mx else [],
                        "ramp_d": [usd(self.fig["total_contract_value_usd"])], "cal_horizon": []}
 
     CHARTS = ({"notice_p"}, {"reading"}, {"m_price", "m_drift"}, {"ramp_d", "ramp_start"}, {"cal_horizon", "cal_seller"})
@@ -79,7 +79,7 @@ class Grids:
             sc = self.sc
             r = nc.rational_exit(sc, nc.MarketModel(gp[0], gd[0], nc.scenario_market(sc).volatility_per_year))
             g, _ = nc.market_grid(sc, prices=[gp[0]], drifts=[gd[0]], computed=r)
-            self._market[key] = g.title.iloc[0], [usd(r.expected_revenue_usd), f"buyer walks on {pct(r.notice_probability.buyer.sum(), 0)}"]
+            self._market[key] = g.title.iloc[0], [usd(r.expected_revenue_usd), f"buyer walks on {notice_shares(r.notice_probability.buyer.sum(), r.notice_probability.seller.sum())[0]}"]
         return self._market[key]
 
     def row(self, values: dict[str, str]) -> "tuple[str, list[str]]":

@@ -20,7 +20,7 @@ import pandas as pd
 from neocloud.analysis.sweeps import all_choices, reading_terms
 from neocloud.model.deal import DealTerms, add_months, committed_floor, revenue_if_terminated_many, total_contract_value
 from neocloud.model.hazard import expected_revenue_curve
-from neocloud.report.narrative import day, pct, usd
+from neocloud.report.narrative import day, notice_shares, pct, usd
 
 if TYPE_CHECKING:
     from neocloud.model.exit_option import RationalExit
@@ -118,10 +118,11 @@ def market_grid(scenario: "Scenario", prices: "list[float] | None" = None,
             r = computed if own else rational_exit(scenario, point)
             implied = implied_monthly_probability(scenario, r.expected_revenue_usd)
             buyer, seller = float(r.notice_probability.buyer.sum()), float(r.notice_probability.seller.sum())
+            walks = notice_shares(buyer, seller)
             rows.append({"price": price, "drift": drift, "expected_usd": r.expected_revenue_usd, "implied_probability": implied,
                          "buyer_share": buyer, "seller_share": seller,
                          "title": f"From {usd(price)} per H100e-hour, drifting {drift * 100:+.1f}% a year, the buyer walks on "
-                                  f"{pct(buyer, 0)} of paths and the seller on {pct(seller, 0)}: expected revenue "
+                                  f"{walks[0]} of paths and the seller on {walks[1]}: expected revenue "
                                   f"{usd(r.expected_revenue_usd)}"})
             s = r.notice_probability[["notice_date", "buyer", "seller"]].copy()
             s.insert(0, "drift", drift)

@@ -45,6 +45,47 @@ def pct(x: float | None, digits: int = 1) -> str:
     return f"{x * 100:.{digits}f}%"
 
 
+def shares(*fractions: float, digits: int = 0) -> tuple[str, ...]:
+    """Shares of one whole (fractions that add up to 1: the paths on which the buyer, the seller or
+    neither ends a contract) as percentages that add up to 100% as shown. Each is rounded down
+    to ``digits`` decimals and the units left are given to the largest remainders (Hamilton's
+    largest-remainder method), so no share moves by more than one unit of its last digit. Shares
+    that do not add up to 1 (one in 10^9) are rounded each on its own, as :func:`pct` does.
+
+    >>> shares(0.4849, 0.5105, 0.0046)  # each rounded on its own: 48%, 51%, 0% (99% in all)
+    ('49%', '51%', '0%')
+    >>> shares(0.25, 0.25, 0.5), shares(1 / 3, 1 / 3, 1 / 3, digits=1)
+    (('25%', '25%', '50%'), ('33.4%', '33.3%', '33.3%'))
+    >>> shares(0.2, 0.3)
+    ('20%', '30%')
+    """
+    import math
+
+    if any(f is None or f != f for f in fractions):
+        return tuple(pct(f, digits) for f in fractions)
+    if not fractions or abs(math.fsum(fractions) - 1.0) > 1e-9:
+        return tuple(pct(f, digits) for f in fractions)
+    unit = 10 ** (digits + 2)  # units of the last digit shown in a whole
+    exact = [f * unit for f in fractions]
+    floors = [math.floor(x + 1e-9) for x in exact]
+    left = unit - sum(floors)
+    # the largest remainders first; among equal remainders, the earlier share
+    for i in sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))[:max(left, 0)]:
+        floors[i] += 1
+    return tuple(f"{n / 10 ** digits:.{digits}f}%" for n in floors)
+
+
+def notice_shares(buyer: float, seller: float) -> tuple[str, str, str]:
+    """The shares of paths on which the buyer, the seller and neither side ends the contract (the
+    rest), as :func:`shares` writes them: whole percentages that add up to 100%, the same in
+    every sentence, title and table that states them.
+
+    >>> notice_shares(0.4849, 0.5105)
+    ('49%', '51%', '0%')
+    """
+    return shares(buyer, seller, 1.0 - buyer - seller)
+
+
 def day(d: dt.date | str) -> str:
     """A date written out unambiguously.
 
