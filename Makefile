@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip==26.3"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,lab]"
+	@# bytecode for the package, as pip writes it for the stack it installs (an editable install gets none;
+	@# with PYTHONDONTWRITEBYTECODE set, every render, kernel and test process would compile it again)
+	$(BIN)/python -m compileall -q neocloud > /dev/null
 	@touch $(STAMP)
 
 reports: $(STAMP)
