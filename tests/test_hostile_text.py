@@ -28,7 +28,6 @@ from conftest import PARAMS, ROOT, neocloud_cli, run_folder
 from neocloud.data import DATA_ENV, REQUIRED_SIGNALS, TABLES
 from neocloud.inputs.scenario import Scenario, read_scenario_data, validate_scenario
 from neocloud.inputs.sourced import ScenarioError
-from neocloud.inputs.sourced import _GuardedLoader
 
 PAYLOAD = ("G[click](javascript:alert(1)) <img src=x onerror=alert(2)></script><img src=x onerror=alert(3)>"
            ' "><iframe src=javascript:alert(6)> <script>alert(7)</script> <b>bold</b> $5 *not italic*')
@@ -223,8 +222,6 @@ def test_no_report_holds_live_markup(hostile_render):
 
 
 def test_book_path_labels_are_escaped_in_words_and_plain_in_charts():
-    import neocloud as nc
-
     data = read_scenario_data(PARAMS / "base.yaml")   # the book read from the ledger, written out
     data["other_deals"][0]["buyer_name"] = PAYLOAD
     s = validate_scenario(data)

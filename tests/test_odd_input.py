@@ -89,8 +89,6 @@ def test_a_short_contract_gets_its_tornado():
 def _short_scenario():
     import copy
 
-    import yaml
-
     from neocloud.inputs.scenario import read_scenario_data
 
     data = copy.deepcopy(read_scenario_data(PARAMS / "base.yaml"))
@@ -231,8 +229,6 @@ def test_workers_die_with_their_parent(tmp_path):
 
 
 def _base_data() -> dict:
-    import yaml
-
     from neocloud.inputs.scenario import read_scenario_data
 
     return read_scenario_data(PARAMS / "base.yaml")   # the book read from the ledger, written out
