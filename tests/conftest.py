@@ -81,6 +81,27 @@ def shared_render(tmp_path_factory, name: str, *args: str) -> tuple[Path, str]:
     return out, done.read_text()
 
 
+def shared_papermill(tmp_path_factory, notebook: str, scenario: str) -> Path:
+    """``papermill notebooks/NOTEBOOK.ipynb OUT -p scenario_file SCENARIO``, the README's command, run
+    once for the test run from the project folder and shared by the xdist workers as
+    :func:`shared_render` shares a render: the executed notebook (tests copy it before they write
+    beside it; none changes it)."""
+    from filelock import FileLock
+
+    root = run_folder(tmp_path_factory) / "papermill"
+    root.mkdir(exist_ok=True)
+    out = root / f"{notebook}-{Path(scenario).stem}" / f"{notebook}.ipynb"
+    with FileLock(str(out.parent) + ".lock"):
+        if not out.is_file():
+            out.parent.mkdir(exist_ok=True)
+            part = out.with_suffix(".part.ipynb")
+            proc = subprocess.run([str(Path(sys.executable).parent / "papermill"), f"notebooks/{notebook}.ipynb", str(part),
+                                   "-p", "scenario_file", scenario], cwd=ROOT, capture_output=True, text=True, timeout=900)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            part.replace(out)
+    return out
+
+
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory) -> Path:
     """Every scenario x notebook rendered once for the test run (as `neocloud render` does)

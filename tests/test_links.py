@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import NOTEBOOKS, ROOT
+from conftest import NOTEBOOKS, ROOT, shared_papermill
 
 BIN = Path(sys.executable).parent
 WEB = ("http", "https")
@@ -87,16 +87,11 @@ def test_dead_links_finds_each_kind_of_dead_link(tmp_path):
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory) -> dict[str, Path]:
-    """Each notebook run by the papermill CLI for the base case, as the README shows."""
-    folder = tmp_path_factory.mktemp("executed")
-    out = {}
-    for nb in sorted(NOTEBOOKS.glob("*.ipynb")):
-        target = folder / nb.name
-        res = run(BIN / "papermill", nb, target, "-p", "scenario_file", "params/base.yaml", "-k", "python3",
-                  "--no-progress-bar")
-        assert res.returncode == 0, res.stderr[-3000:]
-        out[nb.stem] = target
-    return out
+    """Each notebook run by the papermill CLI, as the README shows: the scenario reports for
+    ``early_exit`` (as other test files run them), the market report (one per reporting date) for
+    the base case; once for the test run (:func:`conftest.shared_papermill`; the tests copy them)."""
+    return {nb.stem: shared_papermill(tmp_path_factory, nb.stem, "params/base.yaml" if nb.stem == "market" else "params/early_exit.yaml")
+            for nb in sorted(NOTEBOOKS.glob("*.ipynb"))}
 
 
 @pytest.mark.parametrize("to", ["neocloud-report", "html"])

@@ -25,7 +25,7 @@ from neocloud.pipeline.export import RUN_MIME, ReportExporter, ReportRefused, ru
 from neocloud.report.start import PARAMETERS, ReportInputError, check_parameters, injected_parameters
 from neocloud.inputs.scenario import Scenario, scenario_parameters
 
-from conftest import NOTEBOOKS, PARAMS, ROOT
+from conftest import NOTEBOOKS, PARAMS, ROOT, shared_papermill
 
 BIN = Path(sys.executable).parent
 DEAL = NOTEBOOKS / "deal.ipynb"
@@ -51,10 +51,10 @@ def outputs(nb) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory) -> Path:
-    """``deal`` executed by the papermill CLI for ``early_exit``, as the README shows."""
+    """``deal`` executed by the papermill CLI for ``early_exit``, as the README shows (once for the
+    test run: :func:`conftest.shared_papermill`), copied to a folder of this file's own."""
     out = tmp_path_factory.mktemp("executed") / "o.ipynb"
-    res = papermill(DEAL, out, "-p", "scenario_file", "params/early_exit.yaml", "-k", "python3")
-    assert res.returncode == 0, res.stderr[-3000:]
+    shutil.copyfile(shared_papermill(tmp_path_factory, "deal", "params/early_exit.yaml"), out)
     return out
 
 
