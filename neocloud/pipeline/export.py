@@ -226,10 +226,11 @@ def user_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "neocloud"
 
 
-def vega_javascript(cache_dir: Path | None = None) -> str:
+def vega_javascript(cache_dir: Path | None = None, build: bool = True) -> str | None:
     """The Vega, Vega-Lite and vega-embed JavaScript from ``vl-convert`` (:mod:`neocloud.pipeline.vega`),
     ready to inline in a ``<script>`` element (no network). Building it takes seconds, so it is
-    cached by version in the process, in ``cache_dir`` and in :func:`user_cache_dir`."""
+    cached by version in the process, in ``cache_dir`` and in :func:`user_cache_dir`; with
+    ``build=False``, ``None`` when no cache holds it."""
     from importlib.metadata import version
 
     from neocloud.pipeline.files import write_atomic
@@ -244,6 +245,8 @@ def vega_javascript(cache_dir: Path | None = None) -> str:
         with contextlib.suppress(OSError):
             js = cached.read_text(encoding="utf-8")
             break
+    if js is None and not build:
+        return None
     if js is None:
         # inside <script>, only "</script" (any case) and "<!--" can end or derail the element
         js = re.sub(r"</(script)", r"<\\/\1", javascript_bundle(), flags=re.IGNORECASE)

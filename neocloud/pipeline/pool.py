@@ -116,11 +116,14 @@ def run_all(todo: list[tuple[Report, str]], outputs: Path, jobs: int | None, say
 
     from neocloud.pipeline.export import vega_javascript
 
-    # built once, before the fork (read from a cache when it can be). No vl-convert helper is
-    # started here: a worker starts its own only if a chart is not compiled yet (charts compile
-    # once per machine, neocloud.pipeline.export.compiled_vega_json), so a render whose charts
-    # are all compiled starts none
-    vega_javascript(report_exporter(outputs / ".cache").vega_cache_dir)
+    # read from a cache before the fork, so that the workers fork with it; on a machine that has
+    # none (the first render), built by this process after the fork, while the workers start their
+    # kernels and run their first reports (a worker that needs it sooner builds it itself; both
+    # write the same file aside and rename it). No vl-convert helper is started otherwise: a worker
+    # starts its own only if a chart is not compiled yet (charts compile once per machine,
+    # neocloud.pipeline.export.compiled_vega_json), so a render whose charts are all compiled starts none
+    js_cache = report_exporter(outputs / ".cache").vega_cache_dir
+    js_ready = vega_javascript(js_cache, build=False) is not None
     n = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     say(f"rendering {len(todo)} report(s) with {n} worker(s)")
     outcomes: list[Outcome] = []
@@ -135,7 +138,10 @@ def run_all(todo: list[tuple[Report, str]], outputs: Path, jobs: int | None, say
         tasks = [("figures", (outputs, path, env_key)) for path, _ in figures_of]
         tasks += [("report", rk) for rk in ordered]
         done = 0
-        for kind, path, result in pool.imap_unordered(_worker_task, tasks) if tasks else ():
+        results = pool.imap_unordered(_worker_task, tasks) if tasks else iter(())  # the workers start on them now
+        if not js_ready:
+            vega_javascript(js_cache)
+        for kind, path, result in results:
             if kind == "figures":
                 if result is not None:
                     say(f"figures of {display_path(path)} failed: {result}")
