@@ -67,12 +67,18 @@ def browser():
             _SHARED["playwright"].stop()
 
 
-class Visit:
-    """One page opened offline at ``width`` px, with what it tried and what it said. ``views``:
-    keep each chart's Vega view on its element (``el.__ncView``) so that a test can wait for the
-    view to finish a run after it moved a control."""
+class Tab:
+    """One tab at ``width`` px, offline (a request off the machine is refused and recorded), with
+    what it tried and what it said: the console's errors and warnings, uncaught errors, dialogs.
+    ``views``: keep each chart's Vega view on its element (``el.__ncView``) so that a test can wait
+    for the view to finish a run after it moved a control. A tab visits page after page
+    (:meth:`goto`), as a reader goes from report to report (the survey's visits: a report's scripts
+    are compiled once per tab, not once per visit); each :meth:`goto` starts the console, the
+    requests and the dialogs afresh, and :meth:`reset` leaves the tab as a visit found it (the
+    screen's media and size, the pointer off the page)."""
 
-    def __init__(self, browser, path: Path, width: int = 1100, views: bool = False):
+    def __init__(self, browser, width: int = 1100, views: bool = True):
+        self.width = width
         self.context = browser.new_context(viewport={"width": width, "height": 900})
         self.requests: list[str] = []
         self.errors: list[str] = []
@@ -93,10 +99,28 @@ class Visit:
         self.page.on("console", lambda m: self.errors.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+
+    def goto(self, path: Path) -> None:
+        self.page.goto("about:blank")  # the previous page unloaded before this visit's record starts
+        self.requests, self.errors, self.dialogs = [], [], []
         self.page.goto(path.resolve().as_uri())
+
+    def reset(self) -> None:
+        self.page.mouse.move(0, 0)
+        self.page.emulate_media(media="screen")
+        self.page.set_viewport_size({"width": self.width, "height": 900})
 
     def close(self):
         self.context.close()
+
+
+class Visit(Tab):
+    """One page opened offline in a tab of its own at ``width`` px (:class:`Tab`; ``views`` off
+    unless asked for)."""
+
+    def __init__(self, browser, path: Path, width: int = 1100, views: bool = False):
+        super().__init__(browser, width, views)
+        self.page.goto(path.resolve().as_uri())
 
 
 KEEP_VIEWS = """(() => {
@@ -342,42 +366,6 @@ STATIC = f"""([w, pattern]) => ({{
 
 PRINT_WIDTH, PRINT_HEIGHT = 718, 1047
 """A4 at 96 dpi less 10 mm margins each side (CSS px)."""
-
-
-class Tab(Visit):
-    """One tab at ``width`` px that visits page after page, as a reader goes from report to report
-    (the survey's visits: a report's scripts are compiled once per tab, not once per visit). Each
-    :meth:`goto` starts the console, the requests and the dialogs afresh; the tab leaves each visit
-    as it found it (the screen's media and size, the pointer off the page)."""
-
-    def __init__(self, browser, width: int):
-        self.width = width
-        self.context = browser.new_context(viewport={"width": width, "height": 900})
-        self.requests, self.errors, self.dialogs = [], [], []
-
-        def route(r):
-            if r.request.url.startswith("file://"):
-                r.continue_()
-            else:
-                self.requests.append(r.request.url)
-                r.abort()
-
-        self.context.route("**/*", route)
-        self.context.add_init_script(KEEP_VIEWS)
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: self.errors.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-
-    def goto(self, path: Path) -> None:
-        self.page.goto("about:blank")  # the previous page unloaded before this visit's record starts
-        self.requests, self.errors, self.dialogs = [], [], []
-        self.page.goto(path.resolve().as_uri())
-
-    def reset(self) -> None:
-        self.page.mouse.move(0, 0)
-        self.page.emulate_media(media="screen")
-        self.page.set_viewport_size({"width": self.width, "height": 900})
 
 
 def visit_page(tab: Tab, path: Path, pdf: Path | None = None) -> dict:

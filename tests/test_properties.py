@@ -179,3 +179,24 @@ def test_fuzzed_invalid_scenarios_raise_scenario_error(mutation):
 def test_arbitrary_data_raises_only_scenario_error(data):
     with pytest.raises(ScenarioError):
         validate_scenario(data, "fuzz.yaml")
+
+
+@given(st.lists(st.floats(min_value=0.0, max_value=1.0, allow_nan=False), min_size=1, max_size=6),
+       st.integers(min_value=0, max_value=2))
+def test_shares_of_a_whole_add_up_to_100_percent_as_shown(weights, digits):
+    """``narrative.shares``: shares of one whole (normalised weights) shown with ``digits`` decimals
+    add up to exactly 100%, each within one unit of its last digit of the exact share, and a larger
+    share never shows less than a smaller one."""
+    from neocloud.report.narrative import shares
+
+    total = sum(weights)
+    if total <= 0:
+        return
+    fractions = [w / total for w in weights]
+    shown = shares(*fractions, digits=digits)
+    units = [round(float(t.removesuffix("%")) * 10 ** digits) for t in shown]
+    assert sum(units) == 100 * 10 ** digits, (fractions, shown)
+    for f, u in zip(fractions, units):
+        assert abs(u - f * 100 * 10 ** digits) < 1 + 1e-6, (fractions, shown)
+    for (f, u), (g, v) in zip(zip(fractions, units), zip(fractions[1:], units[1:])):
+        assert (f > g and u >= v) or (f < g and u <= v) or f == g, (fractions, shown)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -59,11 +60,7 @@ def shares(*fractions: float, digits: int = 0) -> tuple[str, ...]:
     >>> shares(0.2, 0.3)
     ('20%', '30%')
     """
-    import math
-
-    if any(f is None or f != f for f in fractions):
-        return tuple(pct(f, digits) for f in fractions)
-    if not fractions or abs(math.fsum(fractions) - 1.0) > 1e-9:
+    if not fractions or any(f is None or f != f for f in fractions) or abs(math.fsum(fractions) - 1.0) > 1e-9:
         return tuple(pct(f, digits) for f in fractions)
     unit = 10 ** (digits + 2)  # units of the last digit shown in a whole
     exact = [f * unit for f in fractions]
