@@ -64,74 +64,70 @@ def run_folder(tmp_path_factory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-def shared_render(tmp_path_factory, name: str, *args: str) -> tuple[Path, str]:
-    """``neocloud render --outputs FOLDER ARGS`` run once for the test run in a fresh interpreter,
-    shared by the xdist workers: the first to need it renders under a file lock, the others wait
-    for it and read the same folder (the tests only read it). The folder, and what the render
-    printed."""
+def once_per_run(tmp_path_factory, name: str, make) -> Path:
+    """``make(path)`` run once for the test run, ``path`` being ``name`` in the run's folder
+    (:func:`run_folder`), and ``path`` returned: the first test (of any xdist worker) to ask runs it
+    under a file lock, the others wait for it and read what it made (tests only read it). What a
+    ``make`` that failed left is made again by the next to ask."""
     from filelock import FileLock
 
-    root = run_folder(tmp_path_factory)
-    out, done = root / name, root / f"{name}.ok"
-    with FileLock(str(root / f"{name}.lock")):
+    path = run_folder(tmp_path_factory) / name
+    done = path.with_name(f"{name}.ok")
+    with FileLock(str(path.with_name(f"{name}.lock"))):
         if not done.is_file():
-            proc = neocloud_cli("render", "--outputs", str(out), *args)
-            assert proc.returncode == 0, proc.stdout + proc.stderr
-            done.write_text(proc.stdout)
-    return out, done.read_text()
+            make(path)
+            done.write_text("ok\n")
+    return path
+
+
+def shared_render(tmp_path_factory, name: str, *args: str) -> Path:
+    """``neocloud render --outputs FOLDER ARGS`` in a fresh interpreter, once for the test run
+    (:func:`once_per_run`): the folder."""
+    def make(out: Path) -> None:
+        proc = neocloud_cli("render", "--outputs", str(out), *args)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    return once_per_run(tmp_path_factory, name, make)
 
 
 def shared_papermill(tmp_path_factory, notebook: str, scenario: str) -> Path:
     """``papermill notebooks/NOTEBOOK.ipynb OUT -p scenario_file SCENARIO``, the README's command, run
-    once for the test run from the project folder and shared by the xdist workers as
-    :func:`shared_render` shares a render: the executed notebook (tests copy it before they write
-    beside it; none changes it)."""
-    from filelock import FileLock
+    from the project folder once for the test run (:func:`once_per_run`): the executed notebook
+    (tests copy it before they write beside it; none changes it)."""
+    def make(folder: Path) -> None:
+        folder.mkdir(exist_ok=True)
+        proc = subprocess.run([str(Path(sys.executable).parent / "papermill"), f"notebooks/{notebook}.ipynb",
+                               str(folder / f"{notebook}.ipynb"), "-p", "scenario_file", scenario],
+                              cwd=ROOT, capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stderr[-3000:]
 
-    root = run_folder(tmp_path_factory) / "papermill"
-    root.mkdir(exist_ok=True)
-    out = root / f"{notebook}-{Path(scenario).stem}" / f"{notebook}.ipynb"
-    with FileLock(str(out.parent) + ".lock"):
-        if not out.is_file():
-            out.parent.mkdir(exist_ok=True)
-            part = out.with_suffix(".part.ipynb")
-            proc = subprocess.run([str(Path(sys.executable).parent / "papermill"), f"notebooks/{notebook}.ipynb", str(part),
-                                   "-p", "scenario_file", scenario], cwd=ROOT, capture_output=True, text=True, timeout=900)
-            assert proc.returncode == 0, proc.stderr[-3000:]
-            part.replace(out)
-    return out
+    return once_per_run(tmp_path_factory, f"papermill-{notebook}-{Path(scenario).stem}", make) / f"{notebook}.ipynb"
 
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory) -> Path:
     """Every scenario x notebook rendered once for the test run (as `neocloud render` does)
     (:func:`shared_render`)."""
-    return shared_render(tmp_path_factory, "rendered-outputs")[0]
+    return shared_render(tmp_path_factory, "rendered-outputs")
 
 
 @pytest.fixture(scope="session")
-def rendered_base_alone(tmp_path_factory) -> tuple[Path, str]:
+def rendered_base_alone(tmp_path_factory) -> Path:
     """``neocloud render params/base.yaml``: the base case alone in an empty folder (the other
-    scenarios' folders not written), once for the test run (:func:`shared_render`): its folder
-    and what the render printed."""
+    scenarios' folders not written), once for the test run (:func:`shared_render`)."""
     return shared_render(tmp_path_factory, "rendered-base-alone", "params/base.yaml")
 
 
 def shared_cli_run(tmp_path_factory, name: str, *args: str) -> subprocess.CompletedProcess:
-    """``neocloud ARGS`` run once for the test run, in a fresh interpreter, its result shared by
-    every test and xdist worker that asks for the same ``name`` (the first runs it under a file
-    lock, as :func:`rendered` renders; the others read its exit code and output)."""
+    """``neocloud ARGS`` in a fresh interpreter, once for the test run (:func:`once_per_run`): its
+    exit code and output, the same for every test and xdist worker that asks for ``name``."""
     import json
 
-    from filelock import FileLock
+    def make(kept: Path) -> None:
+        proc = neocloud_cli(*args)
+        kept.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
 
-    root = run_folder(tmp_path_factory)
-    kept = root / f"cli-{name}.json"
-    with FileLock(str(root / f"cli-{name}.lock")):
-        if not kept.is_file():
-            proc = neocloud_cli(*args)
-            kept.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
-    run = json.loads(kept.read_text())
+    run = json.loads(once_per_run(tmp_path_factory, f"cli-{name}.json", make).read_text())
     return subprocess.CompletedProcess(["neocloud", *args], run["returncode"], run["stdout"], run["stderr"])
 
 

@@ -24,7 +24,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from conftest import PARAMS, ROOT, neocloud_cli, run_folder
+from conftest import PARAMS, ROOT, neocloud_cli, once_per_run
 from neocloud.data import DATA_ENV, REQUIRED_SIGNALS, TABLES
 from neocloud.inputs.scenario import Scenario, read_scenario_data, validate_scenario
 from neocloud.inputs.sourced import ScenarioError
@@ -166,25 +166,22 @@ def hostile_render(tmp_path_factory) -> tuple[Path, int, int]:
     """The hostile scenario rendered once through every notebook, with hostile data files: the
     outputs folder (the scenario's file is ``../hostile.yaml`` beside it), the count of text fields
     and of data cells given the payload. Rendered once for the test run and shared by the xdist
-    workers (the first to need it renders under a file lock; tests/test_browser.py reads it too)."""
-    from filelock import FileLock
+    workers (:func:`conftest.once_per_run`; tests/test_browser.py reads it too)."""
+    def make(tmp: Path) -> None:
+        shutil.rmtree(tmp, ignore_errors=True)  # a failed attempt's
+        tmp.mkdir()
+        data, fields = hostile_scenario()
+        scenario = tmp / "hostile.yaml"
+        scenario.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        folder = tmp / "data"
+        folder.mkdir()
+        cells = hostile_data(folder)
+        res = neocloud_cli("render", "--outputs", str(tmp / "out"), str(scenario), env={**os.environ, DATA_ENV: str(folder)})
+        assert res.returncode == 0, res.stdout + res.stderr
+        (tmp / "counts.json").write_text(json.dumps([fields, cells]), encoding="utf-8")
 
-    root = run_folder(tmp_path_factory)
-    tmp, done = root / "hostile-render", root / "hostile-render.json"
-    with FileLock(str(root / "hostile-render.lock")):
-        if not done.is_file():
-            shutil.rmtree(tmp, ignore_errors=True)  # a failed attempt's
-            tmp.mkdir()
-            data, fields = hostile_scenario()
-            scenario = tmp / "hostile.yaml"
-            scenario.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-            folder = tmp / "data"
-            folder.mkdir()
-            cells = hostile_data(folder)
-            res = neocloud_cli("render", "--outputs", str(tmp / "out"), str(scenario), env={**os.environ, DATA_ENV: str(folder)})
-            assert res.returncode == 0, res.stdout + res.stderr
-            done.write_text(json.dumps([fields, cells]), encoding="utf-8")
-    fields, cells = json.loads(done.read_text(encoding="utf-8"))
+    tmp = once_per_run(tmp_path_factory, "hostile-render", make)
+    fields, cells = json.loads((tmp / "counts.json").read_text(encoding="utf-8"))
     return tmp / "out", fields, cells
 
 

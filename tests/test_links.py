@@ -115,7 +115,7 @@ def test_a_report_exported_alone_the_usual_way_has_no_dead_link(executed, name, 
 def test_a_render_of_one_scenario_has_no_dead_link(rendered_base_alone):
     """``neocloud render`` of the base case alone (the other scenarios' folders not written):
     its reports, its sources page and the index link only what the render wrote."""
-    out = rendered_base_alone[0]
+    out = rendered_base_alone
     assert sorted(p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")) == ["base"]  # the base case alone
     assert sorted(p.name for p in (out / "base").glob("*.html")) == ["deal.html", "ipo_narrative.html", "market.html",
                                                                       "termination.html"]

@@ -23,7 +23,7 @@ def digest(folder: Path) -> dict[str, str]:
 def test_same_inputs_give_the_same_bytes(tmp_path, rendered, rendered_base_alone):
     # two fresh processes: a render of the base case alone, and the session's render of every
     # scenario (other workers, kernels and order); then the index again in a third process
-    a = rendered_base_alone[0]
+    a = rendered_base_alone
     b = a.with_name(f"{a.name}-again-{os.getpid()}")  # beside it: the reports name their scenario file relative to the folder
     da = digest(a)
     db = {k: v for k, v in digest(rendered).items() if k.startswith("base/")}
