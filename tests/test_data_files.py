@@ -188,10 +188,15 @@ def test_random_edits_are_accepted_sanely_or_refused_in_house_style(edits):
     with tempfile.TemporaryDirectory() as tmp:
         folder = _copy(Path(tmp))
         for name, row, col, value in edits:
-            rows = list(csv.reader(io.StringIO((folder / name).read_text(encoding="utf-8"), newline="")))
+            with (folder / name).open(encoding="utf-8", newline="") as f:
+                rows = list(csv.reader(f))
+            # An earlier edit may have split a row (a bare carriage return is a line end to CSV) or left a
+            # blank line: the edited cell is one the row has, or the only cell of an empty row.
             r = 1 + row % (len(rows) - 1)
-            c = col % len(rows[0])
-            rows[r][c] = value
+            if rows[r]:
+                rows[r][col % len(rows[r])] = value
+            else:
+                rows[r] = [value]
             out = io.StringIO()
             csv.writer(out, lineterminator="\n").writerows(rows)
             (folder / name).write_text(out.getvalue(), encoding="utf-8")
