@@ -26,7 +26,8 @@ A kernel that died, timed out or ran a failing report is shut down and replaced.
 
 Kernels talk to their worker over Unix sockets (IPC) in a private temporary folder, not TCP:
 two workers starting kernels at once cannot race for the same port, and nothing listens on
-the network.
+the network. Their clients are :class:`ReadyKernelClient`: ready when the kernel has answered,
+without jupyter_client's fixed 0.2 s wait on every connection (twice per report).
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_core.utils import run_sync
 
 WARM_UP = """\
@@ -68,6 +71,60 @@ _s.modules['__neocloud_kernel__'].vouched = {vouched}
 del _os, _s, _w
 get_ipython().reset(new_session=True)
 """
+
+
+class ReadyKernelClient(AsyncKernelClient):
+    """jupyter_client's asynchronous kernel client, whose :meth:`wait_for_ready` returns as soon
+    as the kernel has answered a ``kernel_info_request`` on both channels.
+
+    jupyter_client's own (8.x) asks for the kernel's info, waits up to 0.2 s for any message on
+    IOPub (to know it is connected), then drains IOPub until it has been quiet for 0.2 s: every
+    connection costs at least 0.2 s of idle time, and a warm-kernel report makes two (the reset
+    and papermill's nbclient): 0.4 s a report with the core idle. Here the client waits for the
+    kernel's *idle* status whose parent is its own request, which the kernel publishes on IOPub
+    after the reply (ipykernel's ``dispatch_shell``): once it is read, IOPub is connected (a
+    subscription made too late would miss it; the request is then sent again, as jupyter_client
+    starts over) and holds nothing older that a cell's output could be mistaken for (nbclient
+    also reads only messages whose parent is its request). A client not created by a kernel
+    manager, which must first wait for heartbeats, waits as jupyter_client does.
+    """
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:  # type: ignore[override]
+        """Wait until the kernel answers on shell and IOPub; ``RuntimeError`` if it died first or
+        ``timeout`` seconds (default: no limit) passed, as jupyter_client raises."""
+        from jupyter_client.manager import KernelManager
+
+        if not isinstance(self.parent, KernelManager):
+            await super()._async_wait_for_ready(timeout)
+            return
+        limit = float("inf") if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        while True:
+            if await self._answered(self.kernel_info()):
+                return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {limit:.0f} seconds")
+
+    async def _answered(self, msg_id: str) -> bool:
+        """Whether the kernel answered request ``msg_id``: its reply on shell within 1 s, then its
+        idle status on IOPub within 0.2 s of the last message there (jupyter_client's waits)."""
+        from queue import Empty
+
+        try:
+            while True:
+                msg = await self.shell_channel.get_msg(timeout=1)
+                if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "kernel_info_reply":
+                    self._handle_kernel_info_reply(msg)
+                    break
+            while True:
+                msg = await self.iopub_channel.get_msg(timeout=0.2)
+                if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                        and msg["content"].get("execution_state") == "idle"):
+                    return True
+        except Empty:
+            return False
 
 
 class WarmKernel:
@@ -116,7 +173,8 @@ class WarmKernel:
             self.discard()
             self._sockets = Path(tempfile.mkdtemp(prefix="neocloud-kernel-"))
             # nbclient (inside papermill) drives the kernel asynchronously: it needs the async manager
-            self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=str(self._sockets / "k"))
+            self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=str(self._sockets / "k"),
+                                         client_class=f"{__name__}.ReadyKernelClient")
             if self.log is not None:
                 self._log_file = open(self.log, "wb")  # noqa: SIM115 - closed in discard(); one kernel's life
             out = {"stdout": self._log_file, "stderr": self._log_file} if self._log_file else {}
