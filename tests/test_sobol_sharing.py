@@ -185,3 +185,35 @@ def test_an_analysis_is_computed_once_for_scenarios_that_share_it(tmp_path, monk
         pd.testing.assert_frame_equal(x.table, fresh.table, check_exact=True)
         pd.testing.assert_frame_equal(x.indices, fresh.indices, check_exact=True)
     assert math.isfinite(float(fresh.indices.ST.sum()))
+
+
+def test_the_key_holds_every_file_of_the_package_an_analysis_runs(tmp_path):
+    """The key hashes the source an analysis runs (``analysis_source_files``: inputs, data, model,
+    analysis), not the whole package, so that an edit of the reports' words or of the pipeline keeps
+    the analyses: sound only if every neocloud module a process imports to compute an analysis is
+    among those files. Shown on a fresh process computing one (8 base samples, 100 market paths)."""
+    import subprocess
+    import sys
+
+    sweep = tmp_path / "small_sobol.yaml"
+    text = SWEEP_FILE.read_text(encoding="utf-8")
+    for old, new in (("base_samples: 64", "base_samples: 8"), ("market_paths: 500", "market_paths: 100"),
+                     ("bootstrap_resamples: 500", "bootstrap_resamples: 20"),
+                     ("scenario: ../base.yaml", f"scenario: {PARAMS / 'base.yaml'}")):
+        assert old in text
+        text = text.replace(old, new)
+    sweep.write_text(text, encoding="utf-8")
+    code = ("import sys\nfrom pathlib import Path\nfrom neocloud import load_scenario\n"
+            "from neocloud.analysis.global_sensitivity import sobol_analysis\n"
+            f"a = sobol_analysis(load_scenario({str(PARAMS / 'base.yaml')!r}), {str(sweep)!r}, cache_dir=False)\n"
+            "assert a.evaluations == 88, a.evaluations\n"
+            "for name, m in sorted(sys.modules.items()):\n"
+            "    if name.split('.')[0] == 'neocloud' and getattr(m, '__file__', None):\n"
+            "        print(Path(m.__file__).resolve())\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ran = set(proc.stdout.split())
+    hashed = {str(p) for p in gs.analysis_source_files()}
+    assert {str(ROOT / "neocloud" / "model" / "exit_option.py"), str(ROOT / "neocloud" / "analysis" / "sweeps.py")} <= ran
+    assert ran <= hashed, f"run by an analysis but not in its cache key: {sorted(ran - hashed)}"
+    assert not [p for p in hashed if "/neocloud/report/" in p or "/neocloud/pipeline/" in p]

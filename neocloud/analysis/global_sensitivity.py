@@ -208,8 +208,9 @@ def sobol_analysis(scenario: "Scenario", sweep_file: str | Path = DEFAULT_SWEEP_
     same file (with the same scenario) gives the same table, on as many machines as it is given.
 
     The analysis is cached by the content of what it depends on (:func:`sobol_cache_key`: the
-    sweep file's text, the scenario as data, the package's version and source, the numeric
-    stack's versions), so an unchanged analysis is read back and a changed input recomputes it.
+    sweep file's text, the scenario as data, the package's version and the source it runs, the
+    numeric stack's versions), so an unchanged analysis is read back and a changed input
+    recomputes it.
     ``cache_dir``: where (default :func:`user_cache_dir`, shared by every render, report and
     test on the machine: the key holds everything the result depends on); ``False`` computes
     without the cache.
@@ -282,9 +283,10 @@ def sobol_cache_key(scenario: "Scenario", sweep_path: str | Path) -> str:
     """SHA-256 of what a :func:`sobol_analysis` depends on: the sweep file's bytes, what its
     evaluations read from the scenario (:func:`neocloud.analysis.sweeps.evaluation_reads`: the
     inputs the design sweeps are left out, since every evaluation sets them), the package's
-    version and every file of its source (the model's code and data), and the versions of
-    Python, NumPy, pandas and SALib. Scenarios that differ only in swept inputs (the base case,
-    its ramp discounts and its chance of notice) share one analysis.
+    version and every file of the source an analysis runs (:func:`analysis_source_files`: the
+    model's code and data; not the reports' words and charts, nor the pipeline), and the
+    versions of Python, NumPy, pandas and SALib. Scenarios that differ only in swept inputs (the
+    base case, its ramp discounts and its chance of notice) share one analysis.
 
     >>> from neocloud import load_scenario
     >>> s = load_scenario("params/base.yaml")
@@ -308,9 +310,33 @@ def sobol_cache_key(scenario: "Scenario", sweep_path: str | Path) -> str:
     stack = [sys.version, neocloud.__version__, np.__version__, pd.__version__, version("SALib")]
     h.update("\0".join(stack).encode() + b"\0")
     package = Path(neocloud.__file__).resolve().parent
-    for p in sorted(q for q in package.rglob("*") if q.is_file() and "__pycache__" not in q.parts):
+    for p in analysis_source_files():
         h.update(str(p.relative_to(package)).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+ANALYSIS_STAGES = ("inputs", "data", "model", "analysis")
+"""The package's folders an analysis runs and reads: the stages of the flow up to the analysis,
+which import no later stage (``tests/test_layout.py``), so that no word, chart or pipeline code
+can change an analysis's result."""
+
+
+def analysis_source_files() -> list[Path]:
+    """The package's files an analysis depends on, sorted: ``neocloud/__init__.py`` and every file
+    of :data:`ANALYSIS_STAGES` (code and shipped data). An edit of the reports' words or charts or
+    of the pipeline keeps the analyses cached; an edit of these recomputes them.
+
+    >>> names = [p.parent.name + "/" + p.name for p in analysis_source_files()]
+    >>> "model/exit_option.py" in names, "data/gpu_prices.csv" in names, any(n.startswith("report/") for n in names)
+    (True, True, False)
+    """
+    import neocloud
+
+    package = Path(neocloud.__file__).resolve().parent
+    files = [package / "__init__.py"]
+    for stage in ANALYSIS_STAGES:
+        files += sorted(q for q in (package / stage).rglob("*") if q.is_file() and "__pycache__" not in q.parts)
+    return files
 
 
 def user_cache_dir() -> Path:
