@@ -27,8 +27,3 @@ def gated(x: float, seed: int) -> float:
                 raise TimeoutError("the test never opened the gate")
             time.sleep(0.05)  # polling a file the test writes; not a wait standing in for one
     return float(x)
-
-
-def data_folder(x: float, seed: int) -> float:
-    """1 where the worker evaluating it reads edited data files (``$NEOCLOUD_DATA`` set), else 0."""
-    return 1.0 if os.environ.get("NEOCLOUD_DATA") else 0.0

@@ -510,27 +510,3 @@ def test_a_sweep_of_an_extending_scenario_depends_on_its_base(tmp_path):
     (tmp_path / "base.yaml").write_text(base_text.replace("value: 0.05\n", "value: 0.06\n", 1))
     after = sweep_dependencies(sw, tmp_path / "sweep.yaml")
     assert dependencies_changed(before, after) == ["extended scenario file base.yaml"]
-
-
-def test_a_second_sweep_in_one_session_reads_the_data_files_of_its_own_environment(tmp_path):
-    """Local workers fork from one server process per Python session (multiprocessing's
-    forkserver), which keeps the environment it started with: a sweep run after the user changed
-    ``$NEOCLOUD_DATA`` in the same session still evaluates with its own, never the first run's."""
-    sweep = tmp_path / "data_folder.yaml"
-    sweep.write_text("title: which data files\nmodel: sweep_models:data_folder\n"
-                     "design: {method: random, samples: 8, seed: 1, common_random_numbers: false}\n"
-                     "chunk_size: 4\noutputs: [y]\ninputs:\n  x: {range: [0.0, 1.0], note: test}\n", encoding="utf-8")
-    code = (
-        "import os, sys\n"
-        "from neocloud.pipeline.sweep_runner import read_result, run_sweep\n"
-        f"os.environ['NEOCLOUD_DATA'] = {str(tmp_path / 'edited-data')!r}\n"
-        f"run_sweep({str(sweep)!r}, {str(tmp_path / 'edited.parquet')!r}, workers=2, progress=False, say=lambda s: None)\n"
-        "del os.environ['NEOCLOUD_DATA']\n"
-        f"run_sweep({str(sweep)!r}, {str(tmp_path / 'shipped.parquet')!r}, workers=2, progress=False, say=lambda s: None)\n"
-        f"print(read_result({str(tmp_path / 'edited.parquet')!r})[0].y.tolist())\n"
-        f"print(read_result({str(tmp_path / 'shipped.parquet')!r})[0].y.tolist())\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), cwd=tmp_path,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    edited, shipped = proc.stdout.strip().splitlines()[-2:]
-    assert edited == str([1.0] * 8) and shipped == str([0.0] * 8), proc.stdout

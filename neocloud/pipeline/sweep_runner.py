@@ -277,49 +277,17 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             _quiet_resource_tracker()
             for k, v in env.items():  # worker processes inherit these; restored on exit
                 stack.enter_context(_env(k, v))
-            stack.enter_context(_forked_workers())
             cluster = stack.enter_context(LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                                        dashboard_address=None, silence_logs=logging.CRITICAL,
                                                        # no dashboard; its HTTP server (health routes) on a free
                                                        # port, not 8787, which another cluster may hold (a warning)
                                                        scheduler_kwargs={"dashboard_address": ":0"},
-                                                       preload=[__name__], env=worker_environment()))
+                                                       preload=[__name__]))
             client = stack.enter_context(Client(cluster))
         stack.callback(_defer_begin)  # runs first on exit: closing is not interrupted half-way
         _defer_end()
         _stop_if_requested()
         yield client
-
-
-def _forked_workers() -> Any:
-    """Dask's setting for this command's local cluster: worker processes forked from one server
-    process that imported Dask and the numeric stack once (multiprocessing's ``forkserver``, which
-    Dask preloads with them), where Dask's default (``spawn``) starts each worker as a new
-    interpreter that imports them again: about 0.9 CPU-second less for a cluster of two (measured
-    on these 2-core machines). A method the user configured other than the default is kept, and so
-    is ``spawn`` where the platform has no forkserver."""
-    import multiprocessing
-
-    import dask
-
-    if (dask.config.get("distributed.worker.multiprocessing-method") != "spawn"
-            or "forkserver" not in multiprocessing.get_all_start_methods()):
-        return contextlib.nullcontext()
-    return dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
-
-
-def worker_environment() -> dict[str, str]:
-    """What a local worker must find in its environment, set in it when it starts: the folder of
-    edited data files (``$NEOCLOUD_DATA``; empty: the shipped files). A forked worker inherits the
-    environment its server started with, which may be older than this command's (a second sweep
-    from one Python session), so the evaluations never read another run's data files.
-
-    >>> sorted(worker_environment())
-    ['NEOCLOUD_DATA']
-    """
-    from neocloud.data import DATA_ENV
-
-    return {DATA_ENV: os.environ.get(DATA_ENV, "")}
 
 
 def _quiet_resource_tracker() -> None:
