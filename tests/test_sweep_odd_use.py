@@ -510,3 +510,27 @@ def test_a_sweep_of_an_extending_scenario_depends_on_its_base(tmp_path):
     (tmp_path / "base.yaml").write_text(base_text.replace("value: 0.05\n", "value: 0.06\n", 1))
     after = sweep_dependencies(sw, tmp_path / "sweep.yaml")
     assert dependencies_changed(before, after) == ["extended scenario file base.yaml"]
+
+
+def test_a_sweep_on_edited_data_files_depends_on_the_copies_it_reads(tmp_path, monkeypatch):
+    """With ``$NEOCLOUD_DATA`` naming a folder of edited data files, the evaluations read those
+    copies: they are what the sweep depends on, so a result finished on the shipped files is not
+    "up to date", nor are its kept chunks resumed, under edited ones (nor the reverse)."""
+    import shutil
+
+    from neocloud.analysis.sweeps import dependencies_changed, load_sweep, sweep_dependencies
+
+    path = ROOT / "params/sweeps/notice_grid.yaml"
+    sw = load_sweep(path)
+    shipped = sweep_dependencies(sw, path)
+    edited = tmp_path / "data"
+    shutil.copytree(ROOT / "neocloud/data", edited)
+    monkeypatch.setenv("NEOCLOUD_DATA", str(edited))
+    assert sweep_dependencies(sw, path) == shipped  # copies of the same bytes: the same dependencies
+    prices = edited / "gpu_prices.csv"
+    prices.write_bytes(prices.read_bytes() + b"\n")  # one byte more (a blank line the reader skips)
+    assert dependencies_changed(shipped, sweep_dependencies(sw, path)) == ["data file gpu_prices.csv"]
+    (edited / "capacity.csv").unlink()
+    assert sweep_dependencies(sw, path)["data file capacity.csv"] == "missing"
+    monkeypatch.delenv("NEOCLOUD_DATA")
+    assert sweep_dependencies(sw, path) == shipped

@@ -285,7 +285,8 @@ def sobol_cache_key(scenario: "Scenario", sweep_path: str | Path) -> str:
     inputs the design sweeps are left out, since every evaluation sets them), the package's
     version and every file of the source an analysis runs (:func:`analysis_source_files`: the
     model's code and data; not the reports' words and charts, nor the pipeline), and the
-    versions of Python, NumPy, pandas and SALib. Scenarios that differ only in swept inputs (the
+    versions of Python, NumPy, pandas, SALib and SciPy (whose scrambled Sobol' sequence is the
+    design). Scenarios that differ only in swept inputs (the
     base case, its ramp discounts and its chance of notice) share one analysis.
 
     >>> from neocloud import load_scenario
@@ -307,7 +308,7 @@ def sobol_cache_key(scenario: "Scenario", sweep_path: str | Path) -> str:
     h.update(Path(sweep_path).read_bytes() + b"\0")
     reads = evaluation_reads(scenario, load_sweep(sweep_path))
     h.update(json.dumps(reads, sort_keys=True).encode() + b"\0")
-    stack = [sys.version, neocloud.__version__, np.__version__, pd.__version__, version("SALib")]
+    stack = [sys.version, neocloud.__version__, np.__version__, pd.__version__, version("SALib"), version("scipy")]
     h.update("\0".join(stack).encode() + b"\0")
     package = Path(neocloud.__file__).resolve().parent
     for p in analysis_source_files():

@@ -470,16 +470,26 @@ def model_function(sweep: Sweep) -> Any:
 
 
 def data_files() -> list[Path]:
-    """The data files shipped with the package (``neocloud/data/*.csv``) that scenarios read."""
+    """The data files scenarios read (the package's ``neocloud/data/*.csv``), where they are read
+    from: the edited copies in ``$NEOCLOUD_DATA`` where it names a folder, else the shipped files
+    (:func:`neocloud.data.data_path`).
+
+    >>> [p.name for p in data_files()][:2]
+    ['capacity.csv', 'comparables.csv']
+    """
     from importlib import resources
 
-    return sorted(Path(str(p)) for p in resources.files("neocloud.data").iterdir() if str(p).endswith(".csv"))
+    from neocloud.data import data_path
+
+    return [data_path(name) for name in sorted(p.name for p in resources.files("neocloud.data").iterdir()
+                                               if p.name.endswith(".csv"))]
 
 
 def sweep_dependencies(sweep: Sweep, sweep_path: str | Path) -> dict[str, str]:
     """What a sweep's evaluations depend on, each as a SHA-256 (or a version): the sweep file's
     text, the package version, and the scenario file (with every file it ``extends``) and the data
-    files it reads (``neocloud/data/*.csv``), or the model function's module source. A result or kept chunks
+    files it reads (:func:`data_files`: ``neocloud/data/*.csv`` or their edited copies in
+    ``$NEOCLOUD_DATA``), or the model function's module source. A result or kept chunks
     are reused only when this is unchanged (:func:`dependencies_changed`).
 
     >>> sorted(sweep_dependencies(load_sweep("params/sweeps/notice_grid.yaml"), "params/sweeps/notice_grid.yaml"))[:3]
@@ -498,8 +508,8 @@ def sweep_dependencies(sweep: Sweep, sweep_path: str | Path) -> dict[str, str]:
         deps["scenario file"] = digest(scenario_path)
         for p in extended:  # what the scenario extends (its base): a change there changes the scenario
             deps[f"extended scenario file {p.name}"] = digest(p)
-        for p in data_files():
-            deps[f"data file {p.name}"] = digest(p)
+        for p in data_files():  # as the evaluations read them: edited copies where $NEOCLOUD_DATA is set
+            deps[f"data file {p.name}"] = digest(p) if p.is_file() else "missing"
     else:
         assert sweep.model is not None
         module = sweep.model.split(":")[0]
