@@ -534,3 +534,25 @@ def test_a_sweep_on_edited_data_files_depends_on_the_copies_it_reads(tmp_path, m
     assert sweep_dependencies(sw, path)["data file capacity.csv"] == "missing"
     monkeypatch.delenv("NEOCLOUD_DATA")
     assert sweep_dependencies(sw, path) == shipped
+
+
+@pytest.mark.parametrize("command, said", [
+    (["sweep", "params/sweeps/notice_grid.yaml", "--out", "never.parquet"], "before the sweep started; nothing was computed"),
+    (["render", "--outputs", "never"], "outputs that were complete are kept"),
+    (["check", "params/base.yaml"], "interrupted"),
+])
+def test_an_interrupt_a_command_did_not_handle_is_said_for_that_command(monkeypatch, capsys, command, said):
+    """An interrupt that reaches the command line before the command's own handling (a sweep
+    interrupted while it imports, before any cluster) is one line about that command: a sweep
+    speaks of no outputs/ folder, which only the render writes."""
+    from neocloud.commands import cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, f"cmd_{command[0]}", interrupted)
+    assert cli.main(command) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and said in err[0] and "Traceback" not in err[0], err
+    if command[0] != "render":
+        assert "outputs/" not in err[0]

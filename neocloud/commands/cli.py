@@ -422,6 +422,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+INTERRUPTED = {
+    "render": "interrupted; outputs that were complete are kept, nothing partial was moved into outputs/",
+    "sweep": "interrupted before the sweep started; nothing was computed or written",
+}
+"""What an interrupt the command did not handle itself means, by command (else "interrupted")."""
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["bench"]:  # its options are the benchmark's own (python -m neocloud.bench)
@@ -431,8 +438,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except KeyboardInterrupt:
-        _err("interrupted; outputs that were complete are kept, nothing partial was moved into outputs/")
+    except KeyboardInterrupt:  # one the command did not handle itself (a sweep says how to resume)
+        _err(INTERRUPTED.get(args.command, "interrupted"))
         return 130
     except Exception as e:
         from neocloud.inputs.sourced import ScenarioError
