@@ -18,13 +18,11 @@ class ScriptedChannel:
     request with nothing (left) queued times out with ``Empty``, as a ZMQ channel does."""
 
     def __init__(self) -> None:
-        self.sent: list[dict] = []
-        self.script: list[list[dict]] = []  # per request sent: what arrives after it
         self.waits: list[float] = []
         self._queue: list[dict] = []
 
     def send(self, msg: dict) -> None:
-        self.sent.append(msg)
+        """A request goes nowhere: what answers it is queued by :class:`Kernel`."""
 
     def arrive(self, messages: list[dict]) -> None:
         self._queue.extend(messages)
@@ -54,7 +52,7 @@ class Kernel:
     written with the ids of the requests the client actually sent."""
 
     def __init__(self, client: ReadyKernelClient, answers, alive: bool = True):
-        self.client, self.answers, self.alive, self.requests = client, answers, alive, []
+        self.answers, self.alive, self.requests = answers, alive, []
         shell, iopub = ScriptedChannel(), ScriptedChannel()
         client._shell_channel, client._iopub_channel = shell, iopub
         original = client.kernel_info
